@@ -1,0 +1,75 @@
+"""A run: one job's calls, under one id in the store, with its models and what they cost.
+
+    async with Run(RunStore(path), "chat") as run:
+        model = run.model("openai:gpt-4o-mini")
+        output = await model.generate("Who are you?")
+    run.usage()  # per-model calls, cached answers, tokens, cost
+
+The run's status in the store tells finished runs from failed and interrupted ones, so a resumed
+job can be told apart from a fresh one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from distillscope.models.base import ChatModel
+from distillscope.models.config import ModelConfig
+from distillscope.models.recorded import ModelUsage, RecordedModel
+from distillscope.models.spec import get_model
+from distillscope.store import RunStore
+
+STORE_ENV = "DISTILLSCOPE_STORE"
+DEFAULT_STORE = Path(".distillscope") / "store.sqlite"
+
+
+def default_store_path() -> Path:
+    return Path(os.environ.get(STORE_ENV) or DEFAULT_STORE)
+
+
+class Run:
+    def __init__(self, store: RunStore, command: str, config: dict[str, Any] | None = None) -> None:
+        self.store = store
+        self.id = store.start_run(command, config)
+        self._models: dict[str, RecordedModel] = {}
+        self.status = "running"
+
+    def model(self, spec: str | ModelConfig, models_file: Path | str | None = None) -> RecordedModel:
+        """The recorded model for a spec or alias; asking twice returns the same one."""
+        label = spec if isinstance(spec, str) else spec.display_name
+        if label not in self._models:
+            self._models[label] = RecordedModel(get_model(spec, models_file), self.store, self.id)
+        return self._models[label]
+
+    def wrap(self, backend: ChatModel) -> RecordedModel:
+        """Record calls to a backend built elsewhere (a model already loaded, say)."""
+        recorded = RecordedModel(backend, self.store, self.id)
+        self._models[backend.name] = recorded
+        return recorded
+
+    def usage(self) -> list[ModelUsage]:
+        return [m.usage for m in self._models.values()]
+
+    async def aclose(self, status: str = "finished") -> None:
+        for model in self._models.values():
+            await model.backend.aclose()
+        self.status = status
+        self.store.finish_run(self.id, status, {"usage": [u.as_dict() for u in self.usage()]})
+
+    async def __aenter__(self) -> Run:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is None:
+            status = "finished"
+        elif issubclass(kind, KeyboardInterrupt | asyncio.CancelledError):
+            status = "interrupted"
+        else:
+            status = "failed"
+        await self.aclose(status)

@@ -1,0 +1,295 @@
+"""The run store: one SQLite file that records every model call, keyed by what determines its output.
+
+Why SQLite in WAL mode: each response is committed the moment it arrives, readers never block the
+writer, and a process killed at any instant leaves every committed row intact. A rerun computes the
+same keys and is answered from here, so it costs no calls; a killed run resumes by making only the
+calls that are missing.
+
+The key hashes the model's identity, the effective parameters, the messages, the call kind and a
+sample index (to draw several samples of one request). It leaves out what cannot change the output:
+timeouts, retries, concurrency, and the API key, which never enters this file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from distillscope.errors import InputError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    model TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    request TEXT NOT NULL,
+    response TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    latency_s REAL NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    created_at REAL NOT NULL,
+    run_id TEXT
+);
+CREATE TABLE IF NOT EXISTS errors (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    model TEXT NOT NULL,
+    request TEXT NOT NULL,
+    error_type TEXT NOT NULL,
+    message TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    run_id TEXT
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    command TEXT NOT NULL,
+    config TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    status TEXT NOT NULL,
+    summary TEXT
+);
+CREATE TABLE IF NOT EXISTS run_calls (
+    run_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    cached INTEGER NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (run_id, key)
+);
+CREATE INDEX IF NOT EXISTS errors_by_run ON errors(run_id);
+"""
+
+KEY_VERSION = 1
+
+
+def call_key(kind: str, identity: dict[str, Any], params: dict[str, Any], request: Any, sample_index: int = 0) -> str:
+    """The hash that says two calls must give the same answer."""
+    material = {
+        "v": KEY_VERSION,
+        "kind": kind,
+        "identity": identity,
+        "params": params,
+        "request": request,
+        "sample": sample_index,
+    }
+    canonical = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: str
+    command: str
+    started_at: float
+    finished_at: float | None
+    status: str
+    calls: int
+    cached: int
+    errors: int
+    summary: dict[str, Any] | None
+
+
+class RunStore:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode survives any process kill; only an OS crash can drop the last commits.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(
+                f"cannot open the run store: {exc}",
+                path=self.path,
+                hint="expected a distillscope SQLite store, or a path where one can be made",
+            ) from None
+        self._db.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def journal_mode(self) -> str:
+        return self._db.execute("PRAGMA journal_mode").fetchone()[0]
+
+    # ------------------------------------------------------------------ calls
+    def lookup(self, key: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT response FROM calls WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row["response"])
+
+    def record_call(
+        self,
+        *,
+        key: str,
+        kind: str,
+        model: str,
+        identity: dict[str, Any],
+        request: dict[str, Any],
+        response: dict[str, Any],
+        prompt_tokens: int,
+        completion_tokens: int,
+        latency_s: float,
+        attempts: int,
+        run_id: str | None,
+    ) -> None:
+        now = time.time()
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    key,
+                    kind,
+                    model,
+                    _dump(identity),
+                    _dump(request),
+                    _dump(response),
+                    prompt_tokens,
+                    completion_tokens,
+                    latency_s,
+                    attempts,
+                    now,
+                    run_id,
+                ),
+            )
+            if run_id is not None:
+                self._db.execute("INSERT OR REPLACE INTO run_calls VALUES (?,?,?,?)", (run_id, key, 0, now))
+
+    def record_hit(self, run_id: str, key: str) -> None:
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("INSERT OR IGNORE INTO run_calls VALUES (?,?,?,?)", (run_id, key, 1, time.time()))
+
+    def record_error(
+        self, *, key: str, kind: str, model: str, request: dict[str, Any], error: BaseException, run_id: str | None
+    ) -> None:
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "INSERT INTO errors (key, kind, model, request, error_type, message, created_at, run_id) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (key, kind, model, _dump(request), type(error).__name__, str(error), time.time(), run_id),
+            )
+
+    def count_calls(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+
+    # ------------------------------------------------------------------- runs
+    def start_run(self, command: str, config: dict[str, Any] | None = None) -> str:
+        run_id = new_run_id()
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "INSERT INTO runs (id, command, config, started_at, status) VALUES (?,?,?,?,?)",
+                (run_id, command, _dump(config or {}), time.time(), "running"),
+            )
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, summary: dict[str, Any] | None = None) -> None:
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
+                (time.time(), status, _dump(summary) if summary is not None else None, run_id),
+            )
+
+    def runs(self, limit: int = 50, run_id: str | None = None) -> list[RunInfo]:
+        """Newest first. `run_id` may be a full id or its unique suffix."""
+        where, args = ("WHERE r.id = ? OR r.id LIKE ?", [run_id, f"%{run_id}"]) if run_id else ("", [])
+        rows = self._db.execute(
+            f"""
+            SELECT r.*,
+              (SELECT COUNT(*) FROM run_calls c WHERE c.run_id = r.id) AS calls,
+              (SELECT COUNT(*) FROM run_calls c WHERE c.run_id = r.id AND c.cached = 1) AS cached,
+              (SELECT COUNT(*) FROM errors e WHERE e.run_id = r.id) AS errors
+            FROM runs r {where} ORDER BY r.started_at DESC LIMIT ?
+            """,
+            (*args, limit),
+        ).fetchall()
+        return [_run_info(row) for row in rows]
+
+    def run(self, run_id: str) -> RunInfo:
+        found = self.runs(limit=2, run_id=run_id)
+        if len(found) != 1:
+            problem = "no run" if not found else "more than one run matches"
+            raise InputError(
+                f"{problem} {run_id!r} in this store", path=self.path, hint="`distillscope runs list` shows the runs"
+            )
+        return found[0]
+
+    def export_run(self, run_id: str) -> Iterator[dict[str, Any]]:
+        """Every call a run used (made or answered from the store) and every error it met."""
+        run_id = self.run(run_id).id
+        for row in self._db.execute(
+            """
+            SELECT c.*, rc.cached AS was_cached FROM run_calls rc JOIN calls c ON c.key = rc.key
+            WHERE rc.run_id = ? ORDER BY rc.at
+            """,
+            (run_id,),
+        ):
+            yield {
+                "run_id": run_id,
+                "status": "ok",
+                "key": row["key"],
+                "kind": row["kind"],
+                "model": row["model"],
+                "identity": json.loads(row["identity"]),
+                "request": json.loads(row["request"]),
+                "response": json.loads(row["response"]),
+                "usage": {"prompt_tokens": row["prompt_tokens"], "completion_tokens": row["completion_tokens"]},
+                "latency_s": row["latency_s"],
+                "attempts": row["attempts"],
+                "cached": bool(row["was_cached"]),
+                "created_at": row["created_at"],
+            }
+        for row in self._db.execute("SELECT * FROM errors WHERE run_id = ? ORDER BY id", (run_id,)):
+            yield {
+                "run_id": run_id,
+                "status": "error",
+                "key": row["key"],
+                "kind": row["kind"],
+                "model": row["model"],
+                "request": json.loads(row["request"]),
+                "error": {"type": row["error_type"], "message": row["message"]},
+                "created_at": row["created_at"],
+            }
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _run_info(row: sqlite3.Row) -> RunInfo:
+    return RunInfo(
+        id=row["id"],
+        command=row["command"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        status=row["status"],
+        calls=row["calls"],
+        cached=row["cached"],
+        errors=row["errors"],
+        summary=json.loads(row["summary"]) if row["summary"] else None,
+    )

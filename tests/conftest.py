@@ -1,0 +1,59 @@
+"""Shared fixtures: one tiny trained chat model, a real `transformers serve` in front of it, and a
+way to run the CLI in-process. Nothing here touches the network beyond 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+from distillscope.testing.server import LocalServer
+from distillscope.testing.toy import build_toy_model
+
+
+@pytest.fixture(scope="session")
+def toy_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny Llama chat model trained on the toy world (a few seconds on CPU)."""
+    return build_toy_model(tmp_path_factory.mktemp("models") / "toy", steps=300)
+
+
+@pytest.fixture(scope="session")
+def server(toy_model_dir: Path) -> Iterator[LocalServer]:
+    with LocalServer(toy_model_dir) as running:
+        yield running
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "store.sqlite"
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], store_path: Path):
+    """Run `distillscope ...` in this process; returns exit code and captured output."""
+    from distillscope.cli.app import main
+
+    def run(*args: str, store: Path | None = None) -> CliResult:
+        capsys.readouterr()
+        code = 0
+        try:
+            main(["--store", str(store or store_path), *args])
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
