@@ -15,6 +15,7 @@ from pathlib import Path
 from distillscope.batch import ChatResult
 from distillscope.chat import ChatFileSummary, chat_file
 from distillscope.jsonl import read_jsonl, write_jsonl
+from distillscope.models.config import ModelConfig
 from distillscope.models.types import GenerateConfig
 from distillscope.store import RunStore
 from distillscope.testing.server import LocalServer
@@ -55,7 +56,7 @@ async def run_demo(
     prompts = workdir / "prompts.jsonl"
     write_jsonl(prompts, ({"id": f"p{i}", "prompt": p} for i, p in enumerate(TOY_PROMPTS)))
     store_path = workdir / "store.sqlite"
-    local_spec = f"hf:{model_dir}"
+    local_spec = ModelConfig(spec=f"hf:{model_dir}", name="toy · local")
     with RunStore(store_path) as store:
         say(f"answering {len(TOY_PROMPTS)} prompts with the local backend")
         local = await chat_file(
@@ -72,7 +73,7 @@ async def run_demo(
             say("starting `transformers serve` and asking the same over HTTP")
             with LocalServer(model_dir) as server:
                 http = await chat_file(
-                    server.spec,
+                    ModelConfig(spec=server.spec, name="toy · HTTP"),
                     prompts,
                     workdir / "replies-http.jsonl",
                     store=store,

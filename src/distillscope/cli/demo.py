@@ -21,9 +21,16 @@ def demo(
     """Train a tiny chat model, query it locally and over HTTP through the run store, rerun, export."""
     bars: list[ProgressBar] = []
 
-    def on_start(total: int) -> None:
+    def close_bar() -> None:
         if bars:
-            bars[-1].__exit__(None, None, None)
+            bars.pop().__exit__(None, None, None)
+
+    def on_stage(text: str) -> None:
+        close_bar()
+        err_console.print(f"[bold cyan]›[/] {text}")
+
+    def on_start(total: int) -> None:
+        close_bar()
         bars.append(ProgressBar("chat").__enter__())
         bars[-1].start(total)
 
@@ -32,14 +39,13 @@ def demo(
             run_demo(
                 workdir,
                 serve_http=http,
-                on_stage=lambda text: err_console.print(f"[bold cyan]›[/] {text}"),
+                on_stage=on_stage,
                 on_start=on_start,
                 on_result=lambda r: bars[-1].advance(r),
             )
         )
     finally:
-        if bars:
-            bars[-1].__exit__(None, None, None)
+        close_bar()
 
     if result.built_in_s is not None:
         console.print(f"trained {result.model_dir} in {result.built_in_s:.1f} s")
