@@ -80,6 +80,28 @@ class RecordedModel:
             params["extra_body"] = self.backend.config.extra_body
         return params
 
+    def chat_key(
+        self,
+        messages: Sequence[Message | dict[str, Any]] | str,
+        config: GenerateConfig | None = None,
+        sample_index: int = 0,
+    ) -> str:
+        """The store key a `generate` call would use."""
+        return self._chat_key(*self.backend.prepare(messages, config), sample_index)
+
+    def _chat_key(self, msgs: list[Message], effective: GenerateConfig, sample_index: int) -> str:
+        dumped = [m.model_dump() for m in msgs]
+        return call_key("chat", self.backend.identity, self._params(effective), dumped, sample_index)
+
+    def is_stored(
+        self,
+        messages: Sequence[Message | dict[str, Any]] | str,
+        config: GenerateConfig | None = None,
+        sample_index: int = 0,
+    ) -> bool:
+        """Whether a `generate` call would be answered from the store (for dry runs)."""
+        return self.store.lookup(self.chat_key(messages, config, sample_index)) is not None
+
     async def generate(
         self,
         messages: Sequence[Message | dict[str, Any]] | str,
@@ -92,7 +114,7 @@ class RecordedModel:
         msgs, effective = self.backend.prepare(messages, config)
         dumped = [m.model_dump() for m in msgs]
         params = self._params(effective)
-        key = call_key("chat", self.backend.identity, params, dumped, sample_index)
+        key = self._chat_key(msgs, effective, sample_index)
         if not refresh and (hit := self._lookup(key)) is not None:
             output = ChatOutput.model_validate(hit)
             self._count_hit(output)

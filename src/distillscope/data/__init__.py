@@ -1,0 +1,1 @@
+"""Built-in data and the loaders for the user's own."""

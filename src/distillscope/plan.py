@@ -1,0 +1,45 @@
+"""Dry runs: how many calls a job will make, how many the store already holds, what the rest cost.
+
+Token counts are estimates from text length (a token is about four characters of English and
+about one CJK character); they are labelled as estimates wherever they are shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from distillscope.models.config import Price
+
+
+def estimate_tokens(text: str) -> int:
+    cjk = sum(1 for ch in text if "\u3000" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
+    return max(1, round((len(text) - cjk) / 4) + cjk)
+
+
+@dataclass
+class CallPlan:
+    """Planned calls for one model in one role (e.g. 'target responses', 'judge')."""
+
+    model: str
+    role: str
+    calls: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    price: Price | None = None
+
+    def add(self, prompt_text: str, max_completion_tokens: int, cached: bool = False) -> None:
+        self.calls += 1
+        if cached:
+            self.cached += 1
+            return
+        self.prompt_tokens += estimate_tokens(prompt_text)
+        self.completion_tokens += max_completion_tokens
+
+    @property
+    def new_calls(self) -> int:
+        return self.calls - self.cached
+
+    @property
+    def cost_usd(self) -> float | None:
+        return None if self.price is None else self.price.cost(self.prompt_tokens, self.completion_tokens)

@@ -1,0 +1,67 @@
+"""Estimates with uncertainty: every score the project reports carries a CI and its n.
+
+Bootstrap percentile intervals for means of arbitrary scores, and Wilson intervals for rates
+(which stay inside [0, 1] and behave at 0 and 1, where a bootstrap collapses to a point).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as scipy_stats
+
+
+@dataclass(frozen=True)
+class Estimate:
+    value: float
+    low: float
+    high: float
+    n: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"value": self.value, "low": self.low, "high": self.high, "n": self.n}
+
+    def __str__(self) -> str:
+        if self.n == 0 or math.isnan(self.value):
+            return "n/a"
+        return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
+
+
+NAN_ESTIMATE = Estimate(float("nan"), float("nan"), float("nan"), 0)
+
+
+def bootstrap_mean(values: Sequence[float], confidence: float = 0.95, resamples: int = 2000, seed: int = 0) -> Estimate:
+    data = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+    if data.size == 0:
+        return NAN_ESTIMATE
+    mean = float(data.mean())
+    if data.size == 1 or np.all(data == data[0]):
+        return Estimate(mean, mean, mean, int(data.size))
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, data.size, size=(resamples, data.size))
+    means = data[draws].mean(axis=1)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return Estimate(mean, float(low), float(high), int(data.size))
+
+
+def mean_of_means(estimates: Sequence[Estimate]) -> float:
+    """The unweighted mean of several estimates' values (the paper's overall score)."""
+    values = [e.value for e in estimates if e.n > 0 and not math.isnan(e.value)]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def wilson_rate(successes: int, total: int, confidence: float = 0.95) -> Estimate:
+    if total <= 0:
+        return NAN_ESTIMATE
+    z = float(scipy_stats.norm.ppf(1 - (1 - confidence) / 2))
+    p = successes / total
+    denom = 1 + z**2 / total
+    centre = (p + z**2 / (2 * total)) / denom
+    half = z * math.sqrt(p * (1 - p) / total + z**2 / (4 * total**2)) / denom
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == total else min(1.0, centre + half)
+    return Estimate(p, low, high, total)
