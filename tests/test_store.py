@@ -135,3 +135,13 @@ def test_each_response_is_committed_as_it_arrives(toy_model_dir, store_path):
     with RunStore(store_path) as store:
         asyncio.run(go(store))
     assert seen_by_other_connection == [1, 2, 3, 4]
+
+
+def test_job_state_round_trips_and_survives_reopening(store_path):
+    with RunStore(store_path) as store:
+        assert store.get_state("fuzz", "job-1") is None
+        store.put_state("fuzz", "job-1", {"step": 3, "nodes": [{"id": 0, "visits": 2}]})
+        store.put_state("fuzz", "job-1", {"step": 4, "nodes": [{"id": 0, "visits": 3}]})
+    with RunStore(store_path) as store:
+        assert store.get_state("fuzz", "job-1") == {"step": 4, "nodes": [{"id": 0, "visits": 3}]}
+        assert store.get_state("other", "job-1") is None

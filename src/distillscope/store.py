@@ -66,6 +66,13 @@ CREATE TABLE IF NOT EXISTS run_calls (
     at REAL NOT NULL,
     PRIMARY KEY (run_id, key)
 );
+CREATE TABLE IF NOT EXISTS state (
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (namespace, key)
+);
 CREATE INDEX IF NOT EXISTS errors_by_run ON errors(run_id);
 """
 
@@ -195,6 +202,19 @@ class RunStore:
 
     def count_calls(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+
+    # ------------------------------------------------------------------ state
+    def put_state(self, namespace: str, key: str, value: Any) -> None:
+        """Save a job's resumable state (a fuzz tree, a cursor) as JSON, committed at once."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "INSERT OR REPLACE INTO state VALUES (?,?,?,?)", (namespace, key, _dump(value), time.time())
+            )
+
+    def get_state(self, namespace: str, key: str) -> Any | None:
+        row = self._db.execute("SELECT value FROM state WHERE namespace = ? AND key = ?", (namespace, key)).fetchone()
+        return None if row is None else json.loads(row["value"])
 
     # ------------------------------------------------------------------- runs
     def start_run(self, command: str, config: dict[str, Any] | None = None) -> str:
