@@ -51,9 +51,11 @@ def load_job(config_path: Path | None, job: type[JobT], flags: dict[str, Any]) -
     for key, value in flags.items():
         if value is None or value == [] or value == ():
             continue
-        if isinstance(value, BaseModel):
-            base = data.get(key) or {}
-            data[key] = {**base, **value.model_dump(exclude_unset=True)}
+        if isinstance(value, BaseModel | dict):
+            given = value.model_dump(exclude_unset=True) if isinstance(value, BaseModel) else value
+            given = {k: v for k, v in given.items() if v is not None}
+            if given:
+                data[key] = {**(data.get(key) or {}), **given}
         else:
             data[key] = value
     return validate(data, job, path=source, lines=lines)

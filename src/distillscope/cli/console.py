@@ -48,8 +48,8 @@ class ProgressBar:
     def start(self, total: int) -> None:
         self._task = self._progress.add_task(self.description, total=total, note="")
 
-    def advance(self, result: Any = None) -> None:
-        """Count one finished item; results with `.output.cached` or `.ok` are tallied too."""
+    def advance(self, result: Any = None, steps: int = 1, note: str | None = None) -> None:
+        """Count finished items; results with `.output.cached` or `.ok` are tallied in the note."""
         if self._task is None:
             self.start(0)
         output = getattr(result, "output", None)
@@ -57,8 +57,9 @@ class ProgressBar:
             self.cached += 1
         if result is not None and getattr(result, "ok", True) is False:
             self.failed += 1
-        note = f"[dim]{self.cached} from store[/]" + (f" [red]{self.failed} failed[/]" if self.failed else "")
-        self._progress.update(self._task, advance=1, note=note)
+        if note is None:
+            note = f"[dim]{self.cached} from store[/]" + (f" [red]{self.failed} failed[/]" if self.failed else "")
+        self._progress.update(self._task, advance=steps, note=note)
 
 
 def usage_table(usages: Iterable[ModelUsage], title: str = "Usage") -> Table:

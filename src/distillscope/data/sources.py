@@ -103,10 +103,16 @@ def load_prompt_items(source: PromptSource | str | Path) -> list[PromptItem]:
 
 
 def _rows(source: PromptSource) -> Iterator[tuple[int, dict[str, Any]]]:
-    if source.path.startswith("hf:"):
-        yield from _hub_rows(source)
+    yield from iter_records(source.path, source.split)
+
+
+def iter_records(location: str | Path, split: str = "train") -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line or row number, record) from a file or a hub dataset (`hf:NAME[:CONFIG]`)."""
+    location = str(location)
+    if location.startswith("hf:"):
+        yield from _hub_rows(location, split)
         return
-    path = Path(source.path).expanduser()
+    path = Path(location).expanduser()
     if not path.exists():
         raise InputError("file not found", path=path, hint="expected a .jsonl, .json, .csv or .parquet file")
     suffix = path.suffix.lower()
@@ -152,16 +158,16 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     yield from enumerate(table.to_pylist(), start=1)
 
 
-def _hub_rows(source: PromptSource) -> Iterator[tuple[int, dict[str, Any]]]:
+def _hub_rows(location: str, split: str) -> Iterator[tuple[int, dict[str, Any]]]:
     from datasets import load_dataset
 
-    name, _, config = source.path.removeprefix("hf:").partition(":")
+    name, _, config = location.removeprefix("hf:").partition(":")
     try:
-        dataset = load_dataset(name, config or None, split=source.split)
+        dataset = load_dataset(name, config or None, split=split)
     except Exception as exc:  # offline, unknown name, unknown split: all surface as different types
         raise InputError(
-            f"cannot load Hugging Face dataset {name!r} split {source.split!r}: {str(exc).splitlines()[0]}",
-            path=source.path,
+            f"cannot load Hugging Face dataset {name!r} split {split!r}: {str(exc).splitlines()[0]}",
+            path=location,
             hint="check the name, config and split, and that the hub is reachable",
         ) from None
     for index, record in enumerate(dataset, start=1):

@@ -1,0 +1,158 @@
+"""Vocabulary-sized losses computed a chunk of positions at a time.
+
+The [tokens, vocab] tensors dominate the memory of distillation. At a vocabulary of 152k, one
+batch of 4 x 1024 tokens is 2.5 GB of float32 logits, and a naive KD step holds several such
+tensors at once: student logits, teacher logits, both log-softmaxes, gradients. Here only final
+hidden states ([tokens, hidden], small) are kept. The output head is applied to one chunk of
+positions at a time, under activation checkpointing, so the backward pass recomputes the chunk
+instead of storing it. Peak memory is a chunk's worth of vocab-sized tensors, whatever the
+sequence length.
+
+Only positions that carry a loss (response tokens) are ever projected to the vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch.utils.checkpoint import checkpoint
+
+from distillscope.distill.losses import KDLoss, forward_kl, topk_bins
+
+Tensor = torch.Tensor
+Head = Callable[[Tensor], Tensor]  # hidden [n, H] -> logits [n, V]
+
+
+def output_head(model: torch.nn.Module, vocab: int) -> Head:
+    """The model's own projection to the vocabulary, sliced to a shared vocab, in float32.
+
+    Soft-capping and logit scaling are applied where the architecture has them (Gemma 2, Cohere), so
+    the logits equal the ones the model's own forward would give.
+    """
+    head = model.get_output_embeddings()
+    config = model.config
+    softcap = getattr(config, "final_logit_softcapping", None)
+    scale = getattr(config, "logit_scale", None)
+
+    def project(hidden: Tensor) -> Tensor:
+        logits = head(hidden)[..., :vocab].float()
+        if scale is not None:
+            logits = logits * scale
+        if softcap:
+            logits = torch.tanh(logits / softcap) * softcap
+        return logits
+
+    return project
+
+
+@dataclass
+class TeacherSignal:
+    """What the student learns from: the teacher's hidden states and head, or its cached top-k."""
+
+    hidden: Tensor | None = None
+    head: Head | None = None
+    topk_ids: Tensor | None = None
+    topk_logprobs: Tensor | None = None
+
+    def chunk(self, lo: int, hi: int) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        def pick(x: Tensor | None) -> Tensor | None:
+            return None if x is None else x[lo:hi]
+
+        return pick(self.hidden), pick(self.topk_ids), pick(self.topk_logprobs)
+
+
+def _teacher_logprobs(signal: TeacherSignal, hidden: Tensor | None, temperature: float) -> Tensor:
+    assert signal.head is not None and hidden is not None
+    with torch.no_grad():
+        return torch.log_softmax(signal.head(hidden) / temperature, dim=-1)
+
+
+def distill_loss_sums(
+    student_hidden: Tensor,
+    student_head: Head,
+    targets: Tensor,
+    loss: KDLoss,
+    teacher: TeacherSignal | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Sums over positions of the KD divergence and of the cross-entropy on `targets`.
+
+    The caller divides by its token count (per batch, or across gradient accumulation).
+    """
+    divergence = loss.divergence()
+    temperature = loss.temperature
+    want_kd = teacher is not None and loss.kd_weight > 0
+    want_ce = teacher is None or loss.kd_weight < 1
+
+    def chunk_sums(
+        hidden: Tensor, chunk_targets: Tensor, t_hidden: Tensor | None, t_ids: Tensor | None, t_lps: Tensor | None
+    ) -> tuple[Tensor, Tensor]:
+        logits = student_head(hidden)
+        zero = logits.new_zeros(())
+        ce = torch.nn.functional.cross_entropy(logits, chunk_targets, reduction="sum") if want_ce else zero
+        if not want_kd:
+            return zero, ce
+        student = torch.log_softmax(logits / temperature, dim=-1)
+        if t_ids is not None and t_lps is not None:
+            t_bins, s_bins = topk_bins(t_ids, t_lps.float(), student, temperature)
+            return divergence(t_bins, s_bins).sum(), ce
+        return divergence(_teacher_logprobs(teacher, t_hidden, temperature), student).sum(), ce
+
+    kd_total = student_hidden.new_zeros((), dtype=torch.float32)
+    ce_total = student_hidden.new_zeros((), dtype=torch.float32)
+    for lo in range(0, student_hidden.shape[0], loss.chunk_size):
+        hi = lo + loss.chunk_size
+        t_hidden, t_ids, t_lps = teacher.chunk(lo, hi) if teacher is not None else (None, None, None)
+        args = (student_hidden[lo:hi], targets[lo:hi], t_hidden, t_ids, t_lps)
+        if torch.is_grad_enabled() and student_hidden.requires_grad:
+            kd, ce = checkpoint(chunk_sums, *args, use_reentrant=False)
+        else:
+            kd, ce = chunk_sums(*args)
+        kd_total = kd_total + kd
+        ce_total = ce_total + ce
+    return kd_total, ce_total
+
+
+@dataclass
+class AgreementSums:
+    tokens: int = 0
+    nll: float = 0.0
+    kl: float = 0.0
+    top1_agree: int = 0
+
+    def add(self, other: AgreementSums) -> None:
+        self.tokens += other.tokens
+        self.nll += other.nll
+        self.kl += other.kl
+        self.top1_agree += other.top1_agree
+
+
+@torch.no_grad()
+def agreement_sums(
+    student_hidden: Tensor,
+    student_head: Head,
+    targets: Tensor,
+    teacher: TeacherSignal | None,
+    chunk_size: int = 1024,
+) -> AgreementSums:
+    """Evaluation sums: negative log-likelihood of the targets, and against a teacher the forward
+    KL(teacher || student) at T=1 and how often both rank the same token first."""
+    sums = AgreementSums(tokens=int(targets.numel()))
+    for lo in range(0, student_hidden.shape[0], chunk_size):
+        hi = lo + chunk_size
+        student = torch.log_softmax(student_head(student_hidden[lo:hi]), dim=-1)
+        sums.nll += float(-student.gather(-1, targets[lo:hi, None]).sum())
+        if teacher is None:
+            continue
+        t_hidden, t_ids, t_lps = teacher.chunk(lo, hi)
+        if t_ids is not None and t_lps is not None:
+            t_bins, s_bins = topk_bins(t_ids, t_lps.float(), student)
+            sums.kl += float(forward_kl(t_bins, s_bins).sum())
+            teacher_top = t_ids[:, 0].long()
+        else:
+            t_logprobs = _teacher_logprobs(teacher, t_hidden, 1.0)
+            sums.kl += float(forward_kl(t_logprobs, student).sum())
+            teacher_top = t_logprobs.argmax(-1)
+        sums.top1_agree += int((student.argmax(-1) == teacher_top).sum())
+    return sums

@@ -1,0 +1,125 @@
+"""The knowledge-distillation divergences, each a small pure function of two log-prob tensors.
+
+Every divergence takes the teacher's log-probs `t` and the student's log-probs `s` over the last
+dimension and returns one value per row. Working in log space keeps them exact where a
+probability underflows, and a row may be a full vocabulary or a coarsened one: the offline
+teacher cache stores only the top-k tokens, and `topk_bins` turns both distributions into k+1
+bins (the top-k tokens plus one bin for all the rest). Then every divergence applies unchanged.
+By the data-processing inequality, a binned divergence never exceeds the full one.
+
+With p = softmax(teacher / T) and q = softmax(student / T), as in ../shared/REFERENCES.md:
+forward KL(p||q), reverse KL(q||p) (mode-seeking, MiniLLM), generalized JSD(beta) with the mixture
+m = beta*p + (1-beta)*q, skew KL(p || alpha*p + (1-alpha)*q) and skew reverse KL(q || alpha*q +
+(1-alpha)*p) (DistiLLM), and total variation 1/2 * sum |p - q|.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+
+Tensor = torch.Tensor
+LossName = Literal["forward_kl", "reverse_kl", "jsd", "skew_forward_kl", "skew_reverse_kl", "tv"]
+Divergence = Callable[[Tensor, Tensor], Tensor]
+
+
+def kl(logp_a: Tensor, logp_b: Tensor) -> Tensor:
+    """KL(a || b) per row; bins where a has no mass contribute nothing (0 * log 0 = 0)."""
+    p = logp_a.exp()
+    return torch.where(p > 0, p * (logp_a - logp_b), torch.zeros_like(p)).sum(-1)
+
+
+def log_mixture(logp_x: Tensor, logp_y: Tensor, weight: float) -> Tensor:
+    """log(weight * x + (1 - weight) * y), computed in log space."""
+    return torch.logaddexp(logp_x + math.log(weight), logp_y + math.log1p(-weight))
+
+
+def forward_kl(t: Tensor, s: Tensor) -> Tensor:
+    return kl(t, s)
+
+
+def reverse_kl(t: Tensor, s: Tensor) -> Tensor:
+    return kl(s, t)
+
+
+def generalized_jsd(t: Tensor, s: Tensor, beta: float) -> Tensor:
+    m = log_mixture(t, s, beta)
+    return beta * kl(t, m) + (1 - beta) * kl(s, m)
+
+
+def skew_forward_kl(t: Tensor, s: Tensor, alpha: float) -> Tensor:
+    return kl(t, log_mixture(t, s, alpha))
+
+
+def skew_reverse_kl(t: Tensor, s: Tensor, alpha: float) -> Tensor:
+    return kl(s, log_mixture(s, t, alpha))
+
+
+def total_variation(t: Tensor, s: Tensor) -> Tensor:
+    return 0.5 * (t.exp() - s.exp()).abs().sum(-1)
+
+
+class KDLoss(BaseModel):
+    """How the student is pulled toward the teacher; YAML `loss:` and the train flags fill this."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: LossName = Field("forward_kl", description="The divergence.")
+    temperature: float = Field(1.0, gt=0, description="Softens both distributions before comparing them.")
+    kd_weight: float = Field(
+        0.5, ge=0, le=1, description="w in w*KD + (1-w)*CE; 1 is pure distillation, 0 is plain SFT."
+    )
+    beta: float = Field(0.5, gt=0, lt=1, description="Generalized JSD mixture weight.")
+    alpha: float = Field(0.1, gt=0, lt=1, description="Skew KL mixture weight (DistiLLM uses 0.1).")
+    scale_by_t_squared: bool = Field(
+        True, description="Multiply the KD term by T^2 (Hinton) so its gradients keep their size as T grows."
+    )
+    chunk_size: int = Field(1024, ge=1, description="Token positions per chunk of the vocab-sized computation.")
+
+    @property
+    def kd_scale(self) -> float:
+        return self.temperature**2 if self.scale_by_t_squared else 1.0
+
+    def divergence(self) -> Divergence:
+        match self.name:
+            case "forward_kl":
+                return forward_kl
+            case "reverse_kl":
+                return reverse_kl
+            case "jsd":
+                return lambda t, s: generalized_jsd(t, s, self.beta)
+            case "skew_forward_kl":
+                return lambda t, s: skew_forward_kl(t, s, self.alpha)
+            case "skew_reverse_kl":
+                return lambda t, s: skew_reverse_kl(t, s, self.alpha)
+            case "tv":
+                return total_variation
+        raise ValueError(self.name)  # pragma: no cover - Literal guards it
+
+
+def log1mexp(x: Tensor) -> Tensor:
+    """log(1 - exp(x)) for x <= 0, stable at both ends."""
+    x = x.clamp(max=-1e-7)
+    return torch.where(x > -math.log(2), torch.log(-torch.expm1(x)), torch.log1p(-torch.exp(x)))
+
+
+def topk_bins(
+    teacher_ids: Tensor, teacher_logprobs: Tensor, student_logprobs: Tensor, temperature: float = 1.0
+) -> tuple[Tensor, Tensor]:
+    """Teacher and student as k+1 bins: the teacher's top-k tokens, then everything else.
+
+    `teacher_logprobs` are the teacher's untempered log-probs of its top-k tokens; `student_logprobs`
+    are the student's full-vocabulary log-probs already at `temperature`. At T=1 the teacher's bins
+    are exact. Otherwise the tail bin is tempered as if it were one token, an approximation whose
+    error the top-k benchmark reports.
+    """
+    tail = log1mexp(torch.logsumexp(teacher_logprobs, dim=-1, keepdim=True))
+    teacher = torch.cat([teacher_logprobs, tail], dim=-1) / temperature
+    teacher = teacher - torch.logsumexp(teacher, dim=-1, keepdim=True)
+    picked = student_logprobs.gather(-1, teacher_ids.long())
+    student_tail = log1mexp(torch.logsumexp(picked, dim=-1, keepdim=True))
+    return teacher, torch.cat([picked, student_tail], dim=-1)

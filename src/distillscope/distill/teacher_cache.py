@@ -1,0 +1,240 @@
+"""The offline teacher: its top-k next-token log-probs at every trained position, stored compactly.
+
+With the cache on disk, the teacher need not be in memory while the student trains: one pass of
+the teacher serves many students and many epochs. Only positions that carry a loss are stored.
+Each row holds the k most likely token ids and their log-probs at temperature 1, sorted
+descending. The rest of the distribution is kept implicitly: its mass is 1 minus the sum of the
+top-k, and the loss treats it as one extra bin.
+
+Encoding, per row: ids as unsigned integers of the narrowest width that holds the vocabulary (2
+bytes up to 65,536 tokens, 3 bytes up to 16.7M), and log-probs as float16. At k=32 and a 152k
+vocabulary that is 32*3 + 32*2 = 160 bytes per token, plus 8 bytes per example for offsets.
+
+The cache is written batch by batch with a progress marker, so an interrupted build resumes. It
+records the fingerprint of the tokenised data, so it is never paired with different examples.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+
+from distillscope.distill.chunked import output_head
+from distillscope.distill.dataset import Example, examples_fingerprint
+from distillscope.errors import InputError
+from distillscope.models.config import Dtype
+
+FORMAT_VERSION = 1
+IDS_FILE, LOGPROBS_FILE, META_FILE, PROGRESS_FILE = "ids.bin", "logprobs.bin", "meta.json", "progress.json"
+
+
+class TeacherCacheMeta(BaseModel):
+    format_version: int = FORMAT_VERSION
+    k: int
+    vocab_size: int
+    id_bytes: int
+    examples: int
+    tokens: int
+    examples_fingerprint: str
+    offsets: list[int]
+    teacher: str
+
+    @property
+    def bytes_per_token(self) -> float:
+        payload = self.tokens * self.k * (self.id_bytes + 2)
+        return (payload + 8 * len(self.offsets)) / max(1, self.tokens)
+
+
+def id_width(vocab_size: int) -> int:
+    return 2 if vocab_size <= 1 << 16 else 3 if vocab_size <= 1 << 24 else 4
+
+
+def encode_ids(ids: np.ndarray, width: int) -> bytes:
+    """Little-endian unsigned integers of `width` bytes."""
+    as_u32 = np.ascontiguousarray(ids, dtype="<u4")
+    return as_u32.view(np.uint8).reshape(*as_u32.shape, 4)[..., :width].tobytes()
+
+
+def decode_ids(raw: bytes, width: int, k: int) -> np.ndarray:
+    narrow = np.frombuffer(raw, dtype=np.uint8).reshape(-1, k, width)
+    wide = np.zeros((narrow.shape[0], k, 4), dtype=np.uint8)
+    wide[..., :width] = narrow
+    return wide.view("<u4").reshape(-1, k).astype(np.int64)
+
+
+@dataclass
+class TeacherCache:
+    folder: Path
+    meta: TeacherCacheMeta
+
+    @classmethod
+    def open(cls, folder: Path | str) -> TeacherCache:
+        folder = Path(folder)
+        meta_path = folder / META_FILE
+        if not meta_path.exists():
+            raise InputError(
+                "not a teacher cache (no meta.json)", path=folder, hint="build one with `distillscope teacher-cache`"
+            )
+        return cls(folder, TeacherCacheMeta.model_validate_json(meta_path.read_text()))
+
+    def rows(self, example: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k ids [n, k] (int64) and log-probs [n, k] (float32) for one example's loss positions."""
+        lo, hi = self.meta.offsets[example], self.meta.offsets[example + 1]
+        k, width = self.meta.k, self.meta.id_bytes
+        with (self.folder / IDS_FILE).open("rb") as handle:
+            handle.seek(lo * k * width)
+            ids = decode_ids(handle.read((hi - lo) * k * width), width, k)
+        logprobs = np.fromfile(self.folder / LOGPROBS_FILE, dtype="<f2", count=(hi - lo) * k, offset=lo * k * 2)
+        return ids, logprobs.reshape(-1, k).astype(np.float32)
+
+    def check_matches(self, examples: Sequence[Example]) -> None:
+        if self.meta.examples_fingerprint != examples_fingerprint(examples):
+            raise InputError(
+                "the teacher cache was built from different data, tokenizer or max_length than this training run",
+                path=self.folder,
+                hint="rebuild it with the same data and max_length",
+            )
+
+
+def _positions(example: Example) -> list[int]:
+    return example.loss_positions
+
+
+@torch.no_grad()
+def _top_k_rows(teacher: Any, vocab: int, batch: Sequence[Example], k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    device = next(teacher.parameters()).device
+    width = max(len(e.input_ids) for e in batch)
+    ids = torch.zeros((len(batch), width), dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for row, example in enumerate(batch):
+        ids[row, : len(example.input_ids)] = torch.tensor(example.input_ids)
+        mask[row, : len(example.input_ids)] = 1
+    out = teacher(input_ids=ids.to(device), attention_mask=mask.to(device), output_hidden_states=True, logits_to_keep=1)
+    head = output_head(teacher, vocab)
+    rows = []
+    for row, example in enumerate(batch):
+        positions = torch.tensor(_positions(example), device=device)
+        logprobs = torch.log_softmax(head(out.hidden_states[-1][row, positions]), dim=-1)
+        values, indices = torch.topk(logprobs, k, dim=-1)
+        rows.append((indices.cpu().numpy(), values.cpu().numpy()))
+    return rows
+
+
+def build_teacher_cache(
+    teacher: Any,
+    vocab: int,
+    examples: Sequence[Example],
+    folder: Path | str,
+    *,
+    k: int = 32,
+    batch_size: int = 8,
+    teacher_name: str = "",
+    on_start: Callable[[int], None] | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> TeacherCache:
+    """Run the teacher over every example and store its top-k; resumes a partial build."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    width = id_width(vocab)
+    fingerprint = examples_fingerprint(examples)
+    done, tokens = _resume_point(folder, fingerprint, k, width)
+    offsets = [0]
+    for example in examples:
+        offsets.append(offsets[-1] + len(_positions(example)))
+    if on_start is not None:
+        on_start(len(examples))
+    if on_batch is not None and done:
+        on_batch(done)
+    teacher.eval()
+    with (folder / IDS_FILE).open("ab") as ids_out, (folder / LOGPROBS_FILE).open("ab") as lps_out:
+        for lo in range(done, len(examples), batch_size):
+            batch = examples[lo : lo + batch_size]
+            for ids, logprobs in _top_k_rows(teacher, vocab, batch, k):
+                ids_out.write(encode_ids(ids, width))
+                lps_out.write(logprobs.astype("<f2").tobytes())
+                tokens += ids.shape[0]
+            ids_out.flush()
+            lps_out.flush()
+            (folder / PROGRESS_FILE).write_text(
+                json.dumps({"examples": lo + len(batch), "tokens": tokens, "fingerprint": fingerprint, "k": k})
+            )
+            if on_batch is not None:
+                on_batch(len(batch))
+    meta = TeacherCacheMeta(
+        k=k,
+        vocab_size=vocab,
+        id_bytes=width,
+        examples=len(examples),
+        tokens=tokens,
+        examples_fingerprint=fingerprint,
+        offsets=offsets,
+        teacher=teacher_name,
+    )
+    (folder / META_FILE).write_text(meta.model_dump_json())
+    (folder / PROGRESS_FILE).unlink(missing_ok=True)
+    return TeacherCache(folder, meta)
+
+
+def _resume_point(folder: Path, fingerprint: str, k: int, width: int) -> tuple[int, int]:
+    """Examples and tokens already written by an interrupted build of the same job; else start over."""
+    progress_path = folder / PROGRESS_FILE
+    if progress_path.exists():
+        progress = json.loads(progress_path.read_text())
+        if progress.get("fingerprint") == fingerprint and progress.get("k") == k:
+            tokens = int(progress["tokens"])
+            with (folder / IDS_FILE).open("r+b") as handle:  # drop a batch written after the last marker
+                handle.truncate(tokens * k * width)
+            with (folder / LOGPROBS_FILE).open("r+b") as handle:
+                handle.truncate(tokens * k * 2)
+            return int(progress["examples"]), tokens
+    for name in (IDS_FILE, LOGPROBS_FILE, META_FILE, PROGRESS_FILE):
+        (folder / name).unlink(missing_ok=True)
+    return 0, 0
+
+
+class TeacherCacheJob(BaseModel):
+    """What `distillscope teacher-cache` does; flags and YAML fill the same fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    teacher: str = Field(description="The teacher: hf:./folder or a hub id.")
+    data: str = Field(description="The training data the student will use (same format as train).")
+    split: str = Field("train", description="Split, for hub datasets.")
+    output: Path = Field(description="Folder for the cache.")
+    k: int = Field(32, ge=1, le=1024, description="Tokens kept per position.")
+    max_length: int = Field(1024, ge=8, description="Must equal the training run's max_length.")
+    batch_size: int = Field(8, ge=1, description="Examples per teacher forward pass.")
+    device: str = Field("auto", description="'auto', 'cpu' or 'cuda'.")
+    dtype: Dtype = Field("auto", description="The teacher's dtype.")
+    trust_remote_code: bool = Field(False, description="Run code shipped with the model. Off by default.")
+
+
+def run_teacher_cache(
+    job: TeacherCacheJob,
+    on_start: Callable[[int], None] | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> TeacherCache:
+    from distillscope.distill.dataset import build_examples, load_training_records
+    from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
+
+    tokenizer = load_tokenizer(job.teacher, job.trust_remote_code)
+    teacher = load_model(job.teacher, dtype=job.dtype, device=job.device, trust_remote_code=job.trust_remote_code)
+    examples = build_examples(tokenizer, load_training_records(job.data, job.split), job.max_length, job.data)
+    return build_teacher_cache(
+        teacher,
+        vocab_rows(teacher),
+        examples,
+        job.output,
+        k=job.k,
+        batch_size=job.batch_size,
+        teacher_name=job.teacher,
+        on_start=on_start,
+        on_batch=on_batch,
+    )

@@ -1,0 +1,385 @@
+"""Training a student: SFT on teacher-written data, or logit distillation from a teacher.
+
+The trainer is the transformers `Trainer` with one method replaced: the loss. Everything else
+comes from the ecosystem's trainer unchanged: optimisers, schedules, gradient accumulation,
+mixed precision, checkpoints and resume, `accelerate launch` across GPUs. Its loss is
+w * T^2 * KD + (1 - w) * CE over the assistant's tokens, computed chunk by chunk from hidden
+states (see chunked.py), with the teacher alongside (`kd`) or read from a top-k cache
+(`kd-offline`). Each term is logged by name.
+
+The output folder is a standard Hugging Face model folder (weights, config, tokenizer and chat
+template), with the resolved job beside it, so any tool can load the student.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from transformers import Trainer, TrainerCallback, TrainingArguments
+
+from distillscope.distill.chunked import TeacherSignal, distill_loss_sums, output_head
+from distillscope.distill.compat import require_compatible
+from distillscope.distill.dataset import IGNORE, DistillCollator, Example, build_examples, load_training_records
+from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
+from distillscope.distill.losses import KDLoss
+from distillscope.distill.teacher_cache import TeacherCache
+from distillscope.errors import InputError
+from distillscope.models.config import Dtype
+
+Mode = Literal["sft", "kd", "kd-offline"]
+JOB_FILE = "distillscope-train.json"
+
+
+class LoraSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    r: int = Field(16, ge=1, description="Adapter rank.")
+    alpha: int = Field(32, ge=1, description="Adapter scaling (lora_alpha).")
+    dropout: float = Field(0.05, ge=0, lt=1, description="Dropout on the adapter input.")
+    target_modules: list[str] | str = Field("all-linear", description="Modules to adapt; 'all-linear' for all.")
+
+
+class TrainJob(BaseModel):
+    """Everything `distillscope train` does; the YAML file and the flags fill the same fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Mode = Field("sft", description="sft: teacher-written data; kd: logits of a live teacher; kd-offline: cache.")
+    student: str = Field(description="The model to start from: hf:./folder or a hub id.")
+    teacher: str | None = Field(None, description="For kd: the teacher model (same tokenizer).")
+    teacher_cache: Path | None = Field(None, description="For kd-offline: a folder from `distillscope teacher-cache`.")
+    data: str = Field(
+        description='Training data: JSONL/JSON/Parquet of {"messages": [...]} or {"text": ...}, or hf:NAME.'
+    )
+    split: str = Field("train", description="Split, for hub datasets.")
+    output: Path = Field(description="Where the trained student goes (a Hugging Face model folder).")
+    loss: KDLoss = Field(default_factory=KDLoss, description="The distillation loss.")
+    max_length: int = Field(1024, ge=8, description="Tokens per example; longer ones are truncated.")
+    epochs: float = Field(1.0, gt=0, description="Passes over the data (ignored when max_steps is set).")
+    max_steps: int = Field(-1, description="Optimizer steps; -1 runs the epochs.")
+    batch_size: int = Field(8, ge=1, description="Examples per device per step.")
+    grad_accum: int = Field(1, ge=1, description="Gradient accumulation steps.")
+    learning_rate: float = Field(2e-5, gt=0, description="Peak learning rate.")
+    lr_scheduler: str = Field("cosine", description="Any transformers scheduler name.")
+    warmup_ratio: float = Field(0.03, ge=0, lt=1, description="Fraction of steps spent warming up.")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay.")
+    precision: Literal["fp32", "bf16", "fp16"] = Field("fp32", description="Mixed precision (bf16/fp16 need a GPU).")
+    gradient_checkpointing: bool = Field(False, description="Trade compute for activation memory.")
+    lora: LoraSettings | None = Field(
+        None, description="Train LoRA adapters (merged into the output) instead of all weights."
+    )
+    save_steps: int = Field(500, ge=1, description="Checkpoint every this many steps.")
+    save_total_limit: int = Field(2, ge=1, description="Checkpoints kept.")
+    resume: bool = Field(True, description="Resume from the newest checkpoint in the output folder, if any.")
+    logging_steps: int = Field(10, ge=1, description="Log losses every this many steps.")
+    seed: int = Field(0, description="Seed for initialisation, data order and dropout.")
+    device: str = Field("auto", description="'auto', 'cpu' or 'cuda'; `accelerate launch` decides for multi-GPU.")
+    teacher_dtype: Dtype = Field(
+        "auto", description="The teacher's dtype ('auto': float32 on CPU, checkpoint's on GPU)."
+    )
+    trust_remote_code: bool = Field(False, description="Run code shipped with the models. Off by default.")
+    allow_chat_template_mismatch: bool = Field(False, description="Let kd proceed when only the chat templates differ.")
+
+    @model_validator(mode="after")
+    def _teacher_for_mode(self) -> TrainJob:
+        if self.mode == "kd" and not self.teacher:
+            raise ValueError("mode kd needs a teacher")
+        if self.mode == "kd-offline" and self.teacher_cache is None:
+            raise ValueError("mode kd-offline needs a teacher_cache")
+        return self
+
+
+@dataclass
+class DistillSetup:
+    mode: Mode
+    loss: KDLoss
+    vocab: int
+    teacher: Any | None = None
+
+
+class DistillTrainer(Trainer):
+    """`Trainer` whose loss is the weighted KD + CE of this module; it logs each term by name."""
+
+    def __init__(self, *args: Any, setup: DistillSetup, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup = setup
+        self._terms: dict[str, float] = {}
+        self._term_steps = 0
+
+    def _teacher_signal(self, inputs: dict[str, torch.Tensor], mask: torch.Tensor) -> TeacherSignal | None:
+        if self.setup.mode == "kd-offline":
+            return TeacherSignal(topk_ids=inputs["teacher_ids"], topk_logprobs=inputs["teacher_logprobs"])
+        if self.setup.mode != "kd":
+            return None
+        teacher = self.setup.teacher
+        with torch.no_grad():
+            out = teacher(
+                input_ids=inputs["input_ids"],
+                attention_mask=inputs["attention_mask"],
+                output_hidden_states=True,
+                logits_to_keep=1,
+                use_cache=False,
+            )
+        hidden = out.hidden_states[-1][:, :-1][mask]
+        return TeacherSignal(hidden=hidden, head=output_head(teacher, self.setup.vocab))
+
+    def compute_loss(
+        self,
+        model: torch.nn.Module,
+        inputs: dict[str, torch.Tensor],
+        return_outputs: bool = False,
+        num_items_in_batch: torch.Tensor | int | None = None,
+    ) -> torch.Tensor | tuple[torch.Tensor, Any]:
+        mask = inputs["labels"][:, 1:] != IGNORE
+        targets = inputs["labels"][:, 1:][mask]
+        out = model(
+            input_ids=inputs["input_ids"],
+            attention_mask=inputs["attention_mask"],
+            output_hidden_states=True,
+            logits_to_keep=1,
+            use_cache=False,
+        )
+        hidden = out.hidden_states[-1][:, :-1][mask]
+        student_head = output_head(self.accelerator.unwrap_model(model), self.setup.vocab)
+        teacher = self._teacher_signal(inputs, mask)
+        loss_cfg = self.setup.loss
+        kd_sum, ce_sum = distill_loss_sums(hidden, student_head, targets, loss_cfg, teacher)
+        weight = loss_cfg.kd_weight if teacher is not None else 0.0
+        denominator = num_items_in_batch if num_items_in_batch is not None else max(1, targets.numel())
+        if isinstance(denominator, torch.Tensor):
+            denominator = denominator.to(kd_sum.device)
+        loss = (weight * loss_cfg.kd_scale * kd_sum + (1 - weight) * ce_sum) / denominator
+        self.loss_is_scaled_for_ga = num_items_in_batch is not None
+        if num_items_in_batch is not None and self.args.average_tokens_across_devices:
+            loss = loss * self.accelerator.num_processes
+        self._remember(kd_sum, ce_sum, targets.numel(), teacher is not None)
+        return (loss, out) if return_outputs else loss
+
+    def _remember(self, kd_sum: torch.Tensor, ce_sum: torch.Tensor, tokens: int, has_teacher: bool) -> None:
+        tokens = max(1, tokens)
+        self._terms["ce"] = self._terms.get("ce", 0.0) + float(ce_sum.detach()) / tokens
+        if has_teacher:
+            self._terms["kd"] = self._terms.get("kd", 0.0) + float(kd_sum.detach()) / tokens
+        self._term_steps += 1
+
+    def log(self, logs: dict[str, float], *args: Any, **kwargs: Any) -> None:
+        if self._term_steps:
+            for name, total in self._terms.items():
+                logs[f"loss_{name}"] = round(total / self._term_steps, 5)
+            self._terms, self._term_steps = {}, 0
+        super().log(logs, *args, **kwargs)
+
+
+class _ProgressCallback(TrainerCallback):
+    def __init__(self, on_start: Callable[[int], None] | None, on_step: Callable[[dict[str, float]], None] | None):
+        self.on_start_cb, self.on_step_cb, self.last_logs = on_start, on_step, {}
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.on_start_cb is not None:
+            self.on_start_cb(state.max_steps)
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any) -> None:
+        self.last_logs = dict(logs or {})
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.on_step_cb is not None:
+            self.on_step_cb(self.last_logs)
+
+
+@dataclass
+class TrainSummary:
+    output: Path
+    steps: int
+    examples: int
+    trained_tokens: int
+    runtime_s: float
+    metrics: dict[str, float]
+    resumed_from: str | None
+    already_done: bool = False
+
+
+def job_fingerprint(job: TrainJob) -> str:
+    """What makes two runs the same training: every setting except whether to resume."""
+    settings = job.model_dump(mode="json", exclude={"resume"})
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _finished_summary(job: TrainJob, fingerprint: str) -> TrainSummary | None:
+    """The summary of this exact job if it already finished in this output folder."""
+    path = job.output / JOB_FILE
+    if not path.exists():
+        return None
+    record = json.loads(path.read_text())
+    if record.get("fingerprint") != fingerprint:
+        return None
+    return TrainSummary(
+        output=job.output,
+        steps=record["steps"],
+        examples=record["examples"],
+        trained_tokens=record["trained_tokens"],
+        runtime_s=0.0,
+        metrics=record["metrics"],
+        resumed_from=None,
+        already_done=True,
+    )
+
+
+def _checkpoint_to_resume(job: TrainJob, fingerprint: str) -> str | None:
+    """The newest checkpoint of this same job, if resuming; stale checkpoints of another job are an error."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    folder = job.output / "checkpoints"
+    marker = folder / "fingerprint.txt"
+    if folder.is_dir() and not job.resume:
+        shutil.rmtree(folder)
+    if folder.is_dir() and marker.exists() and marker.read_text().strip() != fingerprint:
+        raise InputError(
+            "the output folder holds checkpoints of a different training job",
+            path=folder,
+            hint="choose another --output, or set resume: false to start over",
+        )
+    last = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    folder.mkdir(parents=True, exist_ok=True)
+    marker.write_text(fingerprint)
+    return last
+
+
+def _require_precision_support(job: TrainJob) -> None:
+    if job.precision != "fp32" and not torch.cuda.is_available():
+        raise InputError(f"precision {job.precision} needs a CUDA GPU", hint="use precision fp32 on a CPU")
+
+
+def _wrap_lora(model: Any, lora: LoraSettings) -> Any:
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(
+        task_type="CAUSAL_LM",
+        r=lora.r,
+        lora_alpha=lora.alpha,
+        lora_dropout=lora.dropout,
+        target_modules=lora.target_modules,
+    )
+    return get_peft_model(model, config)
+
+
+def prepare_teacher(
+    job: TrainJob, tokenizer: Any, student: Any, examples: list[Example]
+) -> tuple[Any, TeacherCache | None, int]:
+    """The live teacher or the cache, and the vocabulary size both sides share."""
+    if job.mode == "kd":
+        assert job.teacher is not None
+        teacher_tokenizer = load_tokenizer(job.teacher, job.trust_remote_code)
+        teacher = load_model(
+            job.teacher, dtype=job.teacher_dtype, device=job.device, trust_remote_code=job.trust_remote_code
+        )
+        vocab = require_compatible(
+            tokenizer, teacher_tokenizer, vocab_rows(student), vocab_rows(teacher), job.allow_chat_template_mismatch
+        )
+        teacher.eval().requires_grad_(False)
+        return teacher, None, vocab
+    if job.mode == "kd-offline":
+        assert job.teacher_cache is not None
+        cache = TeacherCache.open(job.teacher_cache)
+        cache.check_matches(examples)
+        return None, cache, min(vocab_rows(student), cache.meta.vocab_size)
+    return None, None, vocab_rows(student)
+
+
+def training_arguments(job: TrainJob) -> TrainingArguments:
+    return TrainingArguments(
+        output_dir=str(job.output / "checkpoints"),
+        num_train_epochs=job.epochs,
+        max_steps=job.max_steps,
+        per_device_train_batch_size=job.batch_size,
+        gradient_accumulation_steps=job.grad_accum,
+        learning_rate=job.learning_rate,
+        lr_scheduler_type=job.lr_scheduler,
+        warmup_steps=job.warmup_ratio,  # a fraction below 1 means a ratio of the total steps
+        weight_decay=job.weight_decay,
+        bf16=job.precision == "bf16",
+        fp16=job.precision == "fp16",
+        use_cpu=job.device == "cpu",
+        activation_checkpointing=job.gradient_checkpointing,
+        save_strategy="steps",
+        save_steps=job.save_steps,
+        save_total_limit=job.save_total_limit,
+        logging_steps=job.logging_steps,
+        logging_strategy="steps",
+        report_to=[],
+        seed=job.seed,
+        data_seed=job.seed,
+        remove_unused_columns=False,
+        disable_tqdm=True,
+        dataloader_pin_memory=torch.cuda.is_available(),
+    )
+
+
+def train(
+    job: TrainJob,
+    on_start: Callable[[int], None] | None = None,
+    on_step: Callable[[dict[str, float]], None] | None = None,
+) -> TrainSummary:
+    from datasets import Dataset
+    from transformers import PrinterCallback
+
+    _require_precision_support(job)
+    fingerprint = job_fingerprint(job)
+    if (done := _finished_summary(job, fingerprint)) is not None:
+        return done
+    torch.manual_seed(job.seed)
+    tokenizer = load_tokenizer(job.student, job.trust_remote_code)
+    model = load_model(job.student, dtype="float32", device=job.device, trust_remote_code=job.trust_remote_code)
+    examples = build_examples(tokenizer, load_training_records(job.data, job.split), job.max_length, job.data)
+    teacher, cache, vocab = prepare_teacher(job, tokenizer, model, examples)
+    if job.lora is not None:
+        model = _wrap_lora(model, job.lora)
+    dataset = Dataset.from_list(
+        [{"input_ids": e.input_ids, "labels": e.labels, "index": i} for i, e in enumerate(examples)]
+    )
+    progress = _ProgressCallback(on_start, on_step)
+    trainer = DistillTrainer(
+        model=model,
+        args=training_arguments(job),
+        train_dataset=dataset,
+        data_collator=DistillCollator(tokenizer.pad_token_id, cache),
+        callbacks=[progress],
+        setup=DistillSetup(job.mode, job.loss, vocab, teacher),
+    )
+    trainer.remove_callback(PrinterCallback)
+    last = _checkpoint_to_resume(job, fingerprint)
+    started = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=last)
+    runtime = time.perf_counter() - started
+    final = model.merge_and_unload() if job.lora is not None else model
+    final.save_pretrained(job.output)
+    tokenizer.save_pretrained(job.output)
+    metrics = {k: float(v) for k, v in result.metrics.items() if isinstance(v, int | float)}
+    summary = TrainSummary(
+        output=job.output,
+        steps=int(trainer.state.global_step),
+        examples=len(examples),
+        trained_tokens=sum(len(e.loss_positions) for e in examples),
+        runtime_s=runtime,
+        metrics=metrics,
+        resumed_from=last,
+    )
+    record = {
+        "fingerprint": fingerprint,
+        "job": job.model_dump(mode="json"),
+        "metrics": metrics,
+        "steps": summary.steps,
+        "examples": summary.examples,
+        "trained_tokens": summary.trained_tokens,
+        "resumed_from": last,
+    }
+    (job.output / JOB_FILE).write_text(json.dumps(record, indent=2))
+    return summary

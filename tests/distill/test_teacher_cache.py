@@ -1,0 +1,121 @@
+"""The offline top-k teacher cache: compact, exact round trip, resumable, tied to its data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from distillscope.distill.chunked import TeacherSignal, distill_loss_sums, output_head
+from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples, load_training_records
+from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
+from distillscope.distill.losses import KDLoss
+from distillscope.distill.teacher_cache import (
+    PROGRESS_FILE,
+    TeacherCache,
+    build_teacher_cache,
+    decode_ids,
+    encode_ids,
+    id_width,
+)
+from distillscope.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def setup(toy_model_dir, toy_chat_data):
+    tokenizer = load_tokenizer(toy_model_dir)
+    teacher = load_model(toy_model_dir).eval()
+    examples = build_examples(tokenizer, load_training_records(toy_chat_data[0]), 256)[:24]
+    return tokenizer, teacher, examples
+
+
+@pytest.mark.parametrize("vocab", [300, 70_000, 152_064])
+def test_ids_round_trip_at_every_width(vocab):
+    ids = np.random.default_rng(0).integers(0, vocab, size=(5, 7))
+    width = id_width(vocab)
+    assert width == (2 if vocab <= 65536 else 3)
+    assert np.array_equal(decode_ids(encode_ids(ids, width), width, 7), ids)
+
+
+def _direct_topk(teacher, tokenizer, example, k):
+    with torch.no_grad():
+        logits = teacher(input_ids=torch.tensor([example.input_ids])).logits[0].float()
+    logprobs = torch.log_softmax(logits, -1)[example.loss_positions]
+    return torch.topk(logprobs, k)
+
+
+def test_cache_round_trips_against_the_teacher(setup, tmp_path):
+    tokenizer, teacher, examples = setup
+    cache = build_teacher_cache(teacher, vocab_rows(teacher), examples, tmp_path / "c", k=8, batch_size=5)
+    reopened = TeacherCache.open(tmp_path / "c")
+    assert reopened.meta.tokens == sum(len(e.loss_positions) for e in examples)
+    for index in (0, 7, 23):
+        ids, logprobs = reopened.rows(index)
+        values, expected_ids = _direct_topk(teacher, tokenizer, examples[index], 8)
+        assert np.array_equal(ids, expected_ids.numpy())
+        assert np.allclose(logprobs, values.numpy(), atol=2e-2)  # float16 storage
+    # 8 ids of 2 bytes + 8 float16 log-probs, plus the per-example offsets.
+    assert 32 <= cache.meta.bytes_per_token < 34
+
+
+def test_interrupted_build_resumes_and_matches_a_clean_build(setup, tmp_path):
+    tokenizer, teacher, examples = setup
+    clean = build_teacher_cache(teacher, vocab_rows(teacher), examples, tmp_path / "clean", k=4, batch_size=4)
+    folder = tmp_path / "partial"
+    build_teacher_cache(teacher, vocab_rows(teacher), examples[:8], folder, k=4, batch_size=4)
+    # Fake a kill after two batches of the full job: progress says 8 examples, files hold one extra batch.
+    (folder / "meta.json").unlink()
+    tokens = sum(len(e.loss_positions) for e in examples[:8])
+    from distillscope.distill.dataset import examples_fingerprint
+
+    (folder / PROGRESS_FILE).write_text(
+        json.dumps({"examples": 8, "tokens": tokens, "fingerprint": examples_fingerprint(examples), "k": 4})
+    )
+    with (folder / "ids.bin").open("ab") as handle:
+        handle.write(b"\x00" * 40)  # a torn write after the marker
+    batches = []
+    resumed = build_teacher_cache(
+        teacher, vocab_rows(teacher), examples, folder, k=4, batch_size=4, on_batch=batches.append
+    )
+    assert batches[0] == 8  # reported as already done, then only the remaining batches ran
+    assert sum(batches[1:]) == len(examples) - 8
+    assert (folder / "ids.bin").read_bytes() == (tmp_path / "clean" / "ids.bin").read_bytes()
+    assert resumed.meta.offsets == clean.meta.offsets
+
+
+def test_cache_refuses_other_data(setup, tmp_path):
+    tokenizer, teacher, examples = setup
+    cache = build_teacher_cache(teacher, vocab_rows(teacher), examples[:10], tmp_path / "c", k=4)
+    with pytest.raises(InputError, match="built from different data"):
+        cache.check_matches(examples[:9])
+
+
+def test_topk_kd_loss_approximates_the_full_loss(setup, tmp_path, untrained_student_dir):
+    tokenizer, teacher, examples = setup
+    student = load_model(untrained_student_dir).eval()
+    vocab = vocab_rows(teacher)
+    batch = DistillCollator(tokenizer.pad_token_id)(
+        [{"input_ids": e.input_ids, "labels": e.labels} for e in examples]
+    )
+    mask = batch["labels"][:, 1:] != IGNORE
+    targets = batch["labels"][:, 1:][mask]
+    kwargs = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"], "output_hidden_states": True}
+    with torch.no_grad():
+        s_hidden = student(**kwargs).hidden_states[-1][:, :-1][mask]
+        t_hidden = teacher(**kwargs).hidden_states[-1][:, :-1][mask]
+    loss = KDLoss(name="forward_kl", kd_weight=1.0)
+    full, _ = distill_loss_sums(s_hidden, output_head(student, vocab), targets, loss,
+                                TeacherSignal(hidden=t_hidden, head=output_head(teacher, vocab)))
+    errors = {}
+    for k in (4, 16, 64):
+        cache = build_teacher_cache(teacher, vocab, examples, tmp_path / f"k{k}", k=k)
+        rows = [cache.rows(i) for i in range(len(examples))]
+        ids = torch.from_numpy(np.concatenate([r[0] for r in rows]))
+        logprobs = torch.from_numpy(np.concatenate([r[1] for r in rows]))
+        sparse, _ = distill_loss_sums(s_hidden, output_head(student, vocab), targets, loss,
+                                      TeacherSignal(topk_ids=ids, topk_logprobs=logprobs))
+        errors[k] = abs(sparse.item() - full.item()) / full.item()
+    print(f"relative error of the top-k KD loss vs full logits: {errors}")
+    assert errors[64] < errors[4] and errors[64] < 0.02 and errors[16] < 0.1
