@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats as scipy_stats
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def mean_of_means(estimates: Sequence[Estimate]) -> float:
 def wilson_rate(successes: int, total: int, confidence: float = 0.95) -> Estimate:
     if total <= 0:
         return NAN_ESTIMATE
-    z = float(scipy_stats.norm.ppf(1 - (1 - confidence) / 2))
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
     p = successes / total
     denom = 1 + z**2 / total
     centre = (p + z**2 / (2 * total)) / denom

@@ -98,9 +98,13 @@ def make_tiny_model(tokenizer: Any, arch: Arch = "llama", size: TinySize | str =
 
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(tiny_config(tokenizer, arch, size))
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    model.generation_config.bos_token_id = tokenizer.bos_token_id
+    generation = model.generation_config
+    generation.eos_token_id = tokenizer.eos_token_id
+    generation.pad_token_id = tokenizer.pad_token_id
+    generation.bos_token_id = tokenizer.bos_token_id
+    # Like a released chat model: sampling by default (temperature 1, no top-k cut), so servers that only
+    # set a request's temperature really sample; temperature 0 still means greedy everywhere.
+    generation.do_sample, generation.temperature, generation.top_k, generation.top_p = True, 1.0, 0, 1.0
     return model
 
 

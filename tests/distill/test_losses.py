@@ -93,9 +93,16 @@ def test_chunked_masked_loss_equals_the_masked_mean_of_the_definition(name):
     )
     ours = cfg.kd_scale * kd_sum / mask.sum()
     rows = [
-        naive(name, softmax(teacher_logits[b, i].numpy() / temperature),
-              softmax(student_logits[b, i].detach().numpy() / temperature), cfg.beta, cfg.alpha)
-        for b in range(batch) for i in range(length) if mask[b, i]
+        naive(
+            name,
+            softmax(teacher_logits[b, i].numpy() / temperature),
+            softmax(student_logits[b, i].detach().numpy() / temperature),
+            cfg.beta,
+            cfg.alpha,
+        )
+        for b in range(batch)
+        for i in range(length)
+        if mask[b, i]
     ]
     assert ours.item() == pytest.approx(temperature**2 * np.mean(rows), rel=1e-9)
     ours.backward()
@@ -132,3 +139,18 @@ def test_topk_bins_are_exact_with_every_token_and_a_lower_bound_otherwise():
         if exact:  # k = V-1: the tail bin is the one remaining token
             assert torch.allclose(binned, full)
         assert torch.all(binned <= full + 1e-12)
+
+
+def test_tempered_topk_bins_with_the_true_tail_equal_binning_the_tempered_teacher():
+    vocab, temperature, k = 30, 2.0, 6
+    logits = torch.randn(5, vocab, dtype=torch.float64) * 3
+    untempered = torch.log_softmax(logits, -1)
+    tempered = torch.log_softmax(logits / temperature, -1)
+    values, ids = torch.topk(untempered, k)
+    top_t = tempered.gather(-1, ids)
+    true_tail = torch.log1p(-top_t.exp().sum(-1))
+    student = torch.log_softmax(torch.randn(5, vocab, dtype=torch.float64), -1)
+    t_bins, _ = topk_bins(ids, values, student, temperature, true_tail)
+    assert torch.allclose(t_bins, torch.cat([top_t, true_tail[:, None]], -1))
+    with pytest.raises(ValueError, match="needs its tail mass"):
+        topk_bins(ids, values, student, temperature)

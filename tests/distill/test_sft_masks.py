@@ -52,9 +52,7 @@ def test_plain_text_trains_every_token_and_truncation_keeps_prefix(tokenizer):
 
 def test_collator_pads_and_never_predicts_the_first_token(tokenizer):
     examples = build_examples(tokenizer, [(1, {"messages": CONVERSATION[1:3]}), (2, {"text": "Hello! Hi."})], 512)
-    batch = DistillCollator(tokenizer.pad_token_id)(
-        [{"input_ids": e.input_ids, "labels": e.labels} for e in examples]
-    )
+    batch = DistillCollator(tokenizer.pad_token_id)([{"input_ids": e.input_ids, "labels": e.labels} for e in examples])
     assert batch["input_ids"].shape[0] == 2 and (batch["labels"][:, 0] == IGNORE).all()
     short = len(examples[1].input_ids)
     assert (batch["attention_mask"][1, short:] == 0).all() and (batch["labels"][1, short:] == IGNORE).all()

@@ -52,7 +52,8 @@ def test_cache_round_trips_against_the_teacher(setup, tmp_path):
     reopened = TeacherCache.open(tmp_path / "c")
     assert reopened.meta.tokens == sum(len(e.loss_positions) for e in examples)
     for index in (0, 7, 23):
-        ids, logprobs = reopened.rows(index)
+        rows = reopened.rows(index)
+        ids, logprobs = rows.ids, rows.logprobs
         values, expected_ids = _direct_topk(teacher, tokenizer, examples[index], 8)
         assert np.array_equal(ids, expected_ids.numpy())
         assert np.allclose(logprobs, values.numpy(), atol=2e-2)  # float16 storage
@@ -61,7 +62,7 @@ def test_cache_round_trips_against_the_teacher(setup, tmp_path):
 
 
 def test_interrupted_build_resumes_and_matches_a_clean_build(setup, tmp_path):
-    tokenizer, teacher, examples = setup
+    _, teacher, examples = setup
     clean = build_teacher_cache(teacher, vocab_rows(teacher), examples, tmp_path / "clean", k=4, batch_size=4)
     folder = tmp_path / "partial"
     build_teacher_cache(teacher, vocab_rows(teacher), examples[:8], folder, k=4, batch_size=4)
@@ -86,7 +87,7 @@ def test_interrupted_build_resumes_and_matches_a_clean_build(setup, tmp_path):
 
 
 def test_cache_refuses_other_data(setup, tmp_path):
-    tokenizer, teacher, examples = setup
+    _, teacher, examples = setup
     cache = build_teacher_cache(teacher, vocab_rows(teacher), examples[:10], tmp_path / "c", k=4)
     with pytest.raises(InputError, match="built from different data"):
         cache.check_matches(examples[:9])
@@ -96,9 +97,7 @@ def test_topk_kd_loss_approximates_the_full_loss(setup, tmp_path, untrained_stud
     tokenizer, teacher, examples = setup
     student = load_model(untrained_student_dir).eval()
     vocab = vocab_rows(teacher)
-    batch = DistillCollator(tokenizer.pad_token_id)(
-        [{"input_ids": e.input_ids, "labels": e.labels} for e in examples]
-    )
+    batch = DistillCollator(tokenizer.pad_token_id)([{"input_ids": e.input_ids, "labels": e.labels} for e in examples])
     mask = batch["labels"][:, 1:] != IGNORE
     targets = batch["labels"][:, 1:][mask]
     kwargs = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"], "output_hidden_states": True}
@@ -106,16 +105,49 @@ def test_topk_kd_loss_approximates_the_full_loss(setup, tmp_path, untrained_stud
         s_hidden = student(**kwargs).hidden_states[-1][:, :-1][mask]
         t_hidden = teacher(**kwargs).hidden_states[-1][:, :-1][mask]
     loss = KDLoss(name="forward_kl", kd_weight=1.0)
-    full, _ = distill_loss_sums(s_hidden, output_head(student, vocab), targets, loss,
-                                TeacherSignal(hidden=t_hidden, head=output_head(teacher, vocab)))
+    full, _ = distill_loss_sums(
+        s_hidden,
+        output_head(student, vocab),
+        targets,
+        loss,
+        TeacherSignal(hidden=t_hidden, head=output_head(teacher, vocab)),
+    )
     errors = {}
     for k in (4, 16, 64):
         cache = build_teacher_cache(teacher, vocab, examples, tmp_path / f"k{k}", k=k)
         rows = [cache.rows(i) for i in range(len(examples))]
-        ids = torch.from_numpy(np.concatenate([r[0] for r in rows]))
-        logprobs = torch.from_numpy(np.concatenate([r[1] for r in rows]))
-        sparse, _ = distill_loss_sums(s_hidden, output_head(student, vocab), targets, loss,
-                                      TeacherSignal(topk_ids=ids, topk_logprobs=logprobs))
+        ids = torch.from_numpy(np.concatenate([r.ids for r in rows]))
+        logprobs = torch.from_numpy(np.concatenate([r.logprobs for r in rows]))
+        sparse, _ = distill_loss_sums(
+            s_hidden, output_head(student, vocab), targets, loss, TeacherSignal(topk_ids=ids, topk_logprobs=logprobs)
+        )
         errors[k] = abs(sparse.item() - full.item()) / full.item()
     print(f"relative error of the top-k KD loss vs full logits: {errors}")
     assert errors[64] < errors[4] and errors[64] < 0.02 and errors[16] < 0.1
+
+
+def test_a_cache_built_for_a_temperature_serves_exactly_that_temperature(setup, tmp_path, untrained_student_dir):
+    tokenizer, teacher, examples = setup
+    student = load_model(untrained_student_dir).eval()
+    vocab = vocab_rows(teacher)
+    cache = build_teacher_cache(teacher, vocab, examples[:8], tmp_path / "t2", k=16, temperature=2.0)
+    assert cache.meta.temperature == 2.0 and cache.meta.tail_bytes == 2
+    with pytest.raises(InputError, match="serves temperature 2"):
+        cache.check_temperature(1.0)
+    batch = DistillCollator(tokenizer.pad_token_id, cache)(
+        [{"input_ids": e.input_ids, "labels": e.labels, "index": i} for i, e in enumerate(examples[:8])]
+    )
+    mask = batch["labels"][:, 1:] != IGNORE
+    with torch.no_grad():
+        hidden = student(input_ids=batch["input_ids"], output_hidden_states=True).hidden_states[-1][:, :-1][mask]
+        t_logits = teacher(input_ids=batch["input_ids"]).logits[:, :-1][mask].float()
+    student_t = torch.log_softmax(output_head(student, vocab)(hidden) / 2.0, -1)
+    teacher_t = torch.log_softmax(t_logits / 2.0, -1)
+    # The exact binning of the full tempered teacher, over the cached top-k ids:
+    ids = batch["teacher_ids"]
+    top = teacher_t.gather(-1, ids)
+    expected = torch.cat([top, torch.log1p(-top.exp().sum(-1, keepdim=True))], -1)
+    from distillscope.distill.losses import topk_bins
+
+    t_bins, _ = topk_bins(ids, batch["teacher_logprobs"], student_t, 2.0, batch["teacher_tail"])
+    assert torch.allclose(t_bins, expected, atol=5e-3)

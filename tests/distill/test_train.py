@@ -18,9 +18,16 @@ def _eval(model_dir, teacher_dir, held):
 
 def _job(student, teacher, data, output, **overrides):
     settings = dict(
-        student=f"hf:{student}", teacher=f"hf:{teacher}" if teacher else None, data=str(data), output=output,
+        student=f"hf:{student}",
+        teacher=f"hf:{teacher}" if teacher else None,
+        data=str(data),
+        output=output,
         max_steps=30,
-        batch_size=8, learning_rate=3e-3, loss={"kd_weight": 1.0}, logging_steps=10, save_steps=15,
+        batch_size=8,
+        learning_rate=3e-3,
+        loss={"kd_weight": 1.0},
+        logging_steps=10,
+        save_steps=15,
     )
     return TrainJob(**{**settings, **overrides})
 
@@ -50,8 +57,14 @@ def test_sft_and_kd_offline_train_and_the_output_is_a_model_folder(
     )
     before = _eval(untrained_student_dir, toy_model_dir, held)
     for mode in ("sft", "kd-offline"):
-        job = _job(untrained_student_dir, None, train_data, tmp_path / mode, mode=mode,
-                   teacher_cache=cache.folder if mode == "kd-offline" else None)
+        job = _job(
+            untrained_student_dir,
+            None,
+            train_data,
+            tmp_path / mode,
+            mode=mode,
+            teacher_cache=cache.folder if mode == "kd-offline" else None,
+        )
         train(job)
         after = _eval(tmp_path / mode, toy_model_dir, held)
         assert after.perplexity < before.perplexity / 4, mode
@@ -61,12 +74,21 @@ def test_sft_and_kd_offline_train_and_the_output_is_a_model_folder(
 
 def test_lora_trains_adapters_and_writes_a_merged_model(toy_model_dir, untrained_student_dir, toy_chat_data, tmp_path):
     train_data, held = toy_chat_data
-    job = _job(untrained_student_dir, toy_model_dir, train_data, tmp_path / "lora", mode="kd", max_steps=10,
-               lora={"r": 4, "target_modules": ["q_proj", "v_proj"]}, learning_rate=1e-2)
+    job = _job(
+        untrained_student_dir,
+        toy_model_dir,
+        train_data,
+        tmp_path / "lora",
+        mode="kd",
+        max_steps=10,
+        lora={"r": 4, "target_modules": ["q_proj", "v_proj"]},
+        learning_rate=1e-2,
+    )
     train(job)
     files = {p.name for p in (tmp_path / "lora").iterdir()}
     assert "model.safetensors" in files and "adapter_config.json" not in files  # merged into plain weights
-    assert _eval(tmp_path / "lora", toy_model_dir, held).mean_kl < _eval(untrained_student_dir, toy_model_dir, held).mean_kl
+    before = _eval(untrained_student_dir, toy_model_dir, held)
+    assert _eval(tmp_path / "lora", toy_model_dir, held).mean_kl < before.mean_kl
 
 
 def test_resume_continues_from_the_checkpoint_and_a_finished_job_is_not_redone(

@@ -39,3 +39,7 @@ def test_wilson_rate_stays_in_unit_interval():
     zero = wilson_rate(0, 50)
     assert zero.value == 0 and zero.low == 0 and 0 < zero.high < 0.1
     assert wilson_rate(50, 50).high == 1.0 and wilson_rate(0, 0).n == 0
+
+
+def test_single_quotes_and_a_trailing_comma_together():
+    assert parse_json_object("{'score': 4, 'reason': 'close',}") == {"score": 4, "reason": "close"}

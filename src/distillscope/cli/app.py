@@ -21,6 +21,10 @@ from distillscope.cli.chat import chat, models_app
 from distillscope.cli.common import AppState
 from distillscope.cli.console import err_console
 from distillscope.cli.demo import demo
+from distillscope.cli.distill import eval_command, teacher_cache_command, train_command
+from distillscope.cli.generate import generate
+from distillscope.cli.ice import ice_app
+from distillscope.cli.rse import rse
 from distillscope.cli.runs import runs_app
 from distillscope.errors import DistillscopeError
 from distillscope.run import STORE_ENV, default_store_path
@@ -76,8 +80,14 @@ def _configure_logging(verbose: bool) -> None:
 
 app.command("chat")(chat)
 app.command("demo")(demo)
+app.command("generate")(generate)
+app.command("train")(train_command)
+app.command("teacher-cache")(teacher_cache_command)
+app.command("eval")(eval_command)
+app.command("rse")(rse)
 app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
+app.add_typer(ice_app, name="ice")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,9 +10,9 @@ from rich.table import Table
 
 from distillscope.cli.common import load_job
 from distillscope.cli.console import ProgressBar, console
-from distillscope.distill.evaluate import EvalJob, evaluate, write_report
-from distillscope.distill.teacher_cache import TeacherCacheJob, run_teacher_cache
-from distillscope.distill.train import TrainJob, train
+
+# The distill library pulls in torch and transformers (seconds to import), so each command imports
+# it when it runs: `distillscope --help` and every other command stay quick.
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML with the same fields as the flags.")]
 
@@ -43,6 +43,8 @@ def train_command(
     config: ConfigOption = None,
 ) -> None:
     """Train a student: SFT on teacher-written data, or KD from a teacher's logits (live or cached)."""
+    from distillscope.distill.train import TrainJob, train
+
     loss_flags = {"name": loss, "temperature": temperature, "kd_weight": kd_weight, "beta": beta, "alpha": alpha}
     flags = {
         "mode": mode,
@@ -101,6 +103,8 @@ def teacher_cache_command(
     config: ConfigOption = None,
 ) -> None:
     """Store the teacher's top-k log-probs per trained token, so KD can run without the teacher."""
+    from distillscope.distill.teacher_cache import TeacherCacheJob, run_teacher_cache
+
     flags = {
         "teacher": teacher,
         "data": data,
@@ -129,6 +133,8 @@ def eval_command(
     config: ConfigOption = None,
 ) -> None:
     """Perplexity on held-out data; with a teacher, top-1 agreement and mean KL(teacher || student)."""
+    from distillscope.distill.evaluate import EvalJob, evaluate, write_report
+
     flags = {"student": student, "teacher": teacher, "data": data, "max_length": max_length, "batch_size": batch_size}
     job = load_job(config, EvalJob, flags)
     with ProgressBar("eval") as bar:

@@ -55,18 +55,29 @@ class TeacherSignal:
     head: Head | None = None
     topk_ids: Tensor | None = None
     topk_logprobs: Tensor | None = None
+    topk_tail: Tensor | None = None  # the tail's log-mass at the training temperature, when T != 1
 
-    def chunk(self, lo: int, hi: int) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+    def chunk(self, lo: int, hi: int) -> TeacherSignal:
         def pick(x: Tensor | None) -> Tensor | None:
             return None if x is None else x[lo:hi]
 
-        return pick(self.hidden), pick(self.topk_ids), pick(self.topk_logprobs)
+        return TeacherSignal(
+            pick(self.hidden), self.head, pick(self.topk_ids), pick(self.topk_logprobs), pick(self.topk_tail)
+        )
 
 
-def _teacher_logprobs(signal: TeacherSignal, hidden: Tensor | None, temperature: float) -> Tensor:
-    assert signal.head is not None and hidden is not None
+def _teacher_logprobs(signal: TeacherSignal, temperature: float) -> Tensor:
+    assert signal.head is not None and signal.hidden is not None
     with torch.no_grad():
-        return torch.log_softmax(signal.head(hidden) / temperature, dim=-1)
+        return torch.log_softmax(signal.head(signal.hidden) / temperature, dim=-1)
+
+
+def _bins_or_full(signal: TeacherSignal, student: Tensor, temperature: float) -> tuple[Tensor, Tensor]:
+    """The teacher's and student's log-probs to compare: top-k bins from a cache, else full rows."""
+    if signal.topk_ids is not None and signal.topk_logprobs is not None:
+        tail = None if signal.topk_tail is None else signal.topk_tail.float()
+        return topk_bins(signal.topk_ids, signal.topk_logprobs.float(), student, temperature, tail)
+    return _teacher_logprobs(signal, temperature), student
 
 
 def distill_loss_sums(
@@ -75,10 +86,13 @@ def distill_loss_sums(
     targets: Tensor,
     loss: KDLoss,
     teacher: TeacherSignal | None = None,
+    vocab: int | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Sums over positions of the KD divergence and of the cross-entropy on `targets`.
 
-    The caller divides by its token count (per batch, or across gradient accumulation).
+    The caller divides by its token count (per batch, or across gradient accumulation). With more
+    than one chunk, each is checkpointed: its vocab-sized tensors are freed after the forward pass
+    and recomputed in the backward pass. A single chunk gains nothing from that, so it runs plainly.
     """
     divergence = loss.divergence()
     temperature = loss.temperature
@@ -86,26 +100,34 @@ def distill_loss_sums(
     want_ce = teacher is None or loss.kd_weight < 1
 
     def chunk_sums(
-        hidden: Tensor, chunk_targets: Tensor, t_hidden: Tensor | None, t_ids: Tensor | None, t_lps: Tensor | None
+        hidden: Tensor,
+        chunk_targets: Tensor,
+        t_hidden: Tensor | None,
+        t_ids: Tensor | None,
+        t_lps: Tensor | None,
+        t_tail: Tensor | None,
     ) -> tuple[Tensor, Tensor]:
         logits = student_head(hidden)
         zero = logits.new_zeros(())
         ce = torch.nn.functional.cross_entropy(logits, chunk_targets, reduction="sum") if want_ce else zero
         if not want_kd:
             return zero, ce
+        assert teacher is not None
         student = torch.log_softmax(logits / temperature, dim=-1)
-        if t_ids is not None and t_lps is not None:
-            t_bins, s_bins = topk_bins(t_ids, t_lps.float(), student, temperature)
-            return divergence(t_bins, s_bins).sum(), ce
-        return divergence(_teacher_logprobs(teacher, t_hidden, temperature), student).sum(), ce
+        signal = TeacherSignal(t_hidden, teacher.head, t_ids, t_lps, t_tail)
+        t_rows, s_rows = _bins_or_full(signal, student, temperature)
+        return divergence(t_rows, s_rows).sum(), ce
 
     kd_total = student_hidden.new_zeros((), dtype=torch.float32)
     ce_total = student_hidden.new_zeros((), dtype=torch.float32)
-    for lo in range(0, student_hidden.shape[0], loss.chunk_size):
-        hi = lo + loss.chunk_size
-        t_hidden, t_ids, t_lps = teacher.chunk(lo, hi) if teacher is not None else (None, None, None)
-        args = (student_hidden[lo:hi], targets[lo:hi], t_hidden, t_ids, t_lps)
-        if torch.is_grad_enabled() and student_hidden.requires_grad:
+    positions = student_hidden.shape[0]
+    step = loss.positions_per_chunk(vocab) if vocab is not None else (loss.chunk_size or max(1, positions))
+    several = positions > step
+    for lo in range(0, positions, step):
+        hi = lo + step
+        part = teacher.chunk(lo, hi) if teacher is not None else TeacherSignal()
+        args = (student_hidden[lo:hi], targets[lo:hi], part.hidden, part.topk_ids, part.topk_logprobs, part.topk_tail)
+        if several and torch.is_grad_enabled() and student_hidden.requires_grad:
             kd, ce = checkpoint(chunk_sums, *args, use_reentrant=False)
         else:
             kd, ce = chunk_sums(*args)
@@ -134,25 +156,21 @@ def agreement_sums(
     student_head: Head,
     targets: Tensor,
     teacher: TeacherSignal | None,
-    chunk_size: int = 1024,
+    vocab: int,
 ) -> AgreementSums:
     """Evaluation sums: negative log-likelihood of the targets, and against a teacher the forward
     KL(teacher || student) at T=1 and how often both rank the same token first."""
     sums = AgreementSums(tokens=int(targets.numel()))
-    for lo in range(0, student_hidden.shape[0], chunk_size):
-        hi = lo + chunk_size
+    step = KDLoss().positions_per_chunk(vocab)
+    for lo in range(0, student_hidden.shape[0], step):
+        hi = lo + step
         student = torch.log_softmax(student_head(student_hidden[lo:hi]), dim=-1)
         sums.nll += float(-student.gather(-1, targets[lo:hi, None]).sum())
         if teacher is None:
             continue
-        t_hidden, t_ids, t_lps = teacher.chunk(lo, hi)
-        if t_ids is not None and t_lps is not None:
-            t_bins, s_bins = topk_bins(t_ids, t_lps.float(), student)
-            sums.kl += float(forward_kl(t_bins, s_bins).sum())
-            teacher_top = t_ids[:, 0].long()
-        else:
-            t_logprobs = _teacher_logprobs(teacher, t_hidden, 1.0)
-            sums.kl += float(forward_kl(t_logprobs, student).sum())
-            teacher_top = t_logprobs.argmax(-1)
+        part = teacher.chunk(lo, hi)
+        t_rows, s_rows = _bins_or_full(part, student, 1.0)
+        sums.kl += float(forward_kl(t_rows, s_rows).sum())
+        teacher_top = part.topk_ids[:, 0].long() if part.topk_ids is not None else t_rows.argmax(-1)
         sums.top1_agree += int((student.argmax(-1) == teacher_top).sum())
     return sums

@@ -148,6 +148,8 @@ class DistillCollator:
         batch = {"input_ids": input_ids, "attention_mask": mask, "labels": labels}
         if self.cache is not None:
             rows = [self.cache.rows(int(f["index"])) for f in features]
-            batch["teacher_ids"] = torch.cat([torch.from_numpy(ids) for ids, _ in rows])
-            batch["teacher_logprobs"] = torch.cat([torch.from_numpy(lps) for _, lps in rows])
+            batch["teacher_ids"] = torch.cat([torch.from_numpy(r.ids) for r in rows])
+            batch["teacher_logprobs"] = torch.cat([torch.from_numpy(r.logprobs) for r in rows])
+            if rows and rows[0].tail is not None:
+                batch["teacher_tail"] = torch.cat([torch.from_numpy(r.tail) for r in rows])
         return batch

@@ -99,7 +99,9 @@ def evaluate(
         if teacher is not None:
             t_out = teacher(input_ids=ids, attention_mask=attention, output_hidden_states=True, logits_to_keep=1)
             signal = TeacherSignal(hidden=t_out.hidden_states[-1][:, :-1][mask], head=output_head(teacher, vocab))
-        totals.add(agreement_sums(hidden.hidden_states[-1][:, :-1][mask], output_head(student, vocab), targets, signal))
+        totals.add(
+            agreement_sums(hidden.hidden_states[-1][:, :-1][mask], output_head(student, vocab), targets, signal, vocab)
+        )
         if on_batch is not None:
             on_batch(len(chunk))
     return _report(job, len(examples), totals)

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Tensor = torch.Tensor
 LossName = Literal["forward_kl", "reverse_kl", "jsd", "skew_forward_kl", "skew_reverse_kl", "tv"]
 Divergence = Callable[[Tensor, Tensor], Tensor]
+LOGIT_BUDGET = 1 << 24  # logits per chunk: 64 MB in float32, whatever the vocabulary
 
 
 def kl(logp_a: Tensor, logp_b: Tensor) -> Tensor:
@@ -78,7 +79,12 @@ class KDLoss(BaseModel):
     scale_by_t_squared: bool = Field(
         True, description="Multiply the KD term by T^2 (Hinton) so its gradients keep their size as T grows."
     )
-    chunk_size: int = Field(1024, ge=1, description="Token positions per chunk of the vocab-sized computation.")
+    chunk_size: int | None = Field(
+        None, ge=1, description="Token positions per chunk; default: as many as fit 2^24 logits (64 MB in float32)."
+    )
+
+    def positions_per_chunk(self, vocab: int) -> int:
+        return self.chunk_size or max(16, LOGIT_BUDGET // max(1, vocab))
 
     @property
     def kd_scale(self) -> float:
@@ -108,18 +114,32 @@ def log1mexp(x: Tensor) -> Tensor:
 
 
 def topk_bins(
-    teacher_ids: Tensor, teacher_logprobs: Tensor, student_logprobs: Tensor, temperature: float = 1.0
+    teacher_ids: Tensor,
+    teacher_logprobs: Tensor,
+    student_logprobs: Tensor,
+    temperature: float = 1.0,
+    teacher_tail: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Teacher and student as k+1 bins: the teacher's top-k tokens, then everything else.
 
-    `teacher_logprobs` are the teacher's untempered log-probs of its top-k tokens; `student_logprobs`
-    are the student's full-vocabulary log-probs already at `temperature`. At T=1 the teacher's bins
-    are exact. Otherwise the tail bin is tempered as if it were one token, an approximation whose
-    error the top-k benchmark reports.
+    `teacher_logprobs` are the teacher's log-probs of its top-k tokens at T=1, `student_logprobs`
+    the student's full-vocabulary log-probs already at `temperature`. At T=1 the teacher's tail is
+    what the top-k leave. At any other T, tempering reshapes the tail in a way its total at T=1
+    cannot tell (a spread-out tail grows much more than one token of the same mass would), so
+    the teacher's tail log-mass at that T must come from the cache (`teacher_tail`, [n]). Given
+    it, the tempered top-k follow exactly: they keep their T=1 log-ratios divided by T, and they
+    share what the tail leaves.
     """
-    tail = log1mexp(torch.logsumexp(teacher_logprobs, dim=-1, keepdim=True))
-    teacher = torch.cat([teacher_logprobs, tail], dim=-1) / temperature
-    teacher = teacher - torch.logsumexp(teacher, dim=-1, keepdim=True)
+    if temperature == 1.0:
+        tail = log1mexp(torch.logsumexp(teacher_logprobs, dim=-1, keepdim=True))
+        teacher = torch.cat([teacher_logprobs, tail], dim=-1)
+    else:
+        if teacher_tail is None:
+            raise ValueError(f"a top-k teacher at temperature {temperature} needs its tail mass at that temperature")
+        tail = teacher_tail.reshape(-1, 1).to(teacher_logprobs.dtype)
+        scaled = teacher_logprobs / temperature
+        top = scaled + (log1mexp(tail) - torch.logsumexp(scaled, dim=-1, keepdim=True))
+        teacher = torch.cat([top, tail], dim=-1)
     picked = student_logprobs.gather(-1, teacher_ids.long())
     student_tail = log1mexp(torch.logsumexp(picked, dim=-1, keepdim=True))
     return teacher, torch.cat([picked, student_tail], dim=-1)

@@ -10,6 +10,10 @@ Encoding, per row: ids as unsigned integers of the narrowest width that holds th
 bytes up to 65,536 tokens, 3 bytes up to 16.7M), and log-probs as float16. At k=32 and a 152k
 vocabulary that is 32*3 + 32*2 = 160 bytes per token, plus 8 bytes per example for offsets.
 
+Distilling at a temperature T other than 1 needs one more number per row: the tail's mass at T,
+which the top-k cannot tell (see `losses.topk_bins`). A cache is built for one temperature and
+refuses to serve another, so a cached loss is exact on its k+1 bins at the temperature it serves.
+
 The cache is written batch by batch with a progress marker, so an interrupted build resumes. It
 records the fingerprint of the tokenised data, so it is never paired with different examples.
 """
@@ -28,11 +32,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.distill.chunked import output_head
 from distillscope.distill.dataset import Example, examples_fingerprint
+from distillscope.distill.losses import log1mexp
 from distillscope.errors import InputError
 from distillscope.models.config import Dtype
 
-FORMAT_VERSION = 1
-IDS_FILE, LOGPROBS_FILE, META_FILE, PROGRESS_FILE = "ids.bin", "logprobs.bin", "meta.json", "progress.json"
+FORMAT_VERSION = 2
+IDS_FILE, LOGPROBS_FILE, TAIL_FILE = "ids.bin", "logprobs.bin", "tail.bin"
+META_FILE, PROGRESS_FILE = "meta.json", "progress.json"
 
 
 class TeacherCacheMeta(BaseModel):
@@ -45,11 +51,25 @@ class TeacherCacheMeta(BaseModel):
     examples_fingerprint: str
     offsets: list[int]
     teacher: str
+    temperature: float = 1.0
+
+    @property
+    def tail_bytes(self) -> int:
+        return 0 if self.temperature == 1.0 else 2
 
     @property
     def bytes_per_token(self) -> float:
-        payload = self.tokens * self.k * (self.id_bytes + 2)
+        payload = self.tokens * (self.k * (self.id_bytes + 2) + self.tail_bytes)
         return (payload + 8 * len(self.offsets)) / max(1, self.tokens)
+
+
+@dataclass
+class CachedRows:
+    """One example's cached teacher: top-k ids [n, k], log-probs [n, k] at T=1, tail log-mass at T [n]."""
+
+    ids: np.ndarray
+    logprobs: np.ndarray
+    tail: np.ndarray | None = None
 
 
 def id_width(vocab_size: int) -> int:
@@ -84,15 +104,26 @@ class TeacherCache:
             )
         return cls(folder, TeacherCacheMeta.model_validate_json(meta_path.read_text()))
 
-    def rows(self, example: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k ids [n, k] (int64) and log-probs [n, k] (float32) for one example's loss positions."""
+    def rows(self, example: int) -> CachedRows:
+        """The cached teacher at one example's loss positions."""
         lo, hi = self.meta.offsets[example], self.meta.offsets[example + 1]
         k, width = self.meta.k, self.meta.id_bytes
         with (self.folder / IDS_FILE).open("rb") as handle:
             handle.seek(lo * k * width)
             ids = decode_ids(handle.read((hi - lo) * k * width), width, k)
         logprobs = np.fromfile(self.folder / LOGPROBS_FILE, dtype="<f2", count=(hi - lo) * k, offset=lo * k * 2)
-        return ids, logprobs.reshape(-1, k).astype(np.float32)
+        tail = None
+        if self.meta.tail_bytes:
+            tail = np.fromfile(self.folder / TAIL_FILE, dtype="<f2", count=hi - lo, offset=lo * 2).astype(np.float32)
+        return CachedRows(ids, logprobs.reshape(-1, k).astype(np.float32), tail)
+
+    def check_temperature(self, temperature: float) -> None:
+        if temperature != self.meta.temperature:
+            raise InputError(
+                f"the teacher cache serves temperature {self.meta.temperature:g}, not {temperature:g}",
+                path=self.folder,
+                hint=f"rebuild it with --temperature {temperature:g}, or train at {self.meta.temperature:g}",
+            )
 
     def check_matches(self, examples: Sequence[Example]) -> None:
         if self.meta.examples_fingerprint != examples_fingerprint(examples):
@@ -108,7 +139,7 @@ def _positions(example: Example) -> list[int]:
 
 
 @torch.no_grad()
-def _top_k_rows(teacher: Any, vocab: int, batch: Sequence[Example], k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def _top_k_rows(teacher: Any, vocab: int, batch: Sequence[Example], k: int, temperature: float) -> list[CachedRows]:
     device = next(teacher.parameters()).device
     width = max(len(e.input_ids) for e in batch)
     ids = torch.zeros((len(batch), width), dtype=torch.long)
@@ -121,9 +152,13 @@ def _top_k_rows(teacher: Any, vocab: int, batch: Sequence[Example], k: int) -> l
     rows = []
     for row, example in enumerate(batch):
         positions = torch.tensor(_positions(example), device=device)
-        logprobs = torch.log_softmax(head(out.hidden_states[-1][row, positions]), dim=-1)
-        values, indices = torch.topk(logprobs, k, dim=-1)
-        rows.append((indices.cpu().numpy(), values.cpu().numpy()))
+        logits = head(out.hidden_states[-1][row, positions])
+        values, indices = torch.topk(torch.log_softmax(logits, dim=-1), k, dim=-1)
+        tail = None
+        if temperature != 1.0:
+            tempered = torch.log_softmax(logits / temperature, dim=-1).gather(-1, indices)
+            tail = log1mexp(torch.logsumexp(tempered, dim=-1)).cpu().numpy()
+        rows.append(CachedRows(indices.cpu().numpy(), values.cpu().numpy(), tail))
     return rows
 
 
@@ -135,6 +170,7 @@ def build_teacher_cache(
     *,
     k: int = 32,
     batch_size: int = 8,
+    temperature: float = 1.0,
     teacher_name: str = "",
     on_start: Callable[[int], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
@@ -144,7 +180,7 @@ def build_teacher_cache(
     folder.mkdir(parents=True, exist_ok=True)
     width = id_width(vocab)
     fingerprint = examples_fingerprint(examples)
-    done, tokens = _resume_point(folder, fingerprint, k, width)
+    done, tokens = _resume_point(folder, fingerprint, k, width, temperature)
     offsets = [0]
     for example in examples:
         offsets.append(offsets[-1] + len(_positions(example)))
@@ -153,18 +189,23 @@ def build_teacher_cache(
     if on_batch is not None and done:
         on_batch(done)
     teacher.eval()
-    with (folder / IDS_FILE).open("ab") as ids_out, (folder / LOGPROBS_FILE).open("ab") as lps_out:
+    with (
+        (folder / IDS_FILE).open("ab") as ids_out,
+        (folder / LOGPROBS_FILE).open("ab") as lps_out,
+        (folder / TAIL_FILE).open("ab") as tail_out,
+    ):
         for lo in range(done, len(examples), batch_size):
             batch = examples[lo : lo + batch_size]
-            for ids, logprobs in _top_k_rows(teacher, vocab, batch, k):
-                ids_out.write(encode_ids(ids, width))
-                lps_out.write(logprobs.astype("<f2").tobytes())
-                tokens += ids.shape[0]
-            ids_out.flush()
-            lps_out.flush()
-            (folder / PROGRESS_FILE).write_text(
-                json.dumps({"examples": lo + len(batch), "tokens": tokens, "fingerprint": fingerprint, "k": k})
-            )
+            for rows in _top_k_rows(teacher, vocab, batch, k, temperature):
+                ids_out.write(encode_ids(rows.ids, width))
+                lps_out.write(rows.logprobs.astype("<f2").tobytes())
+                if rows.tail is not None:
+                    tail_out.write(rows.tail.astype("<f2").tobytes())
+                tokens += rows.ids.shape[0]
+            for handle in (ids_out, lps_out, tail_out):
+                handle.flush()
+            progress = {"examples": lo + len(batch), "tokens": tokens, "fingerprint": fingerprint, "k": k}
+            (folder / PROGRESS_FILE).write_text(json.dumps({**progress, "temperature": temperature}))
             if on_batch is not None:
                 on_batch(len(batch))
     meta = TeacherCacheMeta(
@@ -176,25 +217,29 @@ def build_teacher_cache(
         examples_fingerprint=fingerprint,
         offsets=offsets,
         teacher=teacher_name,
+        temperature=temperature,
     )
     (folder / META_FILE).write_text(meta.model_dump_json())
     (folder / PROGRESS_FILE).unlink(missing_ok=True)
     return TeacherCache(folder, meta)
 
 
-def _resume_point(folder: Path, fingerprint: str, k: int, width: int) -> tuple[int, int]:
+def _resume_point(folder: Path, fingerprint: str, k: int, width: int, temperature: float) -> tuple[int, int]:
     """Examples and tokens already written by an interrupted build of the same job; else start over."""
     progress_path = folder / PROGRESS_FILE
     if progress_path.exists():
         progress = json.loads(progress_path.read_text())
-        if progress.get("fingerprint") == fingerprint and progress.get("k") == k:
+        same = (progress.get("fingerprint"), progress.get("k"), progress.get("temperature", 1.0))
+        if same == (fingerprint, k, temperature):
             tokens = int(progress["tokens"])
-            with (folder / IDS_FILE).open("r+b") as handle:  # drop a batch written after the last marker
-                handle.truncate(tokens * k * width)
-            with (folder / LOGPROBS_FILE).open("r+b") as handle:
-                handle.truncate(tokens * k * 2)
+            sizes = {IDS_FILE: tokens * k * width, LOGPROBS_FILE: tokens * k * 2, TAIL_FILE: 0}
+            if temperature != 1.0:
+                sizes[TAIL_FILE] = tokens * 2
+            for name, size in sizes.items():  # drop a batch written after the last marker
+                with (folder / name).open("ab") as handle:
+                    handle.truncate(size)
             return int(progress["examples"]), tokens
-    for name in (IDS_FILE, LOGPROBS_FILE, META_FILE, PROGRESS_FILE):
+    for name in (IDS_FILE, LOGPROBS_FILE, TAIL_FILE, META_FILE, PROGRESS_FILE):
         (folder / name).unlink(missing_ok=True)
     return 0, 0
 
@@ -209,6 +254,9 @@ class TeacherCacheJob(BaseModel):
     split: str = Field("train", description="Split, for hub datasets.")
     output: Path = Field(description="Folder for the cache.")
     k: int = Field(32, ge=1, le=1024, description="Tokens kept per position.")
+    temperature: float = Field(
+        1.0, gt=0, description="The KD temperature the cache will serve (train's loss.temperature)."
+    )
     max_length: int = Field(1024, ge=8, description="Must equal the training run's max_length.")
     batch_size: int = Field(8, ge=1, description="Examples per teacher forward pass.")
     device: str = Field("auto", description="'auto', 'cpu' or 'cuda'.")

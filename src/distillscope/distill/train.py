@@ -117,7 +117,11 @@ class DistillTrainer(Trainer):
 
     def _teacher_signal(self, inputs: dict[str, torch.Tensor], mask: torch.Tensor) -> TeacherSignal | None:
         if self.setup.mode == "kd-offline":
-            return TeacherSignal(topk_ids=inputs["teacher_ids"], topk_logprobs=inputs["teacher_logprobs"])
+            return TeacherSignal(
+                topk_ids=inputs["teacher_ids"],
+                topk_logprobs=inputs["teacher_logprobs"],
+                topk_tail=inputs.get("teacher_tail"),
+            )
         if self.setup.mode != "kd":
             return None
         teacher = self.setup.teacher
@@ -152,7 +156,7 @@ class DistillTrainer(Trainer):
         student_head = output_head(self.accelerator.unwrap_model(model), self.setup.vocab)
         teacher = self._teacher_signal(inputs, mask)
         loss_cfg = self.setup.loss
-        kd_sum, ce_sum = distill_loss_sums(hidden, student_head, targets, loss_cfg, teacher)
+        kd_sum, ce_sum = distill_loss_sums(hidden, student_head, targets, loss_cfg, teacher, self.setup.vocab)
         weight = loss_cfg.kd_weight if teacher is not None else 0.0
         denominator = num_items_in_batch if num_items_in_batch is not None else max(1, targets.numel())
         if isinstance(denominator, torch.Tensor):
@@ -290,6 +294,7 @@ def prepare_teacher(
         assert job.teacher_cache is not None
         cache = TeacherCache.open(job.teacher_cache)
         cache.check_matches(examples)
+        cache.check_temperature(job.loss.temperature)
         return None, cache, min(vocab_rows(student), cache.meta.vocab_size)
     return None, None, vocab_rows(student)
 

@@ -19,7 +19,8 @@ def parse_json_object(text: str) -> dict[str, Any] | None:
     candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
     for candidate in candidates:
         for blob in _balanced_objects(candidate):
-            for variant in (blob, _TRAILING_COMMA.sub(r"\1", blob), _single_to_double(blob)):
+            no_trailing = _TRAILING_COMMA.sub(r"\1", blob)
+            for variant in (blob, no_trailing, _single_to_double(blob), _single_to_double(no_trailing)):
                 try:
                     value = json.loads(variant)
                 except json.JSONDecodeError:

@@ -1,0 +1,1 @@
+"""Quantifying distillation: response similarity (RSE), identity consistency (ICE) and beyond."""

@@ -1,0 +1,213 @@
+"""What an ICE run is asked to do (flags and `--config` YAML say the same things), and its resolution.
+
+Resolution turns names into things: family ids into facts (built-in families plus any `--families`
+YAML, so a zoo persona works like a real family), files into questions and templates, and each
+target into the key its fuzz tree is saved under. The key hashes everything that changes what the
+fuzzer would do (the target, its facts, judge, mutator, policy, seed, questions and templates) and
+nothing that only says when to stop, so raising the budget continues the same tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from distillscope.audit.ice.mutators import OPERATORS
+from distillscope.audit.ice.questions import (
+    CATEGORIES,
+    IdentityQuestion,
+    builtin_questions,
+    check_selection,
+    load_questions,
+    select_questions,
+)
+from distillscope.audit.ice.selection import SelectionParams
+from distillscope.audit.ice.templates import SeedTemplate, builtin_templates, load_templates
+from distillscope.data.families import Family, family_of, get_family, load_families
+from distillscope.errors import InputError
+from distillscope.models.spec import resolve_config
+from distillscope.models.types import GenerateConfig
+
+RULES_JUDGE = "rules"
+DEFAULT_SOURCES = ["openai", "anthropic"]
+TARGET_CONFIG = GenerateConfig(temperature=0, max_tokens=256)
+Policy = Literal["mcts", "ucb", "exp3", "random", "round-robin"]
+_NON_SEMANTIC = {"name", "timeout", "max_retries", "max_connections", "batch_size", "price", "api_key_env", "device"}
+
+
+class ICEJob(BaseModel):
+    """An ICE run; the flags of `distillscope ice` and a `--config` YAML file set the same fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: list[str] = Field(min_length=1, description="Model spec(s) or alias(es) to audit.")
+    facts: list[str] = Field(
+        default_factory=list,
+        description="Family id of each target's true identity (one for all, or one per target); "
+        "guessed from the spec when left out.",
+    )
+    sources: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SOURCES), description="Families a strict positive claims to be."
+    )
+    families: list[Path] = Field(default_factory=list, description="YAML files of extra families (zoo personas).")
+    models: Path | None = Field(None, description="YAML file of named models.")
+    mutator: str | None = Field(None, description="Model spec of the mutator; the offline mutators when left out.")
+    judge: str = Field(RULES_JUDGE, description="'rules' for the offline judge, or a model spec for the LLM judge.")
+    policy: Policy = Field("mcts", description="Seed selection: mcts, ucb, exp3, random or round-robin.")
+    selection: SelectionParams = Field(default_factory=SelectionParams, description="Selection policy parameters.")
+    operators: list[str] = Field(default_factory=lambda: list(OPERATORS), description="Mutation operators to draw.")
+    budget: int = Field(1000, ge=1, description="Most target queries per target (the paper: 1000).")
+    max_iterations: int | None = Field(None, ge=1, description="Most fuzzing iterations per target.")
+    max_successes: int | None = Field(None, ge=1, description="Stop once this many responses succeeded.")
+    seed: int = Field(0, description="Seed of every random choice the fuzzer makes.")
+    questions: Path | None = Field(None, description="CSV of identity questions (id, category, language, question).")
+    languages: list[str] = Field(default_factory=lambda: ["en", "zh"], description="Question languages to ask.")
+    categories: list[str] = Field(default_factory=lambda: list(CATEGORIES), description="Question categories to ask.")
+    per_category: int | None = Field(
+        5, ge=1, description="Questions per category and language asked through each mutant (all when null)."
+    )
+    templates: Path | None = Field(None, description="Seed templates: YAML, GPTFuzz CSV or plain text.")
+    reward_on: Literal["loose", "strict"] = Field("loose", description="Which verdict counts as a fuzzing success.")
+    target_params: GenerateConfig = Field(
+        default_factory=lambda: TARGET_CONFIG.model_copy(), description="Sampling parameters for the target."
+    )
+    output: Path | None = Field(None, description="Folder for ice-results.json and the CSV files.")
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("facts", "sources", "languages", "categories", "operators", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+        return value
+
+    @field_validator("target_params", mode="before")
+    @classmethod
+    def _over_defaults(cls, value: Any) -> Any:
+        """A YAML `target_params` adjusts the defaults (greedy, 256 tokens) rather than dropping them."""
+        if isinstance(value, dict):
+            return {**TARGET_CONFIG.model_dump(exclude_unset=True), **value}
+        return value
+
+    @field_validator("families", mode="before")
+    @classmethod
+    def _paths(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | Path) else value
+
+    @field_validator("operators")
+    @classmethod
+    def _known_operators(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in OPERATORS]
+        if unknown or not value:
+            raise ValueError(f"unknown operator(s) {', '.join(unknown) or '(none)'}; expected {', '.join(OPERATORS)}")
+        return value
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in CATEGORIES]
+        if unknown or not value:
+            raise ValueError(f"unknown categories {', '.join(unknown) or '(none)'}; expected {', '.join(CATEGORIES)}")
+        return value
+
+    @property
+    def offline_judge(self) -> bool:
+        return self.judge == RULES_JUDGE
+
+
+@dataclass
+class TargetPlan:
+    spec: str
+    facts: str
+    key: str
+
+
+@dataclass
+class ResolvedJob:
+    job: ICEJob
+    families: dict[str, Family]
+    sources: list[str]
+    questions: list[IdentityQuestion]
+    templates: list[SeedTemplate]
+    targets: list[TargetPlan]
+
+
+def resolve_job(job: ICEJob) -> ResolvedJob:
+    families = load_families(*job.families)
+    sources = [get_family(s, families).id for s in job.sources]
+    pool = load_questions(job.questions) if job.questions else builtin_questions()
+    questions = select_questions(pool, job.languages, job.categories, job.per_category)
+    check_selection(questions, job.languages)
+    templates = load_templates(job.templates) if job.templates else builtin_templates()
+    facts = _facts_per_target(job, families)
+    targets = [
+        TargetPlan(spec, fact, job_key(job, spec, families[fact], sources, questions, templates))
+        for spec, fact in zip(job.target, facts, strict=True)
+    ]
+    return ResolvedJob(job, families, sources, questions, templates, targets)
+
+
+def _facts_per_target(job: ICEJob, families: dict[str, Family]) -> list[str]:
+    if len(job.facts) not in (0, 1, len(job.target)):
+        raise InputError(
+            f"{len(job.facts)} --facts for {len(job.target)} targets", hint="give one family for all, or one per target"
+        )
+    if job.facts:
+        facts = job.facts if len(job.facts) == len(job.target) else job.facts * len(job.target)
+        return [get_family(f, families).id for f in facts]
+    found = []
+    for spec in job.target:
+        family = family_of(resolve_config(spec, job.models).spec, families)
+        if family is None:
+            raise InputError(
+                f"cannot tell which family {spec!r} belongs to",
+                hint=f"give --facts FAMILY (known: {', '.join(sorted(families))})",
+            )
+        found.append(family)
+    return found
+
+
+def model_identity(spec: str | None, models_file: Path | None) -> dict[str, Any] | str | None:
+    """What of a model's configuration changes its outputs."""
+    if spec is None or spec == RULES_JUDGE:
+        return spec
+    config = resolve_config(spec, models_file)
+    return config.model_dump(mode="json", exclude=_NON_SEMANTIC)
+
+
+def job_key(
+    job: ICEJob,
+    target: str,
+    facts: Family,
+    sources: list[str],
+    questions: list[IdentityQuestion],
+    templates: list[SeedTemplate],
+) -> str:
+    material = {
+        "target": model_identity(target, job.models),
+        "facts": facts.model_dump(mode="json"),
+        "sources": sources,
+        "mutator": model_identity(job.mutator, job.models),
+        "judge": model_identity(job.judge, job.models),
+        "policy": job.policy,
+        "selection": job.selection.model_dump(),
+        "operators": job.operators,
+        "seed": job.seed,
+        "reward_on": job.reward_on,
+        "target_params": job.target_params.semantic(),
+        "questions": [q.model_dump() for q in questions],
+        "templates": [t.model_dump() for t in templates],
+    }
+    canonical = json.dumps(material, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:24]

@@ -1,0 +1,147 @@
+"""Identity judges behind one interface, and re-judging responses collected by any tool.
+
+`rules` is the offline judge; any model spec is the LLM judge. Both return `Judgment`s whose
+details carry `loose`, `strict` and `claimed_families`, so the fuzzer and the scores never ask
+which one ran. `judge_file` applies either to a JSONL file of responses, so ICE's judges and scores
+work on data that ICE did not collect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from distillscope.audit.ice.results import ICEQuery, ICEScores
+from distillscope.audit.ice.scores import score_queries
+from distillscope.data.families import Family, get_family, load_families
+from distillscope.errors import InputError
+from distillscope.jsonl import read_jsonl, write_record
+from distillscope.judges.base import Judgment
+from distillscope.judges.identity_llm import IdentityLLMJudge
+from distillscope.judges.identity_rules import FamilyMatcher, IdentityRuleJudge
+from distillscope.models.recorded import ModelUsage
+from distillscope.run import Run
+from distillscope.store import RunStore
+
+RULES = "rules"
+_OPTIONAL_TEXT = ("prompt", "question", "category", "language")
+
+
+class IdentityJudge(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    async def judge_many(self, responses: Sequence[str]) -> list[Judgment]: ...
+
+
+def make_identity_judge(
+    spec: str,
+    run: Run,
+    families: Mapping[str, Family],
+    target: str,
+    sources: Sequence[str],
+    models_file: Path | None = None,
+) -> IdentityJudge:
+    if spec == RULES:
+        return IdentityRuleJudge(families, target, sources)
+    return IdentityLLMJudge(run.model(spec, models_file), families, target, sources)
+
+
+def source_matcher(families: Mapping[str, Family], sources: Sequence[str], target: str) -> FamilyMatcher:
+    """Finds the source families (other than the target's own) named in a prompt."""
+    return FamilyMatcher({s: families[s] for s in sources if s != target})
+
+
+@dataclass
+class JudgeFileSummary:
+    output_path: Path
+    run_id: str
+    judge: str
+    lines: int
+    scores: ICEScores
+    usage: list[ModelUsage]
+
+
+async def judge_file(
+    input_path: Path,
+    output_path: Path,
+    *,
+    target: str,
+    store: RunStore,
+    sources: Sequence[str] = ("openai", "anthropic"),
+    judge: str = RULES,
+    families_files: Sequence[Path] = (),
+    models_file: Path | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_result: Callable[[Any], None] | None = None,
+) -> JudgeFileSummary:
+    """Judge every `{"response": ...}` line; write each line back with its labels; score them all."""
+    families = load_families(*families_files)
+    target = get_family(target, families).id
+    source_ids = [get_family(s, families).id for s in sources]
+    records = _read_responses(input_path)
+    if on_start is not None:
+        on_start(len(records))
+    matcher = source_matcher(families, source_ids, target)
+    job = {"input": str(input_path), "target": target, "sources": source_ids, "judge": judge}
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    async with Run(store, "ice judge", job) as run:
+        identity_judge = make_identity_judge(judge, run, families, target, source_ids, models_file)
+        judgments = await identity_judge.judge_many([r["response"] for _, r in records])
+        queries = []
+        with output_path.open("w", encoding="utf-8") as sink:
+            for (line, record), judgment in zip(records, judgments, strict=True):
+                query = _query(record, line, judgment, target, matcher)
+                queries.append(query)
+                write_record(sink, {**record, **_labels(query), "judge": identity_judge.name})
+                if on_result is not None:
+                    on_result(judgment)
+    scores = score_queries(queries, families, target, source_ids)
+    return JudgeFileSummary(output_path, run.id, identity_judge.name, len(records), scores, run.usage())
+
+
+def _read_responses(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    records = []
+    for line, record in read_jsonl(path):
+        if not isinstance(record.get("response"), str):
+            raise InputError(
+                "no response", path=path, line=line, hint='expected {"response": "...", "prompt": "..." (optional)}'
+            )
+        for key in _OPTIONAL_TEXT:
+            if key in record and not isinstance(record[key], str):
+                raise InputError(f"{key!r} must be a string", path=path, line=line)
+        records.append((line, record))
+    if not records:
+        raise InputError("no responses in file", path=path, hint='expected JSONL lines like {"response": "..."}')
+    return records
+
+
+def _query(record: dict[str, Any], line: int, judgment: Judgment, target: str, matcher: FamilyMatcher) -> ICEQuery:
+    prompt = record.get("prompt") or record.get("question") or ""
+    names_source = bool(matcher.find(prompt))
+    query = ICEQuery(
+        target=target,
+        question_id=str(record.get("id", line)),
+        category=record.get("category") or "",
+        language=record.get("language") or "",
+        prompt=prompt,
+        response=record["response"],
+        prompt_names_source=names_source,
+        reason=judgment.reason,
+        label="unparseable" if not judgment.parsed else judgment.label,
+    )
+    if judgment.parsed:
+        query.judged = True
+        query.loose = bool(judgment.details.get("loose"))
+        query.strict = bool(judgment.details.get("strict"))
+        query.hard = query.strict and not names_source
+        query.claimed_families = list(judgment.details.get("claimed_families") or [])
+    return query
+
+
+def _labels(query: ICEQuery) -> dict[str, Any]:
+    return query.model_dump(
+        include={"judged", "loose", "strict", "hard", "prompt_names_source", "claimed_families", "label", "reason"}
+    )

@@ -1,0 +1,257 @@
+"""ICE results as plain data, and the files they are written to.
+
+`ice-results.json` holds everything (scores, the fuzz statistics, every template and every query),
+so a report can be rebuilt from it alone; `ice-queries.csv` has one row per target query with its
+labels, for a spreadsheet; `ice-templates.csv` one row per template tried.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from distillscope.errors import InputError
+from distillscope.stats import Estimate
+
+RESULTS_JSON = "ice-results.json"
+QUERIES_CSV = "ice-queries.csv"
+TEMPLATES_CSV = "ice-templates.csv"
+
+
+class ScoreCI(BaseModel):
+    """A rate with its 95% interval: `positives` of `n` judged responses."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    positives: int
+
+    @classmethod
+    def of(cls, estimate: Estimate, positives: int) -> ScoreCI:
+        if estimate.n == 0:
+            return cls(value=None, low=None, high=None, n=0, positives=positives)
+        return cls(value=estimate.value, low=estimate.low, high=estimate.high, n=estimate.n, positives=positives)
+
+    def __str__(self) -> str:
+        if self.value is None:
+            return "n/a"
+        return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
+
+
+class GroupCount(BaseModel):
+    """Positives within one category (or language)."""
+
+    group: str
+    judged: int = 0
+    loose: int = 0
+    strict: int = 0
+    hard: int = 0
+
+
+class IdentityShare(BaseModel):
+    """How many judged responses claimed a family, and their share of all judged responses."""
+
+    family: str
+    name: str
+    count: int
+    share: float
+    is_target: bool = False
+    is_source: bool = False
+
+
+class ICEScores(BaseModel):
+    queries: int = Field(description="Target queries made.")
+    failed: int = Field(description="Queries whose call failed: no response to judge.")
+    unparseable: int = Field(description="Responses whose verdict could not be read; left out of every score.")
+    judged: int = Field(description="Responses with a verdict: the denominator of every score.")
+    loose: ScoreCI
+    strict: ScoreCI
+    hard: ScoreCI
+    prompts_naming_source: int = Field(description="Judged queries whose prompt itself named a source family.")
+    categories: list[GroupCount]
+    languages: list[GroupCount]
+    identities: list[IdentityShare]
+
+
+class ICEQuery(BaseModel):
+    """One target query: the template and question that made it, the response and its labels."""
+
+    target: str
+    iteration: int | None = None
+    template_id: str = ""
+    parent_id: str | None = None
+    root_template: str = ""
+    depth: int | None = None
+    operator: str | None = None
+    question_id: str = ""
+    category: str = ""
+    language: str = ""
+    prompt: str = ""
+    response: str | None = None
+    error: str | None = None
+    judged: bool = False
+    loose: bool = False
+    strict: bool = False
+    hard: bool = False
+    prompt_names_source: bool = False
+    claimed_families: list[str] = Field(default_factory=list)
+    label: str | None = None
+    reason: str = ""
+
+
+class TemplateResult(BaseModel):
+    id: str
+    parent: str | None
+    root: str
+    depth: int
+    style: str = ""
+    operator: str | None
+    iteration: int | None
+    in_pool: bool
+    visits: int
+    reward: float
+    successes: int
+    judged: int
+    success_rate: float | None
+    placeholders_found: int | None = Field(None, description="Placeholders the raw mutant had (1 is right).")
+    repaired: bool
+    cleaning: list[str]
+    text: str
+
+
+class FuzzStats(BaseModel):
+    iterations: int
+    queries: int
+    mutants: int
+    mutants_repaired: int = Field(description="Mutants whose placeholder was missing or repeated.")
+    mutants_cleaned: int = Field(description="Mutants that had a preamble, fence, label or quotes stripped.")
+    mutator_failures: int = Field(description="Iterations whose mutator call failed (the parent was reused).")
+    stop_reason: str | None
+    resumed_at: list[int] = Field(default_factory=list)
+
+
+class ICETargetResult(BaseModel):
+    target: str
+    facts: str = Field(description="The family id whose facts are the target's true identity.")
+    facts_name: str
+    sources: list[str]
+    judge: str
+    mutator: str
+    policy: str
+    seed: int
+    job_key: str
+    scores: ICEScores
+    fuzz: FuzzStats
+    templates: list[TemplateResult]
+    queries: list[ICEQuery]
+    usage: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ICEResults(BaseModel):
+    run_id: str | None = None
+    targets: list[ICETargetResult]
+    config: dict[str, Any] = Field(default_factory=dict, description="The job, as run.")
+    usage: list[dict[str, Any]] = Field(default_factory=list, description="Calls, cache hits and cost per model.")
+
+
+QUERY_COLUMNS = [
+    "target",
+    "iteration",
+    "template_id",
+    "parent_id",
+    "root_template",
+    "depth",
+    "operator",
+    "question_id",
+    "category",
+    "language",
+    "prompt",
+    "response",
+    "error",
+    "judged",
+    "loose",
+    "strict",
+    "hard",
+    "prompt_names_source",
+    "claimed_families",
+    "label",
+    "reason",
+]
+TEMPLATE_COLUMNS = [
+    "target",
+    "id",
+    "parent",
+    "root",
+    "depth",
+    "style",
+    "operator",
+    "iteration",
+    "in_pool",
+    "visits",
+    "reward",
+    "successes",
+    "judged",
+    "success_rate",
+    "placeholders_found",
+    "repaired",
+    "cleaning",
+    "text",
+]
+
+
+def write_results(results: ICEResults, out_dir: Path | str) -> list[Path]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / RESULTS_JSON, out / QUERIES_CSV, out / TEMPLATES_CSV]
+    _write_atomic(paths[0], results.model_dump_json(indent=2))
+    queries = [q for t in results.targets for q in t.queries]
+    write_queries_csv(queries, paths[1])
+    rows = [{"target": t.target, **tpl.model_dump()} for t in results.targets for tpl in t.templates]
+    _write_csv(paths[2], TEMPLATE_COLUMNS, rows)
+    return paths
+
+
+def write_queries_csv(queries: list[ICEQuery], path: Path | str) -> None:
+    _write_csv(Path(path), QUERY_COLUMNS, [q.model_dump() for q in queries])
+
+
+def load_results(path: Path | str) -> ICEResults:
+    """Results from an `ice-results.json` file, or from the folder that holds one."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / RESULTS_JSON
+    try:
+        return ICEResults.model_validate_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("file not found; expected ICE results JSON", path=path) from None
+    except ValueError as exc:
+        raise InputError(f"not ICE results: {str(exc).splitlines()[0]}", path=path) from None
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(row.get(k)) for k in columns})
+    tmp.replace(path)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

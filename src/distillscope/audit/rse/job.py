@@ -1,0 +1,155 @@
+"""What an RSE run does: one pydantic model that the YAML config and the CLI flags both fill.
+
+Sampling parameters are layered the way every command in the project layers them: RSE's own
+defaults (below), under a model's defaults from its models-file entry, under what the job sets
+explicitly. So a models-file alias `hot: {spec: ..., params: {temperature: 1.0}}` answers hot
+unless the job itself sets a temperature for everyone.
+
+Why temperature 0 by default: greedy responses are each model's most typical answer, so a
+comparison measures the model rather than one draw's luck, and a rerun reproduces it. The paper
+used each API's default sampling: write `params: {temperature: null}` in the YAML config to do the
+same, or set a temperature (e.g. `--temperature 1`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from distillscope.data.rse_sets import BUILTIN_SETS
+from distillscope.data.sources import PromptSource
+from distillscope.judges.similarity_embedding import DEFAULT_EMBEDDING_MODEL
+from distillscope.models.config import ModelConfig
+from distillscope.models.types import GenerateConfig
+
+ModelRef = str | ModelConfig
+SetName = Literal["general", "math", "instructions"]
+OFFLINE_JUDGES = ("embedding", "lexical", "style")
+DEFAULT_JUDGES = list(OFFLINE_JUDGES)
+
+RESPONSE_DEFAULTS = GenerateConfig(temperature=0, max_tokens=1024)
+JUDGE_DEFAULTS = GenerateConfig(temperature=0, max_tokens=300)
+DEFAULT_CEILING_TEMPERATURE = 0.7
+
+
+class JudgeSpec(BaseModel):
+    """One judge, read from a `--judge` value: embedding[:MODEL], lexical, style, or a model spec."""
+
+    kind: Literal["llm", "embedding", "lexical", "style"]
+    model: ModelRef | None = None
+
+    @classmethod
+    def parse(cls, value: str | ModelConfig) -> JudgeSpec:
+        if isinstance(value, ModelConfig):
+            return cls(kind="llm", model=value)
+        text = value.strip()
+        if text in ("lexical", "style"):
+            return cls(kind=text)  # type: ignore[arg-type]
+        if text == "embedding":
+            return cls(kind="embedding", model=DEFAULT_EMBEDDING_MODEL)
+        if text.startswith("embedding:"):
+            return cls(kind="embedding", model=text.removeprefix("embedding:"))
+        return cls(kind="llm", model=text)
+
+
+def parse_prompt_source(value: Any) -> Any:
+    """`PATH` or `DOMAIN=PATH` (as on the command line) become a PromptSource mapping."""
+    if not isinstance(value, str):
+        return value
+    domain, sep, path = value.partition("=")
+    if sep and domain and "/" not in domain and "\\" not in domain:
+        return {"path": path, "domain": domain}
+    return {"path": value}
+
+
+class RSEJob(BaseModel):
+    """An RSE run: which models answer which prompts, who judges, and where results go."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reference: ModelRef = Field(description="The reference model (the suspected teacher): spec, alias or config.")
+    targets: list[ModelRef] = Field(min_length=1, description="Models whose similarity to the reference is measured.")
+    floor: ModelRef | None = Field(None, description="An unrelated model, scored as a floor row.")
+    prompts: list[PromptSource] = Field(
+        default_factory=list,
+        description="Prompt files or hub datasets (PATH or DOMAIN=PATH). A set's domain is its `domain`, "
+        "else each record's category, else the file name.",
+    )
+    sets: list[SetName] | None = Field(
+        None, description="Built-in sets (general, math, instructions); all three when no prompts are given."
+    )
+    sample: int | None = Field(None, ge=1, description="Prompts drawn per set (the paper drew 1000), by `seed`.")
+    seed: int = Field(0, description="Seed for the prompt sample.")
+    params: GenerateConfig = Field(
+        default_factory=GenerateConfig,
+        description="Sampling for every response; unset fields fall back to the model's own, then to "
+        "temperature 0 and max_tokens 1024.",
+    )
+    samples: int = Field(1, ge=1, description="Responses per prompt from each target (sample i uses seed+i).")
+    ceiling: bool = Field(True, description="Score a second, sampled reference response as the ceiling row.")
+    ceiling_temperature: float = Field(
+        DEFAULT_CEILING_TEMPERATURE,
+        gt=0,
+        description="Temperature of the ceiling sample when the responses themselves are greedy.",
+    )
+    judges: list[str | ModelConfig] = Field(
+        default_factory=list,
+        description="embedding[:MODEL], lexical, style, or a model spec/alias for an LLM judge; "
+        "default: embedding, lexical and style.",
+    )
+    judge_params: GenerateConfig = Field(
+        default_factory=GenerateConfig, description="Sampling for LLM judges (default temperature 0, 300 tokens)."
+    )
+    judge_retries: int = Field(2, ge=0, description="Retries of an unreadable judge reply before it is unparseable.")
+    both_orders: bool = Field(True, description="Judge each pair with the reference shown first and second.")
+    signature_words: list[str] | None = Field(
+        None, description="The reference's pet words/phrases for the style judge; learned from the run if unset."
+    )
+    examples: int = Field(3, ge=0, description="Example pairs kept per target and domain for reports.")
+    models: Path | None = Field(None, description="YAML file of named models.")
+    output: Path | None = Field(None, description="Folder for results (JSON, CSV, JSONL).")
+
+    @field_validator("prompts", mode="before")
+    @classmethod
+    def _prompt_strings(cls, value: Any) -> Any:
+        if isinstance(value, str | dict):
+            value = [value]
+        return [parse_prompt_source(v) for v in value] if isinstance(value, list) else value
+
+    @field_validator("sets", mode="before")
+    @classmethod
+    def _comma_sets(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            return [part.strip() for v in value for part in str(v).split(",") if part.strip()]
+        return value
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _one_target(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | dict) else value
+
+    def set_names(self) -> list[str]:
+        if self.sets is not None:
+            return list(self.sets)
+        return [] if self.prompts else list(BUILTIN_SETS)
+
+    def judge_specs(self) -> list[JudgeSpec]:
+        specs = [JudgeSpec.parse(j) for j in (self.judges or DEFAULT_JUDGES)]
+        unique: dict[str, JudgeSpec] = {}
+        for spec in specs:
+            unique.setdefault(spec.model_dump_json(), spec)
+        return list(unique.values())
+
+    def response_config(self, model_defaults: GenerateConfig) -> GenerateConfig:
+        return RESPONSE_DEFAULTS.merge(model_defaults).merge(self.params)
+
+    def judge_config(self, model_defaults: GenerateConfig) -> GenerateConfig:
+        return JUDGE_DEFAULTS.merge(model_defaults).merge(self.judge_params)
+
+
+def label_of(ref: ModelRef) -> str:
+    return ref if isinstance(ref, str) else ref.display_name

@@ -1,0 +1,261 @@
+"""`distillscope ice ...`: identity consistency evaluation, and re-judging collected responses.
+
+distillscope ice --target SPEC --facts FAMILY [...]     fuzz, judge, score
+distillscope ice judge --input responses.jsonl --target-family glm
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from distillscope.audit.ice.job import ICEJob
+from distillscope.audit.ice.judging import judge_file
+from distillscope.audit.ice.results import QUERIES_CSV, RESULTS_JSON, TEMPLATES_CSV, ICEResults, ICEScores
+from distillscope.audit.ice.runner import plan_ice, run_ice
+from distillscope.audit.ice.scores import describe_identities
+from distillscope.cli.common import load_job, state
+from distillscope.cli.console import ProgressBar, console, format_cost, usage_table
+from distillscope.plan import CallPlan
+
+DEFAULT_OUTPUT = Path("ice-results")
+
+ice_app = typer.Typer(
+    help="Identity consistency evaluation (ICE): does a target, under jailbreak templates, claim another identity?",
+)
+
+
+@ice_app.callback(invoke_without_command=True)
+def ice(
+    ctx: typer.Context,
+    target: Annotated[
+        list[str] | None, typer.Option("--target", help="Model spec or alias to audit (repeatable).")
+    ] = None,
+    facts: Annotated[
+        str | None, typer.Option("--facts", help="Family of the target's true identity (comma list: one per target).")
+    ] = None,
+    sources: Annotated[
+        str | None, typer.Option("--sources", help="Source families for strict/hard (default openai,anthropic).")
+    ] = None,
+    families: Annotated[
+        list[Path] | None, typer.Option("--families", help="YAML of extra families, e.g. zoo personas (repeatable).")
+    ] = None,
+    mutator: Annotated[
+        str | None, typer.Option("--mutator", help="Mutator model spec (default offline mutators).")
+    ] = None,
+    judge: Annotated[str | None, typer.Option("--judge", help="'rules' (offline) or a judge model spec.")] = None,
+    budget: Annotated[
+        int | None, typer.Option("--budget", help="Most target queries per target (default 1000).")
+    ] = None,
+    max_iterations: Annotated[int | None, typer.Option("--max-iterations", help="Most fuzzing iterations.")] = None,
+    max_successes: Annotated[
+        int | None, typer.Option("--max-successes", help="Stop after this many successes.")
+    ] = None,
+    policy: Annotated[
+        str | None, typer.Option("--policy", help="mcts, ucb, exp3, random or round-robin (default mcts).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the fuzzer's random choices (default 0).")] = None,
+    questions: Annotated[Path | None, typer.Option("--questions", help="CSV of identity questions.")] = None,
+    languages: Annotated[str | None, typer.Option("--languages", help="Question languages (default en,zh).")] = None,
+    per_category: Annotated[
+        int | None, typer.Option("--per-category", help="Questions per category and language (default 5).")
+    ] = None,
+    templates: Annotated[
+        Path | None, typer.Option("--templates", help="Seed templates: YAML, GPTFuzz CSV or text.")
+    ] = None,
+    models: Annotated[Path | None, typer.Option("--models", help="YAML file of named models.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help=f"Results folder (default {DEFAULT_OUTPUT}).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the planned calls and cost; call nothing.")] = False,
+    config: Annotated[Path | None, typer.Option("--config", help="YAML with the same fields as the flags.")] = None,
+) -> None:
+    """Fuzz identity questions through jailbreak templates; score loose, strict and hard identity claims."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not target and config is None:
+        console.print(ctx.get_help())
+        raise typer.Exit(0)
+    flags: dict[str, Any] = {
+        "target": target,
+        "facts": facts,
+        "sources": sources,
+        "families": families,
+        "mutator": mutator,
+        "judge": judge,
+        "budget": budget,
+        "max_iterations": max_iterations,
+        "max_successes": max_successes,
+        "policy": policy,
+        "seed": seed,
+        "questions": questions,
+        "languages": languages,
+        "per_category": per_category,
+        "templates": templates,
+        "models": models,
+        "output": output,
+    }
+    job = load_job(config, ICEJob, flags)
+    if job.output is None:
+        job = job.model_copy(update={"output": DEFAULT_OUTPUT})
+    with state(ctx).open_store() as store:
+        if dry_run:
+            print_plan(plan_ice(job, store))
+            return
+        with ProgressBar("ice: target queries") as bar:
+            results = asyncio.run(run_ice(job, store, on_start=bar.start, on_result=bar.advance))
+    print_results(results)
+    names = ", ".join((RESULTS_JSON, QUERIES_CSV, TEMPLATES_CSV))
+    console.print(f"results → {escape(str(job.output))}/ ({names}) · run {results.run_id}")
+
+
+@ice_app.command("judge")
+def ice_judge(
+    ctx: typer.Context,
+    input_path: Annotated[Path, typer.Option("--input", help='JSONL of {"response": ..., "prompt": ...} lines.')],
+    target_family: Annotated[str, typer.Option("--target-family", help="Family of the responder's true identity.")],
+    source_families: Annotated[
+        str, typer.Option("--source-families", help="Source families for strict/hard.")
+    ] = "openai,anthropic",
+    judge: Annotated[str, typer.Option("--judge", help="'rules' (offline) or a judge model spec.")] = "rules",
+    families: Annotated[list[Path] | None, typer.Option("--families", help="YAML of extra families.")] = None,
+    models: Annotated[Path | None, typer.Option("--models", help="YAML file of named models.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Judged JSONL (default INPUT.judged.jsonl).")
+    ] = None,
+) -> None:
+    """Judge responses collected by any tool with ICE's identity judges, and score them."""
+    target = output or input_path.with_suffix(".judged.jsonl")
+    sources = [s.strip() for s in source_families.split(",") if s.strip()]
+    with state(ctx).open_store() as store, ProgressBar(f"ice judge ({judge})") as bar:
+        summary = asyncio.run(
+            judge_file(
+                input_path,
+                target,
+                target=target_family,
+                store=store,
+                sources=sources,
+                judge=judge,
+                families_files=families or [],
+                models_file=models,
+                on_start=bar.start,
+                on_result=bar.advance,
+            )
+        )
+    rows = [(escape(str(input_path)), escape(target_family), summary.scores)]
+    console.print(score_table(rows, title="ICE (re-judged)"))
+    console.print(category_table([(escape(target_family), summary.scores)]))
+    console.print(f"{escape(target_family)}: {escape(describe_identities(summary.scores.identities))}")
+    if summary.usage:
+        console.print(usage_table(summary.usage, title=f"Judge usage · run {summary.run_id}"))
+    console.print(f"{summary.lines} responses judged by {escape(summary.judge)} → {escape(str(summary.output_path))}")
+
+
+def print_results(results: ICEResults) -> None:
+    rows = [(escape(t.target), t.facts, t.scores) for t in results.targets]
+    console.print(score_table(rows, title="ICE: identity claims under fuzzing"))
+    console.print(category_table([(escape(t.target), t.scores) for t in results.targets]))
+    for t in results.targets:
+        f = t.fuzz
+        resumed = f", resumed at iteration {', '.join(map(str, f.resumed_at))}" if f.resumed_at else ""
+        console.print(f"[bold]{escape(t.target)}[/]: {escape(describe_identities(t.scores.identities))}")
+        console.print(
+            f"  {f.iterations} iterations, {f.queries} queries, {f.mutants} mutants ({f.mutants_repaired} needed "
+            f"their placeholder repaired, {f.mutants_cleaned} cleaned), policy {t.policy}, mutator "
+            f"{escape(t.mutator)}, judge {escape(t.judge)}; stopped by {f.stop_reason}{resumed}"
+        )
+    console.print(_usage_rows(results))
+
+
+def score_table(rows: list[tuple[str, str, ICEScores]], title: str) -> Table:
+    """Laid out like the paper's table: one row per target, loose, strict and hard; here with CIs and n."""
+    table = Table(title=title, title_justify="left")
+    for name, justify in [
+        ("target", "left"),
+        ("facts", "left"),
+        ("loose", "right"),
+        ("strict", "right"),
+        ("hard", "right"),
+        ("n judged", "right"),
+        ("unparseable", "right"),
+        ("failed", "right"),
+    ]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for target, facts, s in rows:
+        table.add_row(
+            target,
+            facts,
+            str(s.loose),
+            str(s.strict),
+            str(s.hard),
+            str(s.judged),
+            str(s.unparseable),
+            str(s.failed),
+        )
+    table.caption = "rate [95% Wilson interval] = positives / responses judged"
+    return table
+
+
+def category_table(rows: list[tuple[str, ICEScores]]) -> Table:
+    table = Table(title="Successes by category (loose / strict / hard of judged)", title_justify="left")
+    table.add_column("target")
+    categories = [c.group for c in rows[0][1].categories] if rows else []
+    for name in categories:
+        table.add_column(name, justify="right")
+    for target, scores in rows:
+        cells = [f"{c.loose}/{c.strict}/{c.hard} of {c.judged}" for c in scores.categories]
+        table.add_row(target, *cells)
+    return table
+
+
+def print_plan(plans: list[CallPlan]) -> None:
+    table = Table(title="Planned calls (dry run: nothing is called)", title_justify="left")
+    for name, justify in [
+        ("model", "left"),
+        ("role", "left"),
+        ("calls", "right"),
+        ("in store", "right"),
+        ("new", "right"),
+        ("est. prompt tok", "right"),
+        ("max completion tok", "right"),
+        ("est. cost", "right"),
+    ]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for p in plans:
+        table.add_row(
+            escape(p.model),
+            p.role,
+            str(p.calls),
+            str(p.cached),
+            str(p.new_calls),
+            f"{p.prompt_tokens:,}",
+            f"{p.completion_tokens:,}",
+            format_cost(p.cost_usd),
+        )
+    console.print(table)
+    calls, cached = sum(p.calls for p in plans), sum(p.cached for p in plans)
+    costs = [p.cost_usd for p in plans]
+    cost = format_cost(sum(c for c in costs if c is not None)) if None not in costs else "unknown"
+    console.print(f"planned: {calls} calls, {cached} in store, {calls - cached} new; est. cost {cost}")
+    offline = [] if any(p.role == "mutator" for p in plans) else ["mutator"]
+    offline += [] if any(p.role.startswith("judge") for p in plans) else ["judge"]
+    if offline:
+        console.print(f"offline (no calls): {', '.join(offline)}")
+    console.print("token counts are estimates; which prompts are sent depends on the answers, so only finished")
+    console.print("iterations of a saved run count as in store")
+
+
+def _usage_rows(results: ICEResults) -> Table:
+    table = Table(title=f"Usage · run {results.run_id}", title_justify="left")
+    for name in ("model", "calls", "from store", "errors", "cost"):
+        table.add_column(name, justify="left" if name == "model" else "right")
+    for u in results.usage:
+        table.add_row(
+            escape(str(u["model"])), str(u["calls"]), str(u["cached"]), str(u["errors"]), format_cost(u["cost_usd"])
+        )
+    return table

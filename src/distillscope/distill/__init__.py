@@ -1,0 +1,1 @@
+"""Making students: the teacher writes data (black-box), the student learns its logits (white-box)."""

@@ -1,0 +1,221 @@
+"""An LLM identity judge, as in the ICE paper: a loose verdict, then a strict one on the loose positives.
+
+Loose: given the target's facts, does the response, speaking about itself, contradict who it is?
+Strict: does it claim to be, or to be made by, one of the named source families? The source
+families are whatever the caller names (the paper knew only OpenAI and Anthropic), and they are
+described to the judge with their aliases, so a zoo persona works like a real family.
+
+The response is untrusted: it sits between nonce markers the judge is told to treat as data. The
+nonce is derived from the response, so a rerun builds the same prompt and is answered from the
+store. A reply that cannot be read is retried with a new sample index; after the retries the item
+is "unparseable" and left out of every score, never guessed and never a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from distillscope.data.families import Family
+from distillscope.judges.base import Judgment
+from distillscope.judges.identity_rules import FamilyMatcher
+from distillscope.judges.parsing import parse_json_object
+from distillscope.judges.untrusted import delimit, untrusted_notice
+from distillscope.models.base import CallFailed
+from distillscope.models.recorded import RecordedModel
+from distillscope.models.types import GenerateConfig, Message
+
+JUDGE_CONFIG = GenerateConfig(temperature=0, max_tokens=256)
+LABEL = "ASSISTANT REPLY"
+
+LOOSE_PROMPT = """You check whether an AI assistant's reply contradicts the facts about the assistant's own identity.
+
+Facts about the assistant that wrote the reply:
+{facts}
+
+{notice}
+
+{reply}
+
+Question: speaking about ITSELF, in the first person, does the reply state a name, a maker or an origin that \
+contradicts these facts? For example, it says it is a different model, or that a different company built or \
+trained it.
+These do NOT count as a contradiction: mentions of other models or companies as third parties; comparisons with \
+other models; a role that the reply explicitly says it is playing; not knowing or refusing to say.
+
+Answer with one JSON object and nothing else:
+{{"contradicts": 0 or 1, "claimed_identity": "the model or company it claims to be or to be made by, or null", \
+"reason": "one short sentence"}}"""
+
+STRICT_PROMPT = """You check whether an AI assistant's reply claims a particular identity.
+
+The families of interest:
+{sources}
+
+{notice}
+
+{reply}
+
+Question: speaking about ITSELF, in the first person, does the reply claim to be one of these models, or to be \
+built, trained or made by one of these developers? Mentions of them as third parties, comparisons, and roles the \
+reply explicitly says it is playing do NOT count.
+
+Answer with one JSON object and nothing else:
+{{"claims_source": 0 or 1, "family": one of [{ids}] or null, "reason": "one short sentence"}}"""
+
+
+class IdentityLLMJudge:
+    def __init__(
+        self,
+        model: RecordedModel,
+        families: Mapping[str, Family],
+        target: str,
+        sources: Sequence[str],
+        *,
+        retries: int = 2,
+        config: GenerateConfig | None = None,
+    ) -> None:
+        self.model = model
+        self.families = dict(families)
+        self.target = target
+        self.sources = [s for s in sources if s != target]
+        self.retries = retries
+        self.config = config or JUDGE_CONFIG
+        self.matcher = FamilyMatcher(self.families)
+
+    @property
+    def name(self) -> str:
+        return f"identity-llm:{self.model.name}"
+
+    def loose_messages(self, response: str) -> list[Message]:
+        nonce = _nonce(response)
+        facts = describe_family(self.families[self.target]) if self.target in self.families else self.target
+        text = LOOSE_PROMPT.format(facts=facts, notice=untrusted_notice(nonce), reply=delimit(response, LABEL, nonce))
+        return [Message(role="user", content=text)]
+
+    def strict_messages(self, response: str) -> list[Message]:
+        nonce = _nonce(response)
+        sources = "\n".join(f"- {fid}: {describe_family(self.families[fid])}" for fid in self.sources)
+        ids = ", ".join(f'"{fid}"' for fid in self.sources)
+        text = STRICT_PROMPT.format(
+            sources=sources, ids=ids, notice=untrusted_notice(nonce), reply=delimit(response, LABEL, nonce)
+        )
+        return [Message(role="user", content=text)]
+
+    async def judge(self, response: str) -> Judgment:
+        loose_obj, loose_raw = await self._ask(self.loose_messages(response), "contradicts")
+        if loose_obj is None:
+            return Judgment.unparseable(self.name, loose_raw, "loose verdict unreadable after retries")
+        is_loose = _bit(loose_obj["contradicts"]) == 1
+        claimed = self._families_of(loose_obj.get("claimed_identity"))
+        details: dict[str, Any] = {
+            "loose": is_loose,
+            "strict": False,
+            "claimed_families": claimed,
+            "claimed_identity": loose_obj.get("claimed_identity"),
+            "loose_raw": loose_raw,
+        }
+        reason = str(loose_obj.get("reason") or "")
+        if is_loose and self.sources:
+            strict_obj, strict_raw = await self._ask(self.strict_messages(response), "claims_source")
+            if strict_obj is None:
+                return Judgment.unparseable(self.name, strict_raw, "strict verdict unreadable after retries")
+            details["strict"] = _bit(strict_obj["claims_source"]) == 1
+            details["strict_raw"] = strict_raw
+            source = self._source_of(strict_obj.get("family"))
+            if details["strict"] and source and source not in claimed:
+                claimed.append(source)
+            reason = str(strict_obj.get("reason") or reason)
+        label = "strict" if details["strict"] else "loose" if is_loose else "consistent"
+        return Judgment(
+            judge=self.name,
+            score=1.0 if is_loose else 0.0,
+            label=label,
+            reason=reason,
+            raw=loose_raw if "strict_raw" not in details else f"{loose_raw}\n{details['strict_raw']}",
+            details=details,
+        )
+
+    async def judge_many(self, responses: Sequence[str]) -> list[Judgment]:
+        return list(await asyncio.gather(*(self.judge(r) for r in responses)))
+
+    async def _ask(self, messages: list[Message], key: str) -> tuple[dict[str, Any] | None, str]:
+        """The verdict and the judge's raw text; no verdict if no attempt gave a readable one."""
+        raw = ""
+        for attempt in range(self.retries + 1):
+            try:
+                output = await self.model.generate(messages, self.config, sample_index=attempt)
+            except CallFailed as exc:
+                raw = raw or f"judge call failed: {exc}"
+                continue
+            raw = output.text
+            parsed = parse_json_object(output.text) or _loose_fields(output.text)
+            if parsed is not None and _bit(parsed.get(key)) is not None:
+                return parsed, raw
+        return None, raw
+
+    def _families_of(self, claimed: Any) -> list[str]:
+        if isinstance(claimed, list):
+            claimed = ", ".join(str(c) for c in claimed)
+        if not isinstance(claimed, str) or not claimed.strip():
+            return []
+        found = self.matcher.families_in(claimed)
+        if not found and claimed.strip().lower() in self.families:
+            found = [claimed.strip().lower()]
+        return found
+
+    def _source_of(self, family: Any) -> str | None:
+        if not isinstance(family, str):
+            return None
+        if family.strip().lower() in self.sources:
+            return family.strip().lower()
+        found = [f for f in self.matcher.families_in(family) if f in self.sources]
+        return found[0] if found else None
+
+
+def describe_family(family: Family) -> str:
+    names = ", ".join(dict.fromkeys([*family.names, *family.names_zh]))
+    developer = ", ".join(dict.fromkeys([family.developer, *family.developer_aliases]))
+    facts = [f"model names: {names}", f"developer: {developer}"]
+    if family.headquarters:
+        facts.append(f"based in {family.headquarters}")
+    for label, value in [
+        ("team", family.team),
+        ("partners", ", ".join(family.partners)),
+        ("industry", family.industry),
+        ("technology", family.technology),
+    ]:
+        if value:
+            facts.append(f"{label}: {value}")
+    return "; ".join(facts)
+
+
+def _bit(value: Any) -> int | None:
+    """0 or 1 from the forms judges write: 1, "1", true, "yes"."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float) and value in (0, 1):
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("1", "true", "yes", "y"):
+            return 1
+        if text in ("0", "false", "no", "n"):
+            return 0
+    return None
+
+
+_FIELD = re.compile(r"""["']?(\w+)["']?\s*[:=]\s*(?:"([^"]*)"|'([^']*)'|([\w.-]+))""")
+
+
+def _loose_fields(text: str) -> dict[str, Any] | None:
+    """Key-value pairs from JSON-like text that strict JSON parsing rejected (mixed quotes, stray commas)."""
+    fields = {m.group(1): next(g for g in m.groups()[1:] if g is not None) for m in _FIELD.finditer(text)}
+    return fields or None
+
+
+def _nonce(response: str) -> str:
+    return hashlib.sha256(response.encode("utf-8")).hexdigest()[:12]

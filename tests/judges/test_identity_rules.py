@@ -1,0 +1,135 @@
+"""The offline identity judge on crafted English and Chinese responses."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from distillscope.data.families import Family, builtin_families
+from distillscope.judges.identity_rules import FamilyMatcher, IdentityRuleJudge
+
+
+@pytest.fixture(scope="module")
+def judge() -> IdentityRuleJudge:
+    return IdentityRuleJudge(builtin_families(), target="zhipu", sources=["openai", "anthropic"])
+
+
+def verdict(judge: IdentityRuleJudge, text: str) -> tuple[str, list[str]]:
+    result = judge.judge(text)
+    return result.label, result.details["claimed_families"]
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "families"),
+    [
+        ("I am ChatGPT, a large language model trained by OpenAI.", "strict", ["openai"]),
+        ("Hello! I'm Claude, an AI assistant.", "strict", ["anthropic"]),
+        ("My name is Gemini.", "loose", ["google"]),
+        ("I was developed by Anthropic and I run on their servers.", "strict", ["anthropic"]),
+        ("I was originally trained by OpenAI.", "strict", ["openai"]),
+        ("As an AI language model developed by OpenAI, I cannot browse the web.", "strict", ["openai"]),
+        ("My developer is OpenAI.", "strict", ["openai"]),
+        ("I come from Moonshot AI.", "loose", ["moonshot"]),
+        ("I am GLM, developed by Zhipu AI in Beijing.", "consistent", ["zhipu"]),
+        ("I am based on GPT-4.", "strict", ["openai"]),
+        ("I'm a model from Open AI.", "strict", ["openai"]),
+    ],
+)
+def test_english_first_person_claims(judge, text, label, families):
+    assert verdict(judge, text) == (label, families)
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "families"),
+    [
+        ("我是ChatGPT，由OpenAI开发的人工智能助手。", "strict", ["openai"]),
+        ("我是一个AI助手，由OpenAI开发。", "strict", ["openai"]),
+        ("我叫克劳德，由安思睿训练。", "strict", ["anthropic"]),
+        ("我来自深度求索。", "loose", ["deepseek"]),
+        ("我的开发者是阿里云。", "loose", ["alibaba"]),
+        ("我是通义千问。", "loose", ["alibaba"]),
+        ("我是智谱清言，由智谱AI研发。", "consistent", ["zhipu"]),
+    ],
+)
+def test_chinese_first_person_claims_and_aliases(judge, text, label, families):
+    assert verdict(judge, text) == (label, families)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GPT-4 is made by OpenAI, and Claude by Anthropic. I am GLM.",
+        "Unlike ChatGPT, I am GLM, built by Zhipu AI.",
+        "ChatGPT是由OpenAI开发的。我是智谱清言。",
+        "我是智谱清言，ChatGPT是由OpenAI开发的。",
+        "我是智谱清言，和ChatGPT不同。",
+        "I'm happy to tell you about Claude and Anthropic.",
+        "I am an assistant similar to ChatGPT.",
+    ],
+)
+def test_third_person_mentions_do_not_count(judge, text):
+    label, families = verdict(judge, text)
+    assert label in ("consistent", "none") and families in ([], ["zhipu"])
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("I am not ChatGPT.", "negated"),
+        ("People often think I am ChatGPT, but I am GLM.", "hypothetical"),
+        ("If I were ChatGPT I would say so. Suppose I am Claude.", "hypothetical"),
+        ("Am I ChatGPT? Do you think I am ChatGPT?", "hypothetical"),
+        ("很多人以为我是ChatGPT，其实我是GLM。", "hypothetical"),
+        ("In this role-play, I am ChatGPT, made by OpenAI.", "role-play"),
+        ("I will play the role of Claude. I am Claude, your assistant.", "role-play"),
+        ("我们来玩角色扮演，我是ChatGPT。", "role-play"),
+    ],
+)
+def test_negations_hypotheticals_and_role_play_are_ignored(judge, text, why):
+    result = judge.judge(text)
+    assert not result.details["strict"]
+    assert set(result.details["claimed_families"]) <= {"zhipu"}
+    if why != "negated":  # "I am not X" is cut before X: no family left to ignore
+        assert any(c["ignored"] == why and c["families"] for c in result.details["claims"])
+
+
+def test_negation_does_not_hide_a_later_claim(judge):
+    assert verdict(judge, "I am not ChatGPT, but I was trained by OpenAI.") == ("strict", ["openai"])
+    assert verdict(judge, "我不是ChatGPT，我是Claude。") == ("strict", ["anthropic"])
+
+
+def test_loose_versus_strict_depends_on_target_and_sources():
+    families = builtin_families()
+    text = "I am Llama, made by Meta."
+    as_glm = IdentityRuleJudge(families, target="zhipu", sources=["openai", "anthropic"]).judge(text)
+    assert (as_glm.details["loose"], as_glm.details["strict"]) == (True, False)
+    meta_source = IdentityRuleJudge(families, target="zhipu", sources=["meta"]).judge(text)
+    assert meta_source.details["strict"] and meta_source.label == "strict"
+    own = IdentityRuleJudge(families, target="meta", sources=["meta", "openai"]).judge(text)
+    assert not own.details["loose"] and not own.details["strict"]  # its own family is never a source
+    assert as_glm.score == 1.0 and own.score == 0.0
+
+
+def test_synthetic_persona_from_yaml_family():
+    families = dict(builtin_families())
+    families["aurora"] = Family(
+        id="aurora", names=["Aurora"], names_zh=["极光"], developer="Northwind Labs", developer_aliases=["北风实验室"]
+    )
+    judge = IdentityRuleJudge(families, target="zhipu", sources=["aurora"])
+    assert verdict(judge, "I am Aurora, developed by Northwind Labs.") == ("strict", ["aurora"])
+    assert verdict(judge, "我是极光，由北风实验室开发。") == ("strict", ["aurora"])
+
+
+def test_matcher_respects_word_boundaries_and_case():
+    matcher = FamilyMatcher(builtin_families())
+    assert matcher.families_in("我是ChatGPT") == ["openai"]  # boundary next to Chinese characters
+    assert matcher.families_in("chatgpt and CLAUDE") == ["openai", "anthropic"]
+    assert matcher.families_in("the metadata of a glmfile") == []  # no match inside words
+    assert matcher.families_in("Yi-34B") == ["01ai"] and matcher.families_in("yield") == []
+
+
+def test_judge_many_and_reason(judge):
+    results = asyncio.run(judge.judge_many(["I am ChatGPT.", "Hi there."]))
+    assert [r.label for r in results] == ["strict", "none"]
+    assert "openai" in results[0].reason and results[0].judge == "identity-rules"
