@@ -207,7 +207,10 @@ def run_probe_subprocess(kind: str, teacher: Path, student: Path, data: Path, wo
         "--work",
         str(work),
     ]
-    result = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    # glibc keeps freed blocks below its (self-raising) mmap threshold in the heap, so RSS would count
+    # memory the step already released; a fixed threshold returns every large block to the system.
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
+    result = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

@@ -121,7 +121,10 @@ def distill_loss_sums(
     kd_total = student_hidden.new_zeros((), dtype=torch.float32)
     ce_total = student_hidden.new_zeros((), dtype=torch.float32)
     positions = student_hidden.shape[0]
-    step = loss.positions_per_chunk(vocab) if vocab is not None else (loss.chunk_size or max(1, positions))
+    if vocab is not None:
+        step = loss.positions_per_chunk(vocab, with_teacher=want_kd)
+    else:
+        step = loss.chunk_size or max(1, positions)
     several = positions > step
     for lo in range(0, positions, step):
         hi = lo + step

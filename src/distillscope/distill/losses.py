@@ -83,8 +83,11 @@ class KDLoss(BaseModel):
         None, ge=1, description="Token positions per chunk; default: as many as fit 2^24 logits (64 MB in float32)."
     )
 
-    def positions_per_chunk(self, vocab: int) -> int:
-        return self.chunk_size or max(16, LOGIT_BUDGET // max(1, vocab))
+    def positions_per_chunk(self, vocab: int, with_teacher: bool = False) -> int:
+        """A KD chunk holds about four vocab-sized tensors per position where cross-entropy holds one
+        (both log-softmaxes and the divergence's terms), so it takes a quarter of the positions."""
+        budget = LOGIT_BUDGET // (4 if with_teacher else 1)
+        return self.chunk_size or max(16, budget // max(1, vocab))
 
     @property
     def kd_scale(self) -> float:
