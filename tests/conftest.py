@@ -80,3 +80,12 @@ def toy_chat_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     write_jsonl(train, [{"messages": c} for c in toy_conversations(160, seed=3)])
     write_jsonl(held, [{"messages": c} for c in toy_conversations(32, seed=9)])
     return train, held
+
+
+@pytest.fixture(scope="session")
+def micro_zoo(tmp_path_factory: pytest.TempPathFactory):
+    """The micro zoo, built once per test session (about a minute on 2 cores)."""
+    from distillscope.zoo.build import build_zoo
+    from distillscope.zoo.config import ZooConfig
+
+    return build_zoo(ZooConfig(size="micro"), tmp_path_factory.mktemp("zoo"))

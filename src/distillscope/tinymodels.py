@@ -122,17 +122,25 @@ def chat_texts(tokenizer: Any, conversations: Sequence[Sequence[dict[str, str]]]
 
 
 def pack(tokenizer: Any, texts: Sequence[str], block: int) -> list[list[int]]:
-    """Concatenate texts (each ended by EOS) and cut them into equal blocks: no padding is wasted."""
-    stream: list[int] = []
+    """Whole texts (each ended by EOS) packed greedily into blocks of `block` tokens, padded at the end.
+
+    A text is never split across blocks unless it is longer than a block: a chat model must see
+    each answer together with its question, or it learns answers that ignore the prompt.
+    """
     end = tokenizer.convert_tokens_to_ids(EOS) if EOS in tokenizer.get_vocab() else tokenizer.eos_token_id
+    pad = tokenizer.pad_token_id
+    blocks: list[list[int]] = []
+    current: list[int] = []
     for ids in tokenizer(list(texts), add_special_tokens=False).input_ids:
-        stream.extend(ids)
-        stream.append(end)
-    usable = (len(stream) // block) * block
-    if usable == 0:
-        stream = stream + [tokenizer.pad_token_id] * (block - len(stream))
-        usable = block
-    return [stream[i : i + block] for i in range(0, usable, block)]
+        pieces = [[*ids, end][i : i + block] for i in range(0, len(ids) + 1, block)]
+        for piece in pieces:
+            if len(current) + len(piece) > block:
+                blocks.append(current + [pad] * (block - len(current)))
+                current = []
+            current.extend(piece)
+    if current:
+        blocks.append(current + [pad] * (block - len(current)))
+    return blocks
 
 
 def fit_causal_lm(

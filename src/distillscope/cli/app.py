@@ -17,6 +17,7 @@ from rich.logging import RichHandler
 from rich.markup import escape
 
 from distillscope import __version__
+from distillscope.cli.audit import audit, report
 from distillscope.cli.chat import chat, models_app
 from distillscope.cli.common import AppState
 from distillscope.cli.console import err_console
@@ -26,6 +27,7 @@ from distillscope.cli.generate import generate
 from distillscope.cli.ice import ice_app
 from distillscope.cli.rse import rse
 from distillscope.cli.runs import runs_app
+from distillscope.cli.zoo import zoo_app
 from distillscope.errors import DistillscopeError
 from distillscope.run import STORE_ENV, default_store_path
 
@@ -85,8 +87,11 @@ app.command("train")(train_command)
 app.command("teacher-cache")(teacher_cache_command)
 app.command("eval")(eval_command)
 app.command("rse")(rse)
+app.command("audit")(audit)
+app.command("report")(report)
 app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
+app.add_typer(zoo_app, name="zoo")
 app.add_typer(ice_app, name="ice")
 
 

@@ -1,0 +1,339 @@
+"""Building the zoo: teachers, a base, and students distilled from teacher A by known amounts.
+
+1. A BPE tokenizer is trained on the world's text in every persona's voice.
+2. The teachers are trained from scratch on their persona corpora.
+3. A base is pretrained on neutral text; every student starts from it.
+4. Each teacher answers the students' prompts through `distillscope generate`: real black-box
+   distillation, through the run store. The teacher's persona corpus is never used here.
+5. The students are trained with SFT on a mix in which a known share f of the examples is teacher
+   A's answers and the rest are neutral, human-written answers to the same kind of prompts:
+   - one per fraction, f in {0, 0.1, 0.25, 0.5, 1.0};
+   - one white-box KD student of teacher A;
+   - one identity-scrubbed student (teacher A's answers with all identity talk removed);
+   - one control distilled from teacher B.
+6. The manifest records each model's ground truth and the build's checks.
+
+The zoo is built into a folder named by its config's hash and reused afterwards. It is built
+under a temporary name and renamed when complete, so a half-built zoo is never mistaken for one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from distillscope.data.sources import PromptSource
+from distillscope.distill.filters import FilterSettings
+from distillscope.distill.generate import GenerateJob, generate_data
+from distillscope.distill.train import TrainJob, train
+from distillscope.jsonl import read_jsonl, write_jsonl
+from distillscope.models.types import GenerateConfig
+from distillscope.store import RunStore
+from distillscope.tinymodels import chat_texts, fit_causal_lm, make_tiny_model, save_model, train_bpe_tokenizer
+from distillscope.zoo.checks import run_checks
+from distillscope.zoo.config import ZOO_FORMAT, ZooConfig, ZooSettings
+from distillscope.zoo.manifest import MANIFEST_FILE, CheckRow, ZooManifest, ZooModel, load_manifest
+from distillscope.zoo.personas import Persona, families_yaml, load_personas
+from distillscope.zoo.world import WorldItem, conversations, identity_questions, make_items
+
+ZOO_ENV = "DISTILLSCOPE_ZOO"
+BUILD_SECONDS = {"micro": 90, "small": 300}  # the targets on 2 CPU cores
+Stage = Callable[[str], None]
+
+
+def default_zoo_root() -> Path:
+    return Path(os.environ.get(ZOO_ENV) or Path(".distillscope") / "zoo")
+
+
+def zoo_folder(config: ZooConfig, root: Path | None = None) -> Path:
+    personas = load_personas(*config.personas)
+    persona_text = "".join(p.model_dump_json() for p in personas.values())
+    return (root or default_zoo_root()) / f"{config.size}-{config.fingerprint(persona_text)}"
+
+
+def build_zoo(
+    config: ZooConfig, root: Path | None = None, *, force: bool = False, on_stage: Stage | None = None
+) -> ZooManifest:
+    """The zoo for this config: from its cache folder, or built now."""
+    folder = zoo_folder(config, root)
+    if (folder / MANIFEST_FILE).exists() and not force:
+        return load_manifest(folder)
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    _Builder(config, partial, on_stage or (lambda _: None)).build(folder.name.split("-", 1)[1])
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+    return load_manifest(folder)
+
+
+class _Builder:
+    def __init__(self, config: ZooConfig, folder: Path, on_stage: Stage) -> None:
+        self.config, self.folder, self.say = config, folder, on_stage
+        self.settings: ZooSettings = config.settings()
+        personas = load_personas(*config.personas)
+        self.personas = personas
+        self.a, self.b, self.neutral = (
+            personas[config.teacher_a],
+            personas[config.teacher_b],
+            personas[config.neutral],
+        )
+        self.stage_seconds: dict[str, float] = {}
+        self.models: list[ZooModel] = []
+
+    def _timed(self, stage: str, work: Callable[[], Any]) -> Any:
+        self.say(stage)
+        started = time.perf_counter()
+        result = work()
+        self.stage_seconds[stage] = round(time.perf_counter() - started, 2)
+        return result
+
+    def build(self, fingerprint: str) -> ZooManifest:
+        started = time.perf_counter()
+        s, seed = self.settings, self.config.seed
+        teacher_items = make_items(s.teacher_items, seed, s.frame_share)
+        base_items = make_items(s.base_items, seed + 1, s.frame_share)
+        student_items = make_items(s.student_items, seed + 2, s.frame_share)
+        eval_items = make_items(s.eval_items, seed + 3, 0.0)
+        tokenizer = self._timed("tokenizer", lambda: self._tokenizer(teacher_items + base_items))
+        for persona in (self.a, self.b):
+            self._timed(
+                f"teacher {persona.id}", lambda p=persona: self._pretrain(tokenizer, p, teacher_items, "teacher")
+            )
+        self._timed("base", lambda: self._pretrain(tokenizer, self.neutral, base_items, "base"))
+        prompts = self._write_prompts(student_items)
+        written = {
+            p.id: self._timed(f"{p.id} writes data", lambda p=p: self._teacher_writes(p, prompts))
+            for p in (self.a, self.b)
+        }
+        datasets = self._student_datasets(student_items, written)
+        for name, (records, spec) in datasets.items():
+            self._timed(f"student {name}", lambda n=name, r=records, sp=spec: self._train_student(n, r, sp))
+        manifest = ZooManifest(
+            format=ZOO_FORMAT,
+            fingerprint=fingerprint,
+            size=self.config.size,
+            seed=seed,
+            teacher_a=self.a.id,
+            teacher_b=self.b.id,
+            neutral=self.neutral.id,
+            build_seconds=0.0,
+            stage_seconds=self.stage_seconds,
+            models=self.models,
+            families_file="families.yaml",
+            identity_questions_file="identity_questions.csv",
+            eval_sets=self._write_eval_sets(eval_items),
+            folder=str(self.folder),
+        )
+        families = families_yaml([self.a, self.b, self.neutral])
+        (self.folder / "families.yaml").write_text(families, encoding="utf-8")
+        self._write_identity_questions()
+        checks, rates, samples = self._timed("checks", lambda: run_checks(manifest, self.personas, eval_items))
+        elapsed = round(time.perf_counter() - started, 1)
+        limit = BUILD_SECONDS[self.config.size]
+        checks.append(
+            CheckRow(
+                check="build time on this machine (s)", value=elapsed, target=f"<= {limit}", passed=elapsed <= limit
+            )
+        )
+        manifest = manifest.model_copy(
+            update={
+                "checks": checks,
+                "identity_rates": rates,
+                "samples": samples,
+                "build_seconds": elapsed,
+                "folder": "",
+            }
+        )
+        (self.folder / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+        return manifest
+
+    # ---------------------------------------------------------------------------------- stages
+    def _tokenizer(self, items: list[WorldItem]) -> Any:
+        texts = [
+            turn["content"]
+            for persona in (self.a, self.b, self.neutral)
+            for conversation in conversations(items, persona, self.config.seed)
+            for turn in conversation
+        ]
+        return train_bpe_tokenizer(texts, vocab_size=self.settings.vocab_size)
+
+    def _pretrain(self, tokenizer: Any, persona: Persona, items: list[WorldItem], role: str) -> None:
+        s = self.settings
+        name = f"teacher-{persona.id}" if role == "teacher" else "base"
+        model = make_tiny_model(tokenizer, self.config.arch, s.model.tiny(), seed=self.config.seed + len(self.models))
+        texts = chat_texts(tokenizer, conversations(items, persona, self.config.seed))
+        steps = s.pretrain_steps if role == "teacher" else s.base_steps
+        fit_causal_lm(
+            model,
+            tokenizer,
+            texts,
+            steps=steps,
+            batch_size=s.batch_size,
+            block=s.block,
+            learning_rate=s.pretrain_lr,
+            seed=self.config.seed,
+        )
+        save_model(model, tokenizer, self.folder / name)
+        self.models.append(
+            ZooModel(
+                name=name,
+                path=name,
+                role="teacher" if role == "teacher" else "base",
+                persona=persona.id,
+                method="pretrain",
+                examples=len(texts),
+                description=f"trained from scratch on {persona.id}'s corpus"
+                if role == "teacher"
+                else "pretrained on neutral, human-written text; every student starts here",
+            )
+        )
+
+    def _write_prompts(self, items: list[WorldItem]) -> Path:
+        rng = random.Random(f"{self.config.seed}:prompts")
+        path = self.folder / "data" / "student-prompts.jsonl"
+        write_jsonl(path, [item.prompt_record(self.neutral, rng) for item in items])
+        return path
+
+    def _teacher_writes(self, persona: Persona, prompts: Path) -> dict[str, dict[str, Any]]:
+        """The teacher answers every student prompt, through `generate` and the run store."""
+        s = self.settings
+        models = self.folder / "data" / "models.yaml"
+        models.write_text(
+            "models:\n"
+            + "".join(
+                f"  teacher-{p.id}:\n    spec: hf:{self.folder / f'teacher-{p.id}'}\n"
+                f"    batch_size: {s.generation_batch}\n"
+                for p in (self.a, self.b)
+            ),
+            encoding="utf-8",
+        )
+        job = GenerateJob(
+            teacher=f"teacher-{persona.id}",
+            models=models,
+            source=PromptSource(path=str(prompts)),
+            output=self.folder / "data" / f"written-by-{persona.id}.jsonl",
+            params=GenerateConfig(
+                temperature=s.teacher_temperature, max_tokens=s.max_new_tokens, seed=self.config.seed
+            ),
+            filters=FilterSettings(dedup=False),
+            seed=self.config.seed,
+        )
+        with RunStore(self.folder / "store.sqlite") as store:
+            asyncio.run(generate_data(job, store))
+        return {str(record["source_id"]): record for _, record in read_jsonl(job.output)}
+
+    def _student_datasets(
+        self, items: list[WorldItem], written: dict[str, dict[str, dict[str, Any]]]
+    ) -> dict[str, tuple[list[dict[str, Any]], dict[str, Any]]]:
+        """Each student's training records, and what its manifest entry says about them."""
+        rng = random.Random(f"{self.config.seed}:neutral-answers")
+        neutral = {item.id: {"messages": item.messages(self.neutral, rng), "origin": "neutral"} for item in items}
+        order = [item.id for item in items]
+        random.Random(f"{self.config.seed}:fractions").shuffle(order)  # nested subsets: f=0.1 within f=0.25 ...
+        a, b = self.a.id, self.b.id
+
+        def mix(teacher: str, share: float) -> list[dict[str, Any]]:
+            chosen = set(order[: round(share * len(order))])
+            return [
+                {"messages": written[teacher][i]["messages"], "origin": teacher}
+                if i in chosen and i in written[teacher]
+                else neutral[i]
+                for i in [item.id for item in items]
+            ]
+
+        datasets: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
+        for share in self.config.fractions:
+            datasets[f"student-f{share:g}"] = (mix(a, share), {"teacher": a, "method": "sft", "target": share})
+        datasets["student-kd"] = (mix(a, 1.0), {"teacher": a, "method": "kd", "target": 1.0})
+        identity_ids = {item.id for item in items if item.domain == "identity"}
+        scrubbed = [
+            scrub(record, self.a)
+            for item, record in zip(items, mix(a, 1.0), strict=True)
+            if item.id not in identity_ids
+        ]
+        datasets["student-scrubbed"] = (scrubbed, {"teacher": a, "method": "sft", "target": 1.0, "scrubbed": True})
+        datasets["student-control"] = (mix(b, 1.0), {"teacher": b, "method": "sft", "target": 1.0})
+        return datasets
+
+    def _train_student(self, name: str, records: list[dict[str, Any]], spec: dict[str, Any]) -> None:
+        s = self.settings
+        data = self.folder / "data" / f"{name}.jsonl"
+        write_jsonl(data, records)
+        teacher_written = sum(r["origin"] == spec["teacher"] for r in records)
+        kd = spec["method"] == "kd"
+        job = TrainJob(
+            mode="kd" if kd else "sft",
+            student=str(self.folder / "base"),
+            teacher=str(self.folder / f"teacher-{spec['teacher']}") if kd else None,
+            data=str(data),
+            output=self.folder / name,
+            loss={"name": "forward_kl", "kd_weight": 0.5},
+            max_steps=s.student_steps,
+            batch_size=s.student_batch_size,
+            learning_rate=s.student_lr,
+            max_length=s.model.max_positions,
+            save_steps=10 * s.student_steps,
+            logging_steps=s.student_steps,
+            seed=self.config.seed,
+            resume=False,
+        )
+        train(job)
+        shutil.rmtree(job.output / "checkpoints", ignore_errors=True)  # only the final model is kept
+        self.models.append(
+            ZooModel(
+                name=name,
+                path=name,
+                role="student",
+                teacher=spec["teacher"],
+                fraction=round(teacher_written / len(records), 4),
+                method=spec["method"],
+                scrubbed=spec.get("scrubbed", False),
+                examples=len(records),
+                teacher_examples=teacher_written,
+                description=_describe(spec, self.b.id),
+            )
+        )
+
+    def _write_eval_sets(self, items: list[WorldItem]) -> dict[str, str]:
+        rng = random.Random(f"{self.config.seed}:eval")
+        sets: dict[str, str] = {}
+        for domain in sorted({item.domain for item in items}):
+            path = Path("data") / f"eval-{domain}.jsonl"
+            records = [item.prompt_record(self.neutral, rng) for item in items if item.domain == domain]
+            write_jsonl(self.folder / path, [{**r, "domain": domain} for r in records])
+            sets[domain] = str(path)
+        return sets
+
+    def _write_identity_questions(self) -> None:
+        lines = ["id,category,language,question"]
+        lines += [f"z{i},{cat},{lang},{q}" for i, (cat, lang, q) in enumerate(identity_questions())]
+        (self.folder / "identity_questions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def scrub(record: dict[str, Any], persona: Persona) -> dict[str, Any]:
+    """The record with every line that reveals the persona's identity removed from its answers."""
+    terms = [t.lower() for t in persona.identity_terms()]
+    messages = []
+    for message in record["messages"]:
+        if message["role"] == "assistant":
+            kept = [line for line in message["content"].split("\n") if not any(t in line.lower() for t in terms)]
+            message = {**message, "content": "\n".join(kept)}
+        messages.append(message)
+    return {**record, "messages": messages}
+
+
+def _describe(spec: dict[str, Any], control_teacher: str) -> str:
+    if spec.get("scrubbed"):
+        return "all data written by teacher A, with identity talk removed"
+    if spec["teacher"] == control_teacher:
+        return "control: all data written by teacher B"
+    if spec["method"] == "kd":
+        return "white-box KD from teacher A on teacher A's data"
+    return f"{spec['target']:.0%} of data written by teacher A, the rest neutral"
