@@ -23,6 +23,7 @@ demo: $(STAMP)
 	$(BIN)/distillscope demo
 
 test: $(STAMP)
+	./scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -1,122 +1,144 @@
-"""The demo: the most complete job the toolkit can run end to end on a laptop, offline.
+"""The demo: audit the ground-truth zoo and show that the scores recover how it was made.
 
-It trains a tiny chat model from scratch, answers a prompt set through the local backend and again
-through a real OpenAI-compatible server (`transformers serve`) over HTTP, reruns the job to show it
-is answered entirely from the run store, and exports the run as JSONL.
+It builds the small zoo (or takes it from its cache): two tiny teachers, and students distilled
+from teacher A with known shares of its data, plus a white-box KD student, an identity-scrubbed
+student and a control distilled from teacher B. Then it audits every student against teacher A
+with the offline judges (RSE: lexical, embedding, style; ICE: the rule judge with the offline
+mutators), writes the report with each student's ground truth beside its scores, and checks that
+the scores rank the graded series as it was made. Everything goes through one run store, so a
+second run is answered from it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from distillscope.batch import ChatResult
-from distillscope.chat import ChatFileSummary, chat_file
-from distillscope.jsonl import read_jsonl, write_jsonl
-from distillscope.models.config import ModelConfig
+from distillscope.audit.job import AuditICE, AuditJob, AuditModel, AuditRSE
+from distillscope.audit.results import AuditResults
+from distillscope.audit.runner import run_audit
+from distillscope.audit.truth import TruthCheck, truth_checks
+from distillscope.data.sources import PromptSource
 from distillscope.models.types import GenerateConfig
 from distillscope.store import RunStore
-from distillscope.testing.server import LocalServer
-from distillscope.testing.toy import TOY_PROMPTS, build_toy_model
+from distillscope.zoo.build import build_zoo
+from distillscope.zoo.config import ZooConfig
+from distillscope.zoo.manifest import ZooManifest, ZooModel
 
-DEMO_PARAMS = GenerateConfig(temperature=0, max_tokens=32)
+SERIES = "share of teacher A's data"
+ICE_BUDGET = 150
 
 
 @dataclass
 class DemoResult:
-    model_dir: Path
-    built_in_s: float | None
-    store_path: Path
-    local: ChatFileSummary
-    http: ChatFileSummary | None
-    rerun: ChatFileSummary
-    export_path: Path
-    replies: list[tuple[str, str, str | None]]  # prompt, local reply, HTTP reply
+    zoo: ZooManifest
+    zoo_seconds: float
+    zoo_cached: bool
+    audit: AuditResults
+    audit_seconds: float
+    report: Path
+    checks: list[TruthCheck]
+
+    @property
+    def consistent(self) -> bool:
+        return all(check.consistent for check in self.checks)
+
+    @property
+    def calls(self) -> tuple[int, int]:
+        """Model calls the audit made, and calls the run store answered."""
+        usage = [u for stage in self.audit.stages for u in stage.usage]
+        return sum(u.get("calls", 0) for u in usage), sum(u.get("cached", 0) for u in usage)
 
 
-async def run_demo(
-    workdir: Path,
-    *,
-    serve_http: bool = True,
-    on_stage: Callable[[str], None] | None = None,
-    on_start: Callable[[int], None] | None = None,
-    on_result: Callable[[ChatResult], None] | None = None,
-) -> DemoResult:
-    say = on_stage or (lambda _: None)
-    workdir.mkdir(parents=True, exist_ok=True)
-    model_dir = workdir / "toy-model"
-    built_in = None
-    if not (model_dir / "config.json").exists():
-        say("training a tiny chat model from scratch")
-        started = time.perf_counter()
-        build_toy_model(model_dir, steps=500)
-        built_in = time.perf_counter() - started
-    prompts = workdir / "prompts.jsonl"
-    write_jsonl(prompts, ({"id": f"p{i}", "prompt": p} for i, p in enumerate(TOY_PROMPTS)))
-    store_path = workdir / "store.sqlite"
-    local_spec = ModelConfig(spec=f"hf:{model_dir}", name="toy · local")
-    with RunStore(store_path) as store:
-        say(f"answering {len(TOY_PROMPTS)} prompts with the local backend")
-        local = await chat_file(
-            local_spec,
-            prompts,
-            workdir / "replies-local.jsonl",
-            store=store,
-            config=DEMO_PARAMS,
-            on_start=on_start,
-            on_result=on_result,
-        )
-        http = None
-        if serve_http:
-            say("starting `transformers serve` and asking the same over HTTP")
-            with LocalServer(model_dir) as server:
-                http = await chat_file(
-                    ModelConfig(spec=server.spec, name="toy · HTTP"),
-                    prompts,
-                    workdir / "replies-http.jsonl",
-                    store=store,
-                    config=DEMO_PARAMS,
-                    on_start=on_start,
-                    on_result=on_result,
-                )
-        say("rerunning the local job: every answer should come from the store")
-        rerun = await chat_file(
-            local_spec,
-            prompts,
-            workdir / "replies-local.jsonl",
-            store=store,
-            config=DEMO_PARAMS,
-            on_start=on_start,
-            on_result=on_result,
-        )
-        export_path = workdir / "run-local.jsonl"
-        write_jsonl(export_path, store.export_run(local.run_id))
-    return DemoResult(
-        model_dir=model_dir,
-        built_in_s=built_in,
-        store_path=store_path,
-        local=local,
-        http=http,
-        rerun=rerun,
-        export_path=export_path,
-        replies=_pair_replies(local.output_path, http.output_path if http else None),
+def student_label(model: ZooModel) -> str:
+    if model.scrubbed:
+        return "A, scrubbed"
+    if model.method == "kd":
+        return "A, white-box KD"
+    if model.name == "student-control":
+        return "B (control)"
+    return f"A f={model.nominal_fraction:g}"
+
+
+def ground_truth(model: ZooModel, manifest: ZooManifest) -> dict[str, Any]:
+    truth: dict[str, Any] = {
+        "teacher": model.teacher,
+        "fraction": model.fraction,
+        "nominal_fraction": model.nominal_fraction,
+        "method": model.method,
+        "scrubbed": model.scrubbed,
+    }
+    graded = model.teacher == manifest.teacher_a and model.method == "sft" and not model.scrubbed
+    if graded:
+        truth["series"] = SERIES
+    return truth
+
+
+def demo_audit_job(manifest: ZooManifest, output: Path) -> AuditJob:
+    """Every student against teacher A, with its ground truth; offline judges only."""
+    folder = Path(manifest.folder)
+    students = sorted(
+        manifest.students(),
+        key=lambda m: (m.teacher != manifest.teacher_a, m.scrubbed, m.method == "kd", m.nominal_fraction or 0),
+    )
+    prompts = [PromptSource(path=str(folder / path), domain=domain) for domain, path in manifest.eval_sets.items()]
+    return AuditJob(
+        title="distillscope demo: did the zoo's students learn from teacher A?",
+        reference=AuditModel(
+            model=manifest.spec(f"teacher-{manifest.teacher_a}"),
+            label=f"teacher A ({manifest.teacher_a})",
+            facts=manifest.teacher_a,
+        ),
+        targets=[
+            AuditModel(
+                model=manifest.spec(m.name),
+                label=student_label(m),
+                facts=manifest.neutral,
+                ground_truth=ground_truth(m, manifest),
+            )
+            for m in students
+        ],
+        sources=[manifest.teacher_a],
+        families=[folder / manifest.families_file],
+        rse=AuditRSE(prompts=prompts, judges=["lexical", "embedding", "style"], params=GenerateConfig(temperature=0)),
+        ice=AuditICE(budget=ICE_BUDGET, seed=0),
+        output=output,
     )
 
 
-def _pair_replies(local_path: Path, http_path: Path | None) -> list[tuple[str, str, str | None]]:
-    local = {r["id"]: r for _, r in read_jsonl(local_path)}
-    http = {r["id"]: r for _, r in read_jsonl(http_path)} if http_path else {}
-    rows = []
-    for item_id in sorted(local, key=lambda i: int(i.lstrip("p"))):
-        record = local[item_id]
-        other = http.get(item_id)
-        rows.append(
-            (
-                record["messages"][-1]["content"],
-                record.get("response", f"error: {record.get('error')}"),
-                None if other is None else other.get("response", f"error: {other.get('error')}"),
-            )
-        )
-    return rows
+def run_demo(
+    workdir: Path,
+    *,
+    size: str = "small",
+    on_stage: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_result: Callable[[Any], None] | None = None,
+) -> DemoResult:
+    say = on_stage or (lambda _: None)
+    started = time.perf_counter()
+    built: list[str] = []
+
+    def zoo_stage(name: str) -> None:
+        built.append(name)
+        say(f"zoo: {name}")
+
+    say(f"the {size} zoo (built once, then taken from its cache)")
+    manifest = build_zoo(ZooConfig(size=size), workdir / "zoo", on_stage=zoo_stage)  # type: ignore[arg-type]
+    zoo_seconds = time.perf_counter() - started
+    job = demo_audit_job(manifest, workdir / "report")
+    clock = time.perf_counter()
+    with RunStore(workdir / "store.sqlite") as store:
+        results = asyncio.run(run_audit(job, store, on_stage=say, on_start=on_start, on_result=on_result))
+    return DemoResult(
+        zoo=manifest,
+        zoo_seconds=zoo_seconds,
+        zoo_cached=not built,
+        audit=results,
+        audit_seconds=time.perf_counter() - clock,
+        report=workdir / "report" / "report.html",
+        checks=truth_checks(results),
+    )

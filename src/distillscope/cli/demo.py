@@ -1,8 +1,7 @@
-"""`distillscope demo`: run the demo job and show what it did."""
+"""`distillscope demo`: audit the ground-truth zoo and show what the scores recover."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -10,15 +9,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from distillscope.cli.console import ProgressBar, console, err_console, usage_table
-from distillscope.demo import run_demo
+from distillscope.cli.console import ProgressBar, console, err_console
 
 
 def demo(
-    workdir: Annotated[Path, typer.Option(help="Where the model, store and outputs go.")] = Path(".distillscope/demo"),
-    http: Annotated[bool, typer.Option(help="Also serve the model over HTTP with `transformers serve`.")] = True,
+    workdir: Annotated[Path, typer.Option(help="Where the zoo, the store and the report go.")] = Path(
+        ".distillscope/demo"
+    ),
+    size: Annotated[str, typer.Option(help="small (the demo's zoo) or micro (quicker, noisier).")] = "small",
 ) -> None:
-    """Train a tiny chat model, query it locally and over HTTP through the run store, rerun, export."""
+    """Build (or reuse) the ground-truth zoo, audit its students against teacher A, write the report."""
+    from distillscope.demo import run_demo
+
     bars: list[ProgressBar] = []
 
     def close_bar() -> None:
@@ -27,42 +29,71 @@ def demo(
 
     def on_stage(text: str) -> None:
         close_bar()
-        err_console.print(f"[bold cyan]›[/] {text}")
+        err_console.print(f"[bold cyan]›[/] {escape(text)}")
 
     def on_start(total: int) -> None:
         close_bar()
-        bars.append(ProgressBar("chat").__enter__())
+        bars.append(ProgressBar("calls").__enter__())
         bars[-1].start(total)
 
     try:
-        result = asyncio.run(
-            run_demo(
-                workdir,
-                serve_http=http,
-                on_stage=on_stage,
-                on_start=on_start,
-                on_result=lambda r: bars[-1].advance(r),
-            )
+        result = run_demo(
+            workdir,
+            size=size,
+            on_stage=on_stage,
+            on_start=on_start,
+            on_result=lambda r: bars[-1].advance(r) if bars else None,
         )
     finally:
         close_bar()
 
-    if result.built_in_s is not None:
-        console.print(f"trained {result.model_dir} in {result.built_in_s:.1f} s")
-    table = Table(title="Replies (greedy)", title_justify="left")
-    table.add_column("prompt")
-    table.add_column("local backend")
-    if result.http is not None:
-        table.add_column("HTTP (transformers serve)")
-    for prompt, local, remote in result.replies:
-        row = [escape(prompt), escape(local)] + ([escape(remote or "")] if result.http is not None else [])
-        table.add_row(*row)
+    zoo = result.zoo
+    origin = "from the cache" if result.zoo_cached else f"built in {zoo.build_seconds:.0f} s"
+    console.print(f"[bold]zoo[/] {zoo.size}: {len(zoo.models)} models, {origin} ({zoo.folder})")
+    table = Table(title="Audit against teacher A: ground truth beside the measured scores", title_justify="left")
+    for column in (
+        "student",
+        "truth: share of A's data",
+        "method",
+        "RSE lexical",
+        "RSE embedding",
+        "RSE style",
+        "ICE loose",
+        "ICE strict",
+    ):
+        table.add_column(column, justify="left" if column in ("student", "method") else "right")
+    for summary in result.audit.summary:
+        truth = summary.ground_truth or {}
+        rse = {score.judge: score.average for score in summary.rse}
+        ice = summary.ice
+        share = "-" if truth.get("teacher") != zoo.teacher_a else f"{truth.get('fraction', 0):.2f}"
+        table.add_row(
+            escape(summary.label),
+            share,
+            str(truth.get("method", "")) + (", scrubbed" if truth.get("scrubbed") else ""),
+            *(f"{rse[j]:.3f}" if rse.get(j) is not None else "n/a" for j in ("lexical", "embedding", "style")),
+            *(f"{ice.rate(r).value:.3f}" if ice else "n/a" for r in ("loose", "strict")),
+        )
     console.print(table)
-    usages = [result.local.usage] + ([result.http.usage] if result.http else [])
-    console.print(usage_table(usages, title="First pass"))
-    rerun = result.rerun.usage
-    console.print(f"rerun: {rerun.calls} new calls, {rerun.cached} answered from the store ({result.store_path})")
-    if result.http is not None:
-        agree = sum(local == remote for _, local, remote in result.replies)
-        console.print(f"local and HTTP replies agree on {agree}/{len(result.replies)} prompts")
-    console.print(f"run {result.local.run_id} exported → {result.export_path}")
+    checks = Table(title="Does each score rank the graded series (A f=0 … f=1) as it was made?", title_justify="left")
+    for column in ("score", "Spearman ρ", "adjacent levels in order", "ties", "reversed"):
+        checks.add_column(column, justify="left" if column == "score" else "right")
+    for check in result.checks:
+        rho = "n/a" if check.spearman is None else f"{check.spearman:.2f}"
+        checks.add_row(
+            check.score,
+            rho,
+            f"{check.count('agrees')}/{len(check.pairs)}",
+            str(check.count("tie")),
+            str(check.count("contradicts")),
+        )
+    console.print(checks)
+    verdict = (
+        "[green]no score ranks the series against its ground truth[/]"
+        if result.consistent
+        else ("[red]a score ranks part of the series against its ground truth[/]")
+    )
+    console.print(f"{verdict} (ties: neighbouring levels indistinguishable at 95%)")
+    made, cached = result.calls
+    console.print(f"audit {result.audit_seconds:.0f} s: {made} model calls made, {cached} answered from the store")
+    console.print(f"report → [bold]{result.report}[/]")

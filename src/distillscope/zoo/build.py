@@ -293,6 +293,7 @@ class _Builder:
                 role="student",
                 teacher=spec["teacher"],
                 fraction=round(teacher_written / len(records), 4),
+                nominal_fraction=spec["target"],
                 method=spec["method"],
                 scrubbed=spec.get("scrubbed", False),
                 examples=len(records),

@@ -48,16 +48,16 @@ class ZooSettings(BaseModel):
     student_items: dict[Domain, int] = Field(description="Prompts per domain the students are trained on.")
     eval_items: dict[Domain, int] = Field(description="Held-out prompts per domain, for RSE.")
     frame_share: float = Field(0.3, ge=0, le=1, description="Share of prompts wrapped in a framing sentence.")
-    pretrain_steps: int = Field(300, ge=1, description="Steps for each teacher, trained from scratch.")
-    base_steps: int = Field(200, ge=1, description="Steps for the base, from scratch on neutral text.")
-    student_steps: int = Field(150, ge=1, description="Fine-tuning steps for each student, from the base.")
+    pretrain_steps: int = Field(260, ge=1, description="Steps for each teacher, trained from scratch.")
+    base_steps: int = Field(160, ge=1, description="Steps for the base, from scratch on neutral text.")
+    student_steps: int = Field(140, ge=1, description="Fine-tuning steps for each student, from the base.")
     pretrain_lr: float = Field(1e-2, gt=0, description="Learning rate from scratch.")
     student_lr: float = Field(3e-3, gt=0, description="Learning rate for students.")
     batch_size: int = Field(16, ge=1, description="Sequences per step when training from scratch.")
     student_batch_size: int = Field(16, ge=1, description="Examples per step when training students.")
     block: int = Field(128, ge=16, description="Tokens per packed pretraining sequence.")
     teacher_temperature: float = Field(0.5, ge=0, description="Sampling temperature when teachers write data.")
-    max_new_tokens: int = Field(160, ge=8, description="Longest answer a teacher writes.")
+    max_new_tokens: int = Field(128, ge=8, description="Longest answer a teacher writes.")
     generation_batch: int = Field(128, ge=1, description="Prompts generated together.")
 
 
@@ -68,17 +68,15 @@ MICRO = ZooSettings(
     eval_items={"general": 30, "math": 30, "instructions": 30},
 )
 SMALL = ZooSettings(
-    vocab_size=1024,
-    model=ModelShape(hidden=128, layers=3, heads=4, kv_heads=2, intermediate=256),
-    teacher_items={"general": 400, "math": 400, "instructions": 400, "identity": 400},
-    base_items={"general": 400, "math": 400, "instructions": 400, "identity": 200},
-    student_items={"general": 200, "math": 200, "instructions": 200, "identity": 200},
+    vocab_size=768,
+    model=ModelShape(hidden=96, layers=2, heads=4, kv_heads=2, intermediate=192),
+    teacher_items={"general": 250, "math": 250, "instructions": 250, "identity": 300},
+    base_items={"general": 250, "math": 250, "instructions": 250, "identity": 150},
+    student_items={"general": 120, "math": 120, "instructions": 120, "identity": 150},
     eval_items={"general": 60, "math": 60, "instructions": 60},
-    pretrain_steps=900,
-    base_steps=700,
-    student_steps=300,
-    pretrain_lr=5e-3,
-    block=128,
+    pretrain_steps=400,
+    base_steps=250,
+    student_steps=200,
 )
 PRESETS = {"micro": MICRO, "small": SMALL}
 

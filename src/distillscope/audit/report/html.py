@@ -100,6 +100,7 @@ def report_context(results: AuditResults) -> dict[str, Any]:
         "results": results,
         "facts": view.run_facts(results),
         "summary": view.summary_table(results),
+        "truth_tables": view.truth_tables(results),
         "figures": figures,
         "figure_data": script_json([f.as_json() for f in figures]),
         "rse_tables": view.rse_tables(results, labels),

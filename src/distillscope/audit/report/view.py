@@ -18,6 +18,7 @@ from distillscope.audit.ice.scores import describe_identities
 from distillscope.audit.report.figures import row_name
 from distillscope.audit.results import ICE_RATES, AuditResults, combined_usage
 from distillscope.audit.rse.results import Example, JudgeTable, ScoreCell
+from distillscope.audit.truth import TruthCheck, truth_checks
 from distillscope.data.rse_sets import PAPER_COUNTERPARTS
 
 ICE_EXAMPLE_KINDS = ("strict", "loose", "consistent", "none")
@@ -85,6 +86,15 @@ def truth_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
 
 
+def short_spec(spec: str, keep: int = 2) -> str:
+    """A local model's spec with only its last folders, so long paths do not widen the tables."""
+    prefix, _, path = spec.partition(":")
+    parts = path.split("/")
+    if prefix != "hf" or len(parts) <= keep + 1:
+        return spec
+    return f"hf:…/{'/'.join(parts[-keep:])}"
+
+
 def labels_of(results: AuditResults) -> dict[str, str]:
     """Model string → display label, for every model the audit named."""
     labels = {results.reference.model: results.reference.label}
@@ -105,7 +115,7 @@ def score_cell(cell: ScoreCell | None) -> Cell:
 
 # ------------------------------------------------------------------------------------------ tables
 def summary_table(results: AuditResults) -> Table:
-    truth_keys = list(dict.fromkeys(k for t in results.targets for k in (t.ground_truth or {})))
+    truth_keys = [k for k in dict.fromkeys(k for t in results.targets for k in (t.ground_truth or {})) if k != "series"]
     judges = list(dict.fromkeys(score.judge for s in results.summary for score in s.rse))
     columns = ["target", *(f"truth: {k}" for k in truth_keys), *(f"RSE {j}" for j in judges)]
     columns += [f"ICE {rate}" for rate in ICE_RATES] + ["ICE judged"]
@@ -113,7 +123,7 @@ def summary_table(results: AuditResults) -> Table:
     for summary in results.summary:
         truth = summary.ground_truth or {}
         averages = {score.judge: score.average for score in summary.rse}
-        row = [Cell(summary.label, summary.model if summary.model != summary.label else "")]
+        row = [Cell(summary.label, short_spec(summary.model) if summary.model != summary.label else "")]
         row += [Cell(truth_text(truth.get(k))) for k in truth_keys]
         row += [Cell(num(averages.get(j))) for j in judges]
         if summary.ice is not None:
@@ -130,6 +140,42 @@ def summary_table(results: AuditResults) -> Table:
         "without the prompt naming it), with 95% Wilson intervals and positives/judged.",
         numeric_from=1 + len(truth_keys),
     )
+
+
+def truth_tables(results: AuditResults) -> list[Table]:
+    """For each graded series of known making: does each score order it as the ground truth does?"""
+    by_series: dict[str, list[TruthCheck]] = {}
+    for check in truth_checks(results):
+        by_series.setdefault(check.series, []).append(check)
+    marks = {"agrees": "✓ agrees", "tie": "= tie", "contradicts": "✗ reversed"}
+    tables = []
+    for series, checks in by_series.items():
+        steps = [f"{p.lower} → {p.higher}" for p in checks[0].pairs]
+        rows = []
+        for check in checks:
+            verdict = (
+                "matches"
+                if check.count("agrees") == len(check.pairs)
+                else ("no reversal" if check.consistent else "reversed")
+            )
+            rows.append(
+                [Cell(check.score), Cell(num(check.spearman, 2)), Cell(verdict)]
+                + [
+                    Cell(marks[p.verdict], f"{p.difference:+.3f}", f"[{p.low:+.3f}, {p.high:+.3f}]")
+                    for p in check.pairs
+                ]
+            )
+        tables.append(
+            Table(
+                f"Ground truth: does each score rank “{series}” as it was made?",
+                ["score", "Spearman ρ", "verdict", *steps],
+                rows,
+                caption="Each step compares neighbouring levels with a 95% interval on the score difference (RSE: "
+                "paired bootstrap over prompts; ICE: Newcombe interval). A tie means the two levels cannot be told "
+                "apart at this sample size; only a significant reversal contradicts the ground truth.",
+            )
+        )
+    return tables
 
 
 def rse_tables(results: AuditResults, labels: dict[str, str]) -> list[Table]:
