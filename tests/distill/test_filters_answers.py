@@ -64,6 +64,14 @@ def test_different_answers_do_not_match(predicted, reference):
     assert not answers_match(predicted, reference)
 
 
+def test_a_worked_solution_serves_as_the_reference():
+    gsm8k = "She sold 48/2 = <<48/2=24>>24 clips in May.\nAltogether 48+24 = <<48+24=72>>72 clips.\n#### 72"
+    assert answers_match("72", gsm8k) and not answers_match("24", gsm8k)
+    math_solution = "Adding the fractions gives $\\boxed{\\frac{3}{4}}$, as required."
+    assert answers_match("0.75", math_solution) and not answers_match("3", math_solution)
+    assert answers_match("1,000", "1000")  # a bare answer passes through
+
+
 def test_tolerance_is_relative():
     assert answers_match("0.3333333", "1/3", rel_tol=1e-6)
     assert not answers_match("0.3333", "1/3", rel_tol=1e-6)

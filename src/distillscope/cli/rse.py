@@ -46,12 +46,12 @@ def rse(
     floor: Annotated[str | None, typer.Option("--floor", help="An unrelated model, scored as a floor.")] = None,
     models: Annotated[Path | None, typer.Option("--models", help="YAML file of named models.")] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Results folder [default: rse-results].")
+        Path | None, typer.Option("--output", "-o", help="Results folder \\[default: rse-results].")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the planned calls and cost; call nothing.")] = False,
     config: Annotated[Path | None, typer.Option("--config", help="YAML with the same fields as the flags.")] = None,
-    temperature: Annotated[float | None, typer.Option(help="Response temperature [default: 0].")] = None,
-    max_tokens: Annotated[int | None, typer.Option(help="Most tokens per response [default: 1024].")] = None,
+    temperature: Annotated[float | None, typer.Option(help="Response temperature \\[default: 0].")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Most tokens per response \\[default: 1024].")] = None,
     samples: Annotated[int | None, typer.Option("--samples", help="Responses per prompt per target.")] = None,
     ceiling: Annotated[bool | None, typer.Option("--ceiling/--no-ceiling", help="Score a ceiling row.")] = None,
 ) -> None:

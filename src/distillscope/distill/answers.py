@@ -36,10 +36,23 @@ def extract_answer(text: str) -> str | None:
     return None
 
 
+def reference_final_answer(reference: str) -> str:
+    """The final answer inside a dataset's worked solution, so a whole solution can serve as reference.
+
+    GSM8K ends its solutions with `#### 72` and MATH boxes the answer; a reference that is already
+    just an answer passes through.
+    """
+    if "####" in reference:
+        return reference.rsplit("####", 1)[1].strip()
+    boxed = _last_boxed(reference)
+    return boxed.strip() if boxed is not None and boxed.strip() else reference
+
+
 def answers_match(predicted: str | None, reference: str, *, rel_tol: float = 1e-6, abs_tol: float = 1e-9) -> bool:
     """Numbers compare within a tolerance; anything else compares as a normalised string."""
     if predicted is None or not predicted.strip():
         return False
+    reference = reference_final_answer(reference)
     left, right = answer_number(predicted), answer_number(reference)
     if left is not None and right is not None:
         return math.isclose(left, right, rel_tol=rel_tol, abs_tol=abs_tol)
