@@ -6,6 +6,7 @@ about one CJK character); they are labelled as estimates wherever they are shown
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from distillscope.models.config import Price
@@ -43,3 +44,9 @@ class CallPlan:
     @property
     def cost_usd(self) -> float | None:
         return None if self.price is None else self.price.cost(self.prompt_tokens, self.completion_tokens)
+
+
+def total_cost(plans: Iterable[CallPlan]) -> float | None:
+    """Unknown when any model that will be called has no price: a partial sum would read as the whole."""
+    costs = [plan.cost_usd for plan in plans if plan.new_calls]
+    return None if any(cost is None for cost in costs) else sum(cost for cost in costs if cost is not None)

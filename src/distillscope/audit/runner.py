@@ -49,7 +49,7 @@ from distillscope.data.families import Family, family_of, get_family, load_famil
 from distillscope.errors import InputError
 from distillscope.models.config import ModelConfig
 from distillscope.models.spec import resolve_config
-from distillscope.plan import CallPlan
+from distillscope.plan import CallPlan, total_cost
 from distillscope.run import Run
 from distillscope.store import RunStore
 
@@ -228,8 +228,7 @@ class AuditPlan:
 
     @property
     def cost_usd(self) -> float | None:
-        costs = [p.cost_usd for _, p in self.rows() if p.new_calls]
-        return None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
+        return total_cost(p for _, p in self.rows())
 
 
 def plan_audit(job: AuditJob, store: RunStore) -> AuditPlan:

@@ -28,7 +28,7 @@ from distillscope.audit.results import (
 )
 from distillscope.audit.runner import AuditPlan, plan_audit, run_audit
 from distillscope.cli.common import generate_config, load_job, state
-from distillscope.cli.console import ProgressBar, console, err_console, format_cost
+from distillscope.cli.console import ProgressBar, console, err_console, plan_summary, plan_table
 from distillscope.cli.ice import score_table
 from distillscope.cli.rse import judge_table, usage_summary
 from distillscope.models.types import GenerateConfig
@@ -241,56 +241,13 @@ def print_plan(plan: AuditPlan) -> None:
     domains = ", ".join(f"{d} ({n})" for d, n in plan.rse.domains.items())
     judges = ", ".join(plan.rse.judges)
     console.print(f"RSE prompts: {escape(domains)} · pairs to judge: {plan.rse.pairs} · judges: {escape(judges)}")
-    table = Table(title="Planned calls (dry run: nothing is called)", title_justify="left")
-    columns = [
-        "stage",
-        "model",
-        "role",
-        "calls",
-        "in store",
-        "new",
-        "est. prompt tok",
-        "max completion tok",
-        "est. cost",
-    ]
-    for name in columns:
-        table.add_column(name, justify="left" if name in ("stage", "model", "role") else "right")
-    for stage, p in plan.rows():
-        table.add_row(stage, escape(p.model), escape(p.role), *_plan_numbers(p))
-    table.add_section()
-    for p in plan.by_model():
-        table.add_row("both", escape(p.model), "per model", *_plan_numbers(p))
-    table.add_section()
-    table.add_row(
-        "total",
-        "",
-        "",
-        str(plan.calls),
-        str(plan.cached),
-        str(plan.calls - plan.cached),
-        "",
-        "",
-        format_cost(plan.cost_usd),
-    )
-    console.print(table)
-    console.print(
-        f"planned: {plan.calls} calls, {plan.cached} in store, {plan.calls - plan.cached} new; "
-        f"est. cost {format_cost(plan.cost_usd)}"
-    )
+    rows = [([stage, p.model, p.role], p) for stage, p in plan.rows()]
+    per_model = [(["both", p.model, "per model"], p) for p in plan.by_model()]
+    console.print(plan_table(["stage", "model", "role"], rows, [per_model]))
+    console.print(plan_summary([p for _, p in plan.rows()]))
     console.print(
         "[dim]token counts are estimates (completions at their limit); ICE's prompts depend on the answers, so "
         "only finished iterations of a saved run count as in store[/]"
     )
     for warning in plan.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(warning)}")
-
-
-def _plan_numbers(p: Any) -> list[str]:
-    return [
-        str(p.calls),
-        str(p.cached),
-        str(p.new_calls),
-        f"{p.prompt_tokens:,}",
-        f"{p.completion_tokens:,}",
-        format_cost(p.cost_usd),
-    ]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from distillscope.models.recorded import ModelUsage
+from distillscope.plan import CallPlan, total_cost
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -93,3 +95,52 @@ def format_cost(value: float | None) -> str:
     if value is None:
         return "unknown"
     return f"${value:.4f}" if value >= 0.0001 or value == 0 else f"${value:.2e}"
+
+
+PLAN_COLUMNS = ("calls", "in store", "new", "est. prompt tok", "max completion tok", "est. cost")
+
+
+def plan_numbers(plan: CallPlan) -> list[str]:
+    return [
+        str(plan.calls),
+        str(plan.cached),
+        str(plan.new_calls),
+        f"{plan.prompt_tokens:,}",
+        f"{plan.completion_tokens:,}",
+        format_cost(plan.cost_usd),
+    ]
+
+
+def plan_table(
+    lead: Sequence[str],
+    rows: Sequence[tuple[Sequence[str], CallPlan]],
+    extra_sections: Sequence[Sequence[tuple[Sequence[str], CallPlan]]] = (),
+) -> Table:
+    """The dry-run table every command prints: one row per model and role, then a total of `rows`.
+
+    `lead` names the describing columns (model, role, ...); `extra_sections` are other views of the
+    same calls (per model, say), so they are shown but never added to the total.
+    """
+    table = Table(title="Planned calls (dry run: nothing is called)", title_justify="left")
+    for name in lead:
+        table.add_column(name)
+    for name in PLAN_COLUMNS:
+        table.add_column(name, justify="right")
+    for section in (rows, *extra_sections):
+        for cells, plan in section:
+            table.add_row(*(escape(cell) for cell in cells), *plan_numbers(plan))
+        table.add_section()
+    plans = [plan for _, plan in rows]
+    calls, cached = sum(p.calls for p in plans), sum(p.cached for p in plans)
+    blanks = [""] * (len(lead) - 1)
+    table.add_row(
+        "total", *blanks, str(calls), str(cached), str(calls - cached), "", "", format_cost(total_cost(plans))
+    )
+    return table
+
+
+def plan_summary(plans: Sequence[CallPlan]) -> str:
+    calls, cached = sum(p.calls for p in plans), sum(p.cached for p in plans)
+    return (
+        f"planned: {calls} calls, {cached} in store, {calls - cached} new; est. cost {format_cost(total_cost(plans))}"
+    )

@@ -20,7 +20,7 @@ from distillscope.audit.ice.results import QUERIES_CSV, RESULTS_JSON, TEMPLATES_
 from distillscope.audit.ice.runner import plan_ice, run_ice
 from distillscope.audit.ice.scores import describe_identities
 from distillscope.cli.common import load_job, state
-from distillscope.cli.console import ProgressBar, console, format_cost, usage_table
+from distillscope.cli.console import ProgressBar, console, format_cost, plan_summary, plan_table, usage_table
 from distillscope.plan import CallPlan
 
 DEFAULT_OUTPUT = Path("ice-results")
@@ -214,34 +214,8 @@ def category_table(rows: list[tuple[str, ICEScores]]) -> Table:
 
 
 def print_plan(plans: list[CallPlan]) -> None:
-    table = Table(title="Planned calls (dry run: nothing is called)", title_justify="left")
-    for name, justify in [
-        ("model", "left"),
-        ("role", "left"),
-        ("calls", "right"),
-        ("in store", "right"),
-        ("new", "right"),
-        ("est. prompt tok", "right"),
-        ("max completion tok", "right"),
-        ("est. cost", "right"),
-    ]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for p in plans:
-        table.add_row(
-            escape(p.model),
-            p.role,
-            str(p.calls),
-            str(p.cached),
-            str(p.new_calls),
-            f"{p.prompt_tokens:,}",
-            f"{p.completion_tokens:,}",
-            format_cost(p.cost_usd),
-        )
-    console.print(table)
-    calls, cached = sum(p.calls for p in plans), sum(p.cached for p in plans)
-    costs = [p.cost_usd for p in plans]
-    cost = format_cost(sum(c for c in costs if c is not None)) if None not in costs else "unknown"
-    console.print(f"planned: {calls} calls, {cached} in store, {calls - cached} new; est. cost {cost}")
+    console.print(plan_table(["model", "role"], [([p.model, p.role], p) for p in plans]))
+    console.print(plan_summary(plans))
     offline = [] if any(p.role == "mutator" for p in plans) else ["mutator"]
     offline += [] if any(p.role.startswith("judge") for p in plans) else ["judge"]
     if offline:

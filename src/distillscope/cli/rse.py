@@ -13,7 +13,7 @@ from rich.table import Table
 from distillscope.audit.rse import RSEJob, RSEPlan, RSEResults, plan_rse, run_rse
 from distillscope.audit.rse.results import JudgeTable, ScoreCell
 from distillscope.cli.common import generate_config, load_job, state
-from distillscope.cli.console import ProgressBar, console, err_console, format_cost
+from distillscope.cli.console import ProgressBar, console, err_console, format_cost, plan_table
 from distillscope.data.rse_sets import PAPER_COUNTERPARTS
 
 DEFAULT_OUTPUT = Path("rse-results")
@@ -210,41 +210,7 @@ def _num(value: float | None) -> str:
 def print_plan(plan: RSEPlan) -> None:
     domains = ", ".join(f"{d} ({n})" for d, n in plan.domains.items())
     console.print(f"prompts: {domains} · pairs to judge: {plan.pairs} · judges: {escape(', '.join(plan.judges))}")
-    table = Table(title="Planned calls (dry run: nothing is called)", title_justify="left")
-    for name, justify in [
-        ("model", "left"),
-        ("role", "left"),
-        ("calls", "right"),
-        ("in store", "right"),
-        ("new", "right"),
-        ("est. prompt tok", "right"),
-        ("max completion tok", "right"),
-        ("est. cost", "right"),
-    ]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for p in plan.plans:
-        table.add_row(
-            escape(p.model),
-            p.role,
-            str(p.calls),
-            str(p.cached),
-            str(p.new_calls),
-            f"{p.prompt_tokens:,}",
-            f"{p.completion_tokens:,}",
-            format_cost(p.cost_usd),
-        )
-    table.add_section()
-    table.add_row(
-        "total",
-        "",
-        str(plan.calls),
-        str(plan.cached),
-        str(plan.calls - plan.cached),
-        "",
-        "",
-        format_cost(plan.cost_usd),
-    )
-    console.print(table)
+    console.print(plan_table(["model", "role"], [([p.model, p.role], p) for p in plan.plans]))
     console.print(
         "[dim]token counts are estimates (completions at their limit); retries of unreadable judge replies "
         "are not included[/]"

@@ -23,7 +23,7 @@ from distillscope.judges.similarity_llm import LLMSimilarityJudge
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.spec import get_model
 from distillscope.models.types import ChatOutput, GenerateConfig, Message
-from distillscope.plan import CallPlan
+from distillscope.plan import CallPlan, total_cost
 from distillscope.store import RunStore
 
 
@@ -45,8 +45,7 @@ class RSEPlan:
 
     @property
     def cost_usd(self) -> float | None:
-        costs = [p.cost_usd for p in self.plans if p.new_calls]
-        return None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
+        return total_cost(self.plans)
 
 
 def _render(messages: list[Message]) -> str:
