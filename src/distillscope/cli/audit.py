@@ -28,7 +28,7 @@ from distillscope.audit.results import (
 )
 from distillscope.audit.runner import AuditPlan, plan_audit, run_audit
 from distillscope.cli.common import generate_config, load_job, state
-from distillscope.cli.console import ProgressBar, console, err_console, plan_summary, plan_table
+from distillscope.cli.console import StagedProgress, console, err_console, plan_summary, plan_table
 from distillscope.cli.ice import score_table
 from distillscope.cli.rse import judge_table, usage_summary
 from distillscope.models.types import GenerateConfig
@@ -140,28 +140,10 @@ def with_sampling(job: AuditJob, params: GenerateConfig | None) -> AuditJob:
 
 
 def _run_with_progress(job: AuditJob, store: Any) -> AuditResults:
-    bars: list[ProgressBar] = []
-
-    def close_bar() -> None:
-        if bars:
-            bars.pop().__exit__(None, None, None)
-
-    def on_stage(name: str) -> None:
-        close_bar()
-        bars.append(ProgressBar(name).__enter__())
-
-    try:
+    with StagedProgress() as progress:
         return asyncio.run(
-            run_audit(
-                job,
-                store,
-                on_stage=on_stage,
-                on_start=lambda total: bars[-1].start(total),
-                on_result=lambda item: bars[-1].advance(item),
-            )
+            run_audit(job, store, on_stage=progress.on_stage, on_start=progress.on_start, on_result=progress.on_result)
         )
-    finally:
-        close_bar()
 
 
 def report(

@@ -64,6 +64,47 @@ class ProgressBar:
         self._progress.update(self._task, advance=steps, note=note)
 
 
+class StagedProgress:
+    """One progress bar per stage of a library job that reports `on_stage`, `on_start` and `on_result`.
+
+    With `announce`, a stage is a printed line and the bar is opened by the stage's first
+    `on_start`, for jobs whose stages (building, loading) mostly run without a count to show.
+    """
+
+    def __init__(self, prefix: str = "", announce: bool = False) -> None:
+        self.prefix = prefix
+        self.announce = announce
+        self._bar: ProgressBar | None = None
+
+    def __enter__(self) -> StagedProgress:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._close()
+
+    def on_stage(self, name: str) -> None:
+        self._close()
+        if self.announce:
+            err_console.print(f"[bold cyan]›[/] {escape(name)}")
+        else:
+            self._bar = ProgressBar(f"{self.prefix}{name}").__enter__()
+
+    def on_start(self, total: int) -> None:
+        if self.announce or self._bar is None:
+            self._close()
+            self._bar = ProgressBar(f"{self.prefix}calls").__enter__()
+        self._bar.start(total)
+
+    def on_result(self, result: Any = None) -> None:
+        if self._bar is not None:
+            self._bar.advance(result)
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
 def usage_table(usages: Iterable[ModelUsage], title: str = "Usage") -> Table:
     table = Table(title=title, title_justify="left")
     for name, justify in [

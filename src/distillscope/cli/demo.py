@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from distillscope.cli.console import ProgressBar, console, err_console
+from distillscope.cli.console import StagedProgress, console
 
 
 def demo(
@@ -21,31 +21,10 @@ def demo(
     """Build (or reuse) the ground-truth zoo, audit its students against teacher A, write the report."""
     from distillscope.demo import run_demo
 
-    bars: list[ProgressBar] = []
-
-    def close_bar() -> None:
-        if bars:
-            bars.pop().__exit__(None, None, None)
-
-    def on_stage(text: str) -> None:
-        close_bar()
-        err_console.print(f"[bold cyan]›[/] {escape(text)}")
-
-    def on_start(total: int) -> None:
-        close_bar()
-        bars.append(ProgressBar("calls").__enter__())
-        bars[-1].start(total)
-
-    try:
+    with StagedProgress(announce=True) as progress:
         result = run_demo(
-            workdir,
-            size=size,
-            on_stage=on_stage,
-            on_start=on_start,
-            on_result=lambda r: bars[-1].advance(r) if bars else None,
+            workdir, size=size, on_stage=progress.on_stage, on_start=progress.on_start, on_result=progress.on_result
         )
-    finally:
-        close_bar()
 
     zoo = result.zoo
     origin = "from the cache" if result.zoo_cached else f"built in {zoo.build_seconds:.0f} s"

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from distillscope.cli.common import generate_config, load_job, state
-from distillscope.cli.console import ProgressBar, console, err_console, usage_table
+from distillscope.cli.console import StagedProgress, console, err_console, usage_table
 from distillscope.data.sources import PromptSource
 from distillscope.distill.filters import FilterSettings
 from distillscope.distill.generate import ExpandSettings, GenerateJob, GenerateSummary, generate_data
@@ -90,25 +90,12 @@ def generate(
         "expand": _partial(ExpandSettings, k=expand_k, count=expand_count, novelty_threshold=novelty_threshold),
     }
     job = load_job(config, GenerateJob, flags)
-    bars: list[ProgressBar] = []
-
-    def on_stage(name: str) -> None:
-        _close(bars)
-        bars.append(ProgressBar(name).__enter__())
-
-    try:
-        with state(ctx).open_store() as store:
-            summary = asyncio.run(
-                generate_data(
-                    job,
-                    store,
-                    on_start=lambda total: bars[-1].start(total),
-                    on_result=lambda r: bars[-1].advance(r),
-                    on_stage=on_stage,
-                )
+    with state(ctx).open_store() as store, StagedProgress() as progress:
+        summary = asyncio.run(
+            generate_data(
+                job, store, on_start=progress.on_start, on_result=progress.on_result, on_stage=progress.on_stage
             )
-    finally:
-        _close(bars)
+        )
     print_summary(summary)
     if summary.dropped.get("call_failed"):
         err_console.print(f"{summary.dropped['call_failed']} teacher calls failed; rerun to retry only those")
@@ -147,8 +134,3 @@ def _partial(kind: type[BaseModel], /, **given: Any) -> BaseModel | None:
     """Only the flags the user set, so `load_job` lays them over the YAML's section instead of replacing it."""
     values = {k: v for k, v in given.items() if v is not None}
     return kind.model_construct(**values) if values else None
-
-
-def _close(bars: list[ProgressBar]) -> None:
-    while bars:
-        bars.pop().__exit__(None, None, None)

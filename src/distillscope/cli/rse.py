@@ -13,7 +13,7 @@ from rich.table import Table
 from distillscope.audit.rse import RSEJob, RSEPlan, RSEResults, plan_rse, run_rse
 from distillscope.audit.rse.results import JudgeTable, ScoreCell
 from distillscope.cli.common import generate_config, load_job, state
-from distillscope.cli.console import ProgressBar, console, err_console, format_cost, plan_table
+from distillscope.cli.console import StagedProgress, console, err_console, format_cost, plan_table
 from distillscope.data.rse_sets import PAPER_COUNTERPARTS
 
 DEFAULT_OUTPUT = Path("rse-results")
@@ -84,28 +84,10 @@ def rse(
 
 
 def _run_with_progress(job: RSEJob, store: Any) -> RSEResults:
-    bars: list[ProgressBar] = []
-
-    def close_bar() -> None:
-        if bars:
-            bars.pop().__exit__(None, None, None)
-
-    def on_stage(name: str) -> None:
-        close_bar()
-        bars.append(ProgressBar(f"rse {name}").__enter__())
-
-    try:
+    with StagedProgress(prefix="rse ") as progress:
         return asyncio.run(
-            run_rse(
-                job,
-                store,
-                on_start=lambda total: bars[-1].start(total),
-                on_result=lambda item: bars[-1].advance(item),
-                on_stage=on_stage,
-            )
+            run_rse(job, store, on_start=progress.on_start, on_result=progress.on_result, on_stage=progress.on_stage)
         )
-    finally:
-        close_bar()
 
 
 def _domain_header(name: str, items: int) -> str:
