@@ -9,8 +9,9 @@ from collections import Counter
 from pathlib import Path
 
 from distillscope.data.sources import PromptItem
+from distillscope.distill.expand import ExpandSettings
 from distillscope.distill.filters import FilterSettings
-from distillscope.distill.generate import COT_SYSTEM, ExpandSettings, GenerateJob, generate_data, teacher_messages
+from distillscope.distill.generate import COT_SYSTEM, GenerateJob, generate_data, teacher_messages
 from distillscope.jsonl import write_jsonl
 from distillscope.judges.quality import QualityJudgeConfig
 from distillscope.models import Message

@@ -14,8 +14,9 @@ from rich.table import Table
 from distillscope.cli.common import generate_config, load_job, state
 from distillscope.cli.console import StagedProgress, console, err_console, usage_table
 from distillscope.data.sources import PromptSource
+from distillscope.distill.expand import ExpandSettings
 from distillscope.distill.filters import FilterSettings
-from distillscope.distill.generate import ExpandSettings, GenerateJob, GenerateSummary, generate_data
+from distillscope.distill.generate import GenerateJob, GenerateSummary, generate_data
 from distillscope.judges.quality import QualityJudgeConfig
 
 

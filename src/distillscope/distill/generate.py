@@ -19,8 +19,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,7 +30,8 @@ from distillscope.batch import ChatRequest, ChatResult, chat_many
 from distillscope.data.sources import PromptItem, PromptSource, load_prompt_items
 from distillscope.distill.answers import answers_match, extract_answer
 from distillscope.distill.dedup import NearDuplicateIndex
-from distillscope.distill.filters import FilterSettings, active_reasons, cap_per_category, check_response, is_refusal
+from distillscope.distill.expand import ExpandSettings, ExpandStats, expand_tasks
+from distillscope.distill.filters import FilterSettings, active_reasons, cap_per_category, check_response
 from distillscope.jsonl import dumps
 from distillscope.judges.base import Judgment
 from distillscope.judges.quality import QualityJudgeConfig, judge_quality
@@ -47,58 +46,6 @@ COT_SYSTEM = (
     "Solve the problem step by step, showing your reasoning. "
     "Then write the final answer alone on the last line, as: Final answer: <answer>"
 )
-
-EXPAND_PROMPT = """You are helping to build a varied set of tasks for training an AI assistant. \
-Here are {k} example tasks from the set:
-
-{examples}
-
-Write one NEW task for the assistant in the same spirit: the same kind of request, the same language \
-and a similar difficulty, but not a copy or a close paraphrase of any example. Write only the task, \
-not its answer, and make it self-contained.
-
-Reply in exactly this format:
-New task: <the task>"""
-EXAMPLE_CHARS = 2000  # an example longer than this is cut: the teacher needs its gist, not all of it
-
-_FENCED = re.compile(r"```[^\n]*\n(.*?)\n?```\s*$", re.DOTALL)
-_NEW_LABEL = re.compile(
-    r"(?:^|\n)[\s#*_>]*new\s+(?:task|instruction|prompt|question)[\s*_]*[:：]|新(?:任务|指令|问题)\s*[:：]", re.I
-)
-_ANY_LABEL = re.compile(
-    r"(?:^|\n)[\s#*_>]*(?:task|instruction|prompt|question)[\s*_]*[:：]|(?:任务|指令)\s*[:：]", re.I
-)
-_ANSWER_LABEL = re.compile(r"\n[\s#*_>]*(?:answer|response|output|solution|回答|答案)[\s*_]*[:：]", re.I)
-
-
-class ExpandSettings(BaseModel):
-    """expand mode: how new tasks are asked for, and how different they must be."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    k: int = Field(3, ge=1, description="Source examples shown to the teacher per new task (seeded choice).")
-    count: int = Field(20, ge=1, description="New tasks to accept.")
-    max_attempts: int | None = Field(None, ge=1, description="Most new tasks asked for; default 3 × count.")
-    novelty_threshold: float = Field(
-        0.7,
-        gt=0,
-        le=1,
-        description="Word-shingle Jaccard at or above which a new task is too close to a source or earlier task.",
-    )
-    novelty_shingle_size: int = Field(2, ge=1, description="Words per shingle for the novelty check.")
-    max_task_chars: int = Field(4000, ge=1, description="A reply longer than this is not a task.")
-    params: GenerateConfig = Field(
-        default_factory=GenerateConfig, description="Sampling for writing tasks, over the job's params."
-    )
-
-
-@dataclass
-class ExpandStats:
-    asked: int = 0
-    accepted: int = 0
-    failed: int = 0
-    unparseable: int = 0
-    not_novel: int = 0
 
 
 class GenerateJob(BaseModel):
@@ -205,7 +152,9 @@ async def generate_data(
         teacher = run.model(job.teacher, job.models)
         if job.mode == "expand":
             _say(on_stage, on_start, "writing new tasks", job.expand.count)
-            items, expand_stats, expand_rejects = await expand_tasks(teacher, items, job, on_result)
+            items, expand_stats, expand_rejects = await expand_tasks(
+                teacher, items, job.expand, job.params, job.seed, on_result
+            )
             rejected.extend(expand_rejects)
             for record in expand_rejects:
                 dropped[record["drop_reason"]] += 1
@@ -248,110 +197,6 @@ async def generate_data(
     )
     _write_atomic(summary_path, json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n")
     return summary
-
-
-async def expand_tasks(
-    teacher: RecordedModel, items: list[PromptItem], job: GenerateJob, on_result: Callable[[Any], None] | None
-) -> tuple[list[PromptItem], ExpandStats, list[dict[str, Any]]]:
-    """New tasks, each a one-turn item, asked for in rounds until `count` are novel or attempts run out.
-
-    Slot s always shows the same seeded examples with sample index s, so reruns hit the store; the
-    replies are judged for novelty in slot order, so the result never depends on timing.
-    """
-    settings = job.expand
-    index = NearDuplicateIndex(settings.novelty_threshold, settings.novelty_shingle_size)
-    names: dict[Any, str] = {}
-    for position, item in enumerate(items):
-        index.add(("source", position), item.prompt)
-        names[("source", position)] = item.id
-    config = job.params.merge(settings.params)
-    limit = settings.max_attempts or 3 * settings.count
-    stats, accepted, rejected = ExpandStats(), [], []
-    slot = 0
-    while len(accepted) < settings.count and slot < limit:
-        slots = range(slot, min(limit, slot + settings.count - len(accepted)))
-        shown = {s: _examples(items, settings.k, job.seed, s) for s in slots}
-        requests = [
-            ChatRequest.of(expand_prompt(shown[s]), config=config, sample_index=s, id=f"expand-{s}") for s in slots
-        ]
-        for s, result in zip(slots, await chat_many(teacher, requests), strict=True):
-            stats.asked += 1
-            source_ids = [e.id for e in shown[s]]
-            reason, task, similar = _read_slot(result, index, settings.max_task_chars)
-            if reason is not None:
-                reply = None if result.output is None else result.output.text
-                similar_to = None if similar is None else names[similar]
-                rejected.append(
-                    {"id": f"expand-{s}", "drop_reason": reason, "task": task, "similar_to": similar_to}
-                    | {"source_ids": source_ids, "reply": reply, "error": result.error}
-                )
-                continue
-            index.add(("expand", s), task)
-            names[("expand", s)] = f"expand-{s}"
-            categories = {e.category for e in shown[s]}
-            accepted.append(
-                PromptItem(
-                    id=f"expand-{s}",
-                    messages=[Message(role="user", content=task)],
-                    category=categories.pop() if len(categories) == 1 else None,
-                    meta={"source_ids": source_ids},
-                )
-            )
-            if on_result is not None:
-                on_result(result)
-        slot = slots.stop
-    reasons = [r["drop_reason"] for r in rejected]
-    stats.accepted, stats.failed = len(accepted), reasons.count("instruction_failed")
-    stats.unparseable, stats.not_novel = reasons.count("instruction_unparseable"), reasons.count("not_novel")
-    return accepted, stats, rejected
-
-
-def _read_slot(result: ChatResult, index: NearDuplicateIndex, max_chars: int) -> tuple[str | None, str | None, Any]:
-    """(drop reason or None, the task, the index key of what it copies) for one slot's reply."""
-    if result.output is None:
-        return "instruction_failed", None, None
-    task = parse_task(result.output.text, max_chars)
-    if task is None:
-        return "instruction_unparseable", None, None
-    found = index.find(task)
-    return ("not_novel", task, found[1]) if found is not None else (None, task, None)
-
-
-def expand_prompt(examples: Sequence[PromptItem]) -> str:
-    shown = "\n\n".join(f"Example {i}:\n{e.prompt[:EXAMPLE_CHARS]}" for i, e in enumerate(examples, start=1))
-    return EXPAND_PROMPT.format(k=len(examples), examples=shown)
-
-
-def parse_task(reply: str, max_chars: int = 4000) -> str | None:
-    """The new task in a teacher's reply, whatever it wrapped around it; None when there is none.
-
-    Handles a `New task:` label (or Task/Instruction/新任务), an intro line such as "Sure, here is
-    one:", a fenced reply, surrounding quotes or bold, and an answer the teacher added anyway.
-    """
-    text = reply.strip()
-    fenced = _FENCED.match(text) if text.startswith("```") else None
-    if fenced:
-        text = fenced.group(1).strip()
-    labels = list(_NEW_LABEL.finditer(text)) or list(_ANY_LABEL.finditer(text))
-    if labels:
-        text = text[labels[-1].end() :]
-    else:
-        first, _, rest = text.partition("\n")
-        if rest.strip() and first.rstrip().endswith((":", "：")):
-            text = rest
-    answer = _ANSWER_LABEL.search(text)
-    if answer:
-        text = text[: answer.start()]
-    text = text.strip().strip("*_").strip()
-    if len(text) >= 2 and text[0] in "\"'“「" and text[-1] in "\"'”」":
-        text = text[1:-1].strip()
-    if not text or len(text) > max_chars or is_refusal(text):
-        return None
-    return text
-
-
-def _examples(items: Sequence[PromptItem], k: int, seed: int, slot: int) -> list[PromptItem]:
-    return random.Random(f"{seed}:expand:{slot}").sample(list(items), min(k, len(items)))
 
 
 def teacher_messages(item: PromptItem, mode: Mode, system: str | None = None) -> list[Message]:
