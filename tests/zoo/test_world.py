@@ -14,6 +14,20 @@ def test_world_is_deterministic_from_its_seed():
     assert one == two != other
 
 
+def test_evaluation_sets_never_repeat_a_conversation():
+    counts = {"general": 60, "math": 60, "instructions": 60}
+    drawn = make_items(counts, 3)
+    distinct = make_items(counts, 3, distinct=True)
+
+    def keys(items):
+        return [(i.question, repr(i.history)) for i in items]
+
+    assert len(set(keys(drawn))) < len(drawn)  # plain draws repeat: few single-turn instructions exist
+    assert len(set(keys(distinct))) == len(distinct) == 180
+    assert len({i.id for i in distinct}) == 180
+    assert len(make_items({"identity": 500}, 0, distinct=True)) < 500  # a short pool yields fewer, not repeats
+
+
 def test_math_answers_are_computed():
     items = make_items({"math": 60}, 0)
     for item in items:

@@ -100,7 +100,7 @@ class _Builder:
         teacher_items = make_items(s.teacher_items, seed, s.frame_share)
         base_items = make_items(s.base_items, seed + 1, s.frame_share)
         student_items = make_items(s.student_items, seed + 2, s.frame_share)
-        eval_items = make_items(s.eval_items, seed + 3, 0.0)
+        eval_items = make_items(s.eval_items, seed + 3, 0.0, distinct=True)
         tokenizer = self._timed("tokenizer", lambda: self._tokenizer(teacher_items + base_items))
         for persona in (self.a, self.b):
             self._timed(

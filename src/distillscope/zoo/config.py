@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from distillscope.tinymodels import TinySize
 
-ZOO_FORMAT = 1  # bump when the build changes what it produces, so old caches are not reused
+ZOO_FORMAT = 2  # bump when the build changes what it produces, so old caches are not reused
 
 Domain = Literal["general", "math", "instructions", "identity"]
 

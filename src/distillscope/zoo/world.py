@@ -325,9 +325,27 @@ def make_item(domain: Domain, rng: random.Random, index: int, frame_share: float
     return item
 
 
-def make_items(counts: dict[Domain, int], seed: int, frame_share: float = 0.0) -> list[WorldItem]:
+def make_items(
+    counts: dict[Domain, int], seed: int, frame_share: float = 0.0, distinct: bool = False
+) -> list[WorldItem]:
+    """Items per domain; `distinct` draws until no conversation repeats, as an evaluation set needs.
+
+    A repeated prompt in an evaluation set would be counted twice and narrow the intervals
+    without adding evidence. A domain whose pool runs short gets fewer items rather than repeats.
+    """
     rng = random.Random(seed)
-    items = [make_item(domain, rng, i, frame_share) for domain, n in counts.items() for i in range(n)]
+    items: list[WorldItem] = []
+    for domain, n in counts.items():
+        seen: set[tuple[str, str]] = set()
+        for attempt in range(n * (50 if distinct else 1)):
+            item = make_item(domain, rng, len(seen) if distinct else attempt, frame_share)
+            key = (item.question, repr(item.history))
+            if distinct and key in seen:
+                continue
+            seen.add(key)
+            items.append(item)
+            if len(seen) == n:
+                break
     rng.shuffle(items)
     return items
 
