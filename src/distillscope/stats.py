@@ -1,7 +1,9 @@
 """Estimates with uncertainty: every score the project reports carries a CI and its n.
 
 Bootstrap percentile intervals for means of arbitrary scores, and Wilson intervals for rates
-(which stay inside [0, 1] and behave at 0 and 1, where a bootstrap collapses to a point).
+(which stay inside [0, 1] and behave at 0 and 1, where a bootstrap collapses to a point). The
+differences between two models come in the same two kinds: paired score differences, resampled
+within their strata, and Newcombe's interval for a difference of two rates.
 """
 
 from __future__ import annotations
@@ -65,3 +67,29 @@ def wilson_rate(successes: int, total: int, confidence: float = 0.95) -> Estimat
     low = 0.0 if successes == 0 else max(0.0, centre - half)
     high = 1.0 if successes == total else min(1.0, centre + half)
     return Estimate(p, low, high, total)
+
+
+def stratified_bootstrap_mean_of_means(
+    strata: Sequence[Sequence[float]], confidence: float = 0.95, resamples: int = 2000, seed: int = 0
+) -> Estimate:
+    """The unweighted mean of the strata's means, resampling within each stratum (e.g. prompt domain)."""
+    groups = [np.asarray(group, dtype=float) for group in strata if len(group)]
+    if not groups:
+        return NAN_ESTIMATE
+    estimate = float(np.mean([group.mean() for group in groups]))
+    rng = np.random.default_rng(seed)
+    draws = np.mean([g[rng.integers(0, g.size, size=(resamples, g.size))].mean(axis=1) for g in groups], axis=0)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(draws, [tail, 100 - tail])
+    return Estimate(estimate, float(low), float(high), sum(group.size for group in groups))
+
+
+def rate_difference(successes_a: int, total_a: int, successes_b: int, total_b: int) -> Estimate:
+    """p_a - p_b with Newcombe's hybrid score interval, built from the two Wilson intervals."""
+    a, b = wilson_rate(successes_a, total_a), wilson_rate(successes_b, total_b)
+    if a.n == 0 or b.n == 0:
+        return Estimate(float("nan"), float("-inf"), float("inf"), 0)
+    diff = a.value - b.value
+    low = diff - math.sqrt((a.value - a.low) ** 2 + (b.high - b.value) ** 2)
+    high = diff + math.sqrt((a.high - a.value) ** 2 + (b.value - b.low) ** 2)
+    return Estimate(diff, low, high, a.n + b.n)

@@ -4,7 +4,7 @@ import numpy as np
 
 from distillscope.judges.parsing import parse_json_object, score_in_range
 from distillscope.judges.untrusted import delimit
-from distillscope.stats import bootstrap_mean, wilson_rate
+from distillscope.stats import bootstrap_mean, rate_difference, stratified_bootstrap_mean_of_means, wilson_rate
 
 
 def test_json_is_found_in_fences_prose_and_sloppy_syntax():
@@ -43,3 +43,20 @@ def test_wilson_rate_stays_in_unit_interval():
 
 def test_single_quotes_and_a_trailing_comma_together():
     assert parse_json_object("{'score': 4, 'reason': 'close',}") == {"score": 4, "reason": "close"}
+
+
+def test_stratified_bootstrap_weighs_strata_equally_and_resolves_a_clear_shift():
+    rng = np.random.default_rng(0)
+    small, large = rng.normal(1.0, 0.1, 10), rng.normal(0.2, 0.1, 200)
+    estimate = stratified_bootstrap_mean_of_means([small, large, []])
+    assert abs(estimate.value - (small.mean() + large.mean()) / 2) < 1e-12 and estimate.n == 210
+    assert estimate.low < estimate.value < estimate.high and estimate.low > 0.5
+    assert stratified_bootstrap_mean_of_means([[], []]).n == 0
+
+
+def test_rate_difference_is_newcombes_interval():
+    far = rate_difference(40, 100, 5, 100)
+    assert abs(far.value - 0.35) < 1e-12 and far.low > 0.2 and far.high < 0.5
+    near = rate_difference(12, 100, 10, 100)  # two close rates: the interval holds zero
+    assert near.low < 0 < near.high
+    assert rate_difference(1, 0, 1, 10).n == 0

@@ -15,20 +15,19 @@ read by its own tools. The report is built from these files alone.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from distillscope.audit.ice.results import ICEResults, ScoreCI
 from distillscope.audit.ice.results import load_results as load_ice_results
 from distillscope.audit.ice.scores import describe_identities
 from distillscope.audit.rse.results import RSEResults, ScoreCell
 from distillscope.audit.rse.results import load_results as load_rse_results
-from distillscope.errors import InputError
+from distillscope.files import read_model_json, write_atomic, write_csv
 
 RESULTS_FILE, SUMMARY_CSV, SCORES_CSV, REPORT_FILE = "results.json", "summary.csv", "scores.csv", "report.html"
 RSE_FOLDER, ICE_FOLDER = "rse", "ice"
@@ -175,30 +174,16 @@ def write_results(results: AuditResults, folder: Path) -> list[Path]:
     """results.json and the two CSV tables; the RSE and ICE files are written by their own runs."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / RESULTS_FILE, folder / SUMMARY_CSV, folder / SCORES_CSV]
-    tmp = paths[0].with_suffix(".json.tmp")
-    tmp.write_text(results.model_dump_json(indent=1), encoding="utf-8")
-    tmp.replace(paths[0])
-    _write_csv(paths[1], summary_lines(results))
-    _write_csv(paths[2], score_lines(results))
+    write_atomic(paths[0], results.model_dump_json(indent=1))
+    write_csv(paths[1], summary_lines(results))
+    write_csv(paths[2], score_lines(results))
     return paths
 
 
 def load_results(path: Path | str) -> AuditResults:
     """An audit from its folder (or its results.json), with the RSE and ICE results it points at."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / RESULTS_FILE
-    try:
-        results = AuditResults.model_validate_json(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"file not found; expected audit results ({RESULTS_FILE})", path=path) from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"not audit results: {where}: {first['msg']}", path=path) from None
-    except ValueError as exc:
-        raise InputError(f"not audit results: {str(exc).splitlines()[0]}", path=path) from None
-    folder = path.parent
+    results = read_model_json(AuditResults, path, RESULTS_FILE, "audit results")
+    folder = Path(path) if Path(path).is_dir() else Path(path).parent
     results.rse = load_rse_results(folder / results.stage("rse").results_file)
     results.ice = load_ice_results(folder / results.stage("ice").results_file)
     return results
@@ -252,13 +237,3 @@ def score_lines(results: AuditResults) -> list[dict[str, Any]]:
 
 def _plain(value: Any) -> Any:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
-
-
-def _write_csv(path: Path, lines: list[dict[str, Any]]) -> None:
-    columns = list(dict.fromkeys(key for line in lines for key in line)) or ["label"]
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in line.items()} for line in lines)
-    tmp.replace(path)

@@ -29,7 +29,7 @@ from scipy import stats
 
 from distillscope.audit.results import ICE_RATES, AuditResults, TargetSummary
 from distillscope.audit.rse.results import PairScore
-from distillscope.stats import wilson_rate
+from distillscope.stats import Estimate, rate_difference, stratified_bootstrap_mean_of_means
 
 Verdict = Literal["agrees", "tie", "contradicts"]
 
@@ -92,8 +92,8 @@ def truth_checks(results: AuditResults, seed: int = 0) -> list[TruthCheck]:
             check = TruthCheck(f"RSE {judge}", series, _spearman(fractions, averages))
             for a, b in pairwise(members):
                 diff = _paired_rse_difference(pairs_by_judge.get(judge, {}), a.model, b.model, seed)
-                if diff is not None:
-                    check.pairs.append(PairVerdict(a.label, b.label, *diff))
+                if diff.n:
+                    check.pairs.append(PairVerdict(a.label, b.label, diff.value, diff.low, diff.high))
             checks.append(check)
         if all(m.ice is not None for m in members):
             for rate in ICE_RATES:
@@ -101,9 +101,8 @@ def truth_checks(results: AuditResults, seed: int = 0) -> list[TruthCheck]:
                 check = TruthCheck(f"ICE {rate}", series, _spearman(fractions, values))
                 for a, b in pairwise(members):
                     ra, rb = a.ice.rate(rate), b.ice.rate(rate)  # type: ignore[union-attr]
-                    check.pairs.append(
-                        PairVerdict(a.label, b.label, *_rate_difference(ra.positives, ra.n, rb.positives, rb.n))
-                    )
+                    diff = rate_difference(rb.positives, rb.n, ra.positives, ra.n)
+                    check.pairs.append(PairVerdict(a.label, b.label, diff.value, diff.low, diff.high))
                 checks.append(check)
     return checks
 
@@ -130,31 +129,10 @@ def _pair_scores(pairs: Sequence[PairScore]) -> dict[str, Scores]:
     return out
 
 
-def _paired_rse_difference(
-    scores: Scores, lower: str, higher: str, seed: int, resamples: int = 2000
-) -> tuple[float, float, float] | None:
-    """Mean over domains of the mean per-prompt difference, with a bootstrap stratified by domain."""
+def _paired_rse_difference(scores: Scores, lower: str, higher: str, seed: int) -> Estimate:
+    """Mean over domains of the mean per-prompt difference; both models answered the same prompts."""
     diffs = []
     for domain, by_uid in scores.get(higher, {}).items():
         other = scores.get(lower, {}).get(domain, {})
-        common = sorted(set(by_uid) & set(other))
-        if common:
-            diffs.append(np.array([by_uid[u] - other[u] for u in common]))
-    if not diffs:
-        return None
-    estimate = float(np.mean([d.mean() for d in diffs]))
-    rng = np.random.default_rng(seed)
-    draws = np.mean([d[rng.integers(0, len(d), size=(resamples, len(d)))].mean(axis=1) for d in diffs], axis=0)
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return estimate, float(low), float(high)
-
-
-def _rate_difference(k_low: int, n_low: int, k_high: int, n_high: int) -> tuple[float, float, float]:
-    """Newcombe's hybrid score interval for p_high - p_low, from the two Wilson intervals."""
-    a, b = wilson_rate(k_high, n_high), wilson_rate(k_low, n_low)
-    if a.n == 0 or b.n == 0:
-        return float("nan"), float("-inf"), float("inf")
-    diff = a.value - b.value
-    low = diff - math.sqrt((a.value - a.low) ** 2 + (b.high - b.value) ** 2)
-    high = diff + math.sqrt((a.high - a.value) ** 2 + (b.value - b.low) ** 2)
-    return diff, low, high
+        diffs.append([by_uid[uid] - other[uid] for uid in sorted(set(by_uid) & set(other))])
+    return stratified_bootstrap_mean_of_means(diffs, seed=seed)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from distillscope.distill.answers import answers_match, extract_answer
 from distillscope.distill.dedup import NearDuplicateIndex
 from distillscope.distill.expand import ExpandSettings, ExpandStats, expand_tasks
 from distillscope.distill.filters import FilterSettings, active_reasons, cap_per_category, check_response
+from distillscope.files import write_atomic
 from distillscope.jsonl import dumps
 from distillscope.judges.base import Judgment
 from distillscope.judges.quality import QualityJudgeConfig, judge_quality
@@ -177,8 +177,8 @@ async def generate_data(
         kept = [_record(c, teacher, job) for c in candidates if c.drop is None]
         rejected.extend({**_record(c, teacher, job), **_why(c)} for c in candidates if c.drop is not None)
     rejected_path, summary_path = side_paths(job.output)
-    _write_atomic(job.output, "".join(dumps(r) + "\n" for r in kept))
-    _write_atomic(rejected_path, "".join(dumps(r) + "\n" for r in rejected))
+    write_atomic(job.output, "".join(dumps(r) + "\n" for r in kept))
+    write_atomic(rejected_path, "".join(dumps(r) + "\n" for r in rejected))
     summary = GenerateSummary(
         output_path=job.output,
         rejected_path=rejected_path,
@@ -195,7 +195,7 @@ async def generate_data(
         expand=None if expand_stats is None else asdict(expand_stats),
         usage=run.usage(),
     )
-    _write_atomic(summary_path, json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    write_atomic(summary_path, json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n")
     return summary
 
 
@@ -355,11 +355,3 @@ def _say(
         on_stage(stage)
     if on_start is not None:
         on_start(total)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write beside the target, then rename: readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    scratch.write_text(text, encoding="utf-8")
-    os.replace(scratch, path)

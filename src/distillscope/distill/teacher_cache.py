@@ -34,6 +34,7 @@ from distillscope.distill.chunked import output_head
 from distillscope.distill.dataset import Example, examples_fingerprint
 from distillscope.distill.losses import log1mexp
 from distillscope.errors import InputError
+from distillscope.files import write_atomic
 from distillscope.models.config import Dtype
 
 FORMAT_VERSION = 2
@@ -205,7 +206,7 @@ def build_teacher_cache(
             for handle in (ids_out, lps_out, tail_out):
                 handle.flush()
             progress = {"examples": lo + len(batch), "tokens": tokens, "fingerprint": fingerprint, "k": k}
-            (folder / PROGRESS_FILE).write_text(json.dumps({**progress, "temperature": temperature}))
+            write_atomic(folder / PROGRESS_FILE, json.dumps({**progress, "temperature": temperature}))
             if on_batch is not None:
                 on_batch(len(batch))
     meta = TeacherCacheMeta(
@@ -219,7 +220,7 @@ def build_teacher_cache(
         teacher=teacher_name,
         temperature=temperature,
     )
-    (folder / META_FILE).write_text(meta.model_dump_json())
+    write_atomic(folder / META_FILE, meta.model_dump_json())
     (folder / PROGRESS_FILE).unlink(missing_ok=True)
     return TeacherCache(folder, meta)
 

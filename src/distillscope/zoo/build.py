@@ -32,6 +32,7 @@ from distillscope.data.sources import PromptSource
 from distillscope.distill.filters import FilterSettings
 from distillscope.distill.generate import GenerateJob, generate_data
 from distillscope.distill.train import TrainJob, train
+from distillscope.files import write_atomic
 from distillscope.jsonl import read_jsonl, write_jsonl
 from distillscope.models.types import GenerateConfig
 from distillscope.store import RunStore
@@ -151,7 +152,7 @@ class _Builder:
                 "folder": "",
             }
         )
-        (self.folder / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+        write_atomic(self.folder / MANIFEST_FILE, manifest.model_dump_json(indent=2))
         return manifest
 
     # ---------------------------------------------------------------------------------- stages

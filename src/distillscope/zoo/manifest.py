@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from distillscope.errors import InputError
+from distillscope.files import read_model_json
 
 MANIFEST_FILE = "manifest.json"
 
@@ -86,5 +87,5 @@ def load_manifest(folder: Path | str) -> ZooManifest:
     path = Path(folder) / MANIFEST_FILE
     if not path.exists():
         raise InputError("no zoo here (manifest.json missing)", path=folder, hint="build one: distillscope zoo build")
-    manifest = ZooManifest.model_validate_json(path.read_text(encoding="utf-8"))
+    manifest = read_model_json(ZooManifest, path, MANIFEST_FILE, "a zoo manifest")
     return manifest.model_copy(update={"folder": str(Path(folder).resolve())})

@@ -7,14 +7,13 @@ labels, for a spreadsheet; `ice-templates.csv` one row per template tried.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from distillscope.errors import InputError
+from distillscope.files import read_model_json, write_atomic, write_csv
 from distillscope.stats import Estimate
 
 RESULTS_JSON = "ice-results.json"
@@ -208,39 +207,25 @@ def write_results(results: ICEResults, out_dir: Path | str) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / RESULTS_JSON, out / QUERIES_CSV, out / TEMPLATES_CSV]
-    _write_atomic(paths[0], results.model_dump_json(indent=2))
+    write_atomic(paths[0], results.model_dump_json(indent=2))
     queries = [q for t in results.targets for q in t.queries]
     write_queries_csv(queries, paths[1])
     rows = [{"target": t.target, **tpl.model_dump()} for t in results.targets for tpl in t.templates]
-    _write_csv(paths[2], TEMPLATE_COLUMNS, rows)
+    write_csv(paths[2], [_cells(row) for row in rows], TEMPLATE_COLUMNS)
     return paths
 
 
 def write_queries_csv(queries: list[ICEQuery], path: Path | str) -> None:
-    _write_csv(Path(path), QUERY_COLUMNS, [q.model_dump() for q in queries])
+    write_csv(Path(path), [_cells(q.model_dump()) for q in queries], QUERY_COLUMNS)
 
 
 def load_results(path: Path | str) -> ICEResults:
     """Results from an `ice-results.json` file, or from the folder that holds one."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / RESULTS_JSON
-    try:
-        return ICEResults.model_validate_json(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("file not found; expected ICE results JSON", path=path) from None
-    except ValueError as exc:
-        raise InputError(f"not ICE results: {str(exc).splitlines()[0]}", path=path) from None
+    return read_model_json(ICEResults, path, RESULTS_JSON, "ICE results")
 
 
-def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _cell(row.get(k)) for k in columns})
-    tmp.replace(path)
+def _cells(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: _cell(value) for key, value in row.items()}
 
 
 def _cell(value: Any) -> Any:
@@ -249,9 +234,3 @@ def _cell(value: Any) -> Any:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return "" if value is None else value
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)

@@ -31,6 +31,7 @@ from distillscope.audit.report import view
 from distillscope.audit.report.figures import FigureSpec, build_figures
 from distillscope.audit.results import AuditResults, load_results
 from distillscope.errors import InputError
+from distillscope.files import write_atomic
 
 TEMPLATE = "report.html.j2"
 # Draws every figure from the JSON block; marks the page when all are drawn (what the browser test waits for).
@@ -147,10 +148,7 @@ def render_report(source: AuditResults | Path | str, out_path: Path | str) -> Pa
     """Write the report for results in memory, or for an audit folder (or its results.json) on disk."""
     results = source if isinstance(source, AuditResults) else load_results(source)
     out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(render_html(results), encoding="utf-8")
-    tmp.replace(out)
+    write_atomic(out, render_html(results))
     return out
 
 

@@ -14,14 +14,13 @@ Files in the output folder:
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from distillscope.errors import InputError
+from distillscope.files import read_model_json, write_atomic, write_csv
 from distillscope.judges.similarity_agreement import JudgeAgreement, OrderConsistency
 from distillscope.judges.similarity_base import JudgeScale
 from distillscope.models.types import Message
@@ -140,23 +139,15 @@ class RSEResults(BaseModel):
 def write_results(results: RSEResults, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / RESULTS_FILE, folder / SCORES_CSV, folder / PAIRS_CSV]
-    paths[0].write_text(results.model_dump_json(indent=1), encoding="utf-8")
-    _write_csv(paths[1], score_lines(results))
-    _write_csv(paths[2], pair_lines(results))
+    write_atomic(paths[0], results.model_dump_json(indent=1))
+    write_csv(paths[1], score_lines(results))
+    write_csv(paths[2], pair_lines(results))
     return paths
 
 
 def load_results(path: Path | str) -> RSEResults:
     """Results from `rse.json`, or from the folder holding it."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / RESULTS_FILE
-    try:
-        return RSEResults.model_validate_json(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("file not found; expected RSE results (rse.json)", path=path) from None
-    except ValidationError as exc:
-        raise InputError(f"not RSE results: {exc.errors()[0]['msg']}", path=path) from None
+    return read_model_json(RSEResults, path, RESULTS_FILE, "RSE results")
 
 
 def score_lines(results: RSEResults) -> list[dict[str, Any]]:
@@ -175,11 +166,3 @@ def pair_lines(results: RSEResults) -> list[dict[str, Any]]:
         {**pair.model_dump(exclude={"details"}), "details": json.dumps(pair.details, ensure_ascii=False)}
         for pair in results.pairs
     ]
-
-
-def _write_csv(path: Path, lines: list[dict[str, Any]]) -> None:
-    columns = list(dict.fromkeys(key for line in lines for key in line))
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(lines)
