@@ -17,11 +17,17 @@ PROMPTS = [f"What is {a} plus {b}?" for a in range(1, 9) for b in range(1, 7)]
 
 
 def _stored_prompts(store_path) -> set[str]:
-    if not store_path.exists():
-        return set()
-    with sqlite3.connect(store_path) as db:
+    with sqlite3.connect(f"file:{store_path}?mode=ro", uri=True) as db:
         rows = db.execute("SELECT request FROM calls").fetchall()
     return {json.loads(r[0])["messages"][-1]["content"] for r in rows}
+
+
+def _stored_prompts_so_far(store_path) -> set[str]:
+    """The child creates the file a moment before its tables, so an early look may find neither."""
+    try:
+        return _stored_prompts(store_path)
+    except sqlite3.OperationalError:
+        return set()
 
 
 def _chat(spec, prompts, out, store_path):
@@ -53,7 +59,7 @@ def test_sigkill_halfway_then_resume(server, tmp_path, store_path):
         spec = f"{proxy.url}/v1#{server.model_name}"
         process = _chat(spec, prompts, out, store_path)
         deadline = time.monotonic() + 120
-        while len(_stored_prompts(store_path)) < len(PROMPTS) // 4:
+        while len(_stored_prompts_so_far(store_path)) < len(PROMPTS) // 4:
             assert process.poll() is None, process.stderr.read().decode()
             assert time.monotonic() < deadline
             time.sleep(0.02)
