@@ -6,15 +6,25 @@ about one CJK character); they are labelled as estimates wherever they are shown
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from distillscope.models.config import Price
+from distillscope.models.types import Message
 
 
 def estimate_tokens(text: str) -> int:
     cjk = sum(1 for ch in text if "\u3000" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
     return max(1, round((len(text) - cjk) / 4) + cjk)
+
+
+def mean_tokens(texts: Sequence[str]) -> int:
+    return round(sum(estimate_tokens(t) for t in texts) / len(texts)) if texts else 0
+
+
+def message_text(messages: Sequence[Message]) -> str:
+    """What a request's size is estimated from: its turns' text, without roles or template tokens."""
+    return "\n".join(m.content for m in messages)
 
 
 @dataclass
@@ -30,11 +40,15 @@ class CallPlan:
     price: Price | None = None
 
     def add(self, prompt_text: str, max_completion_tokens: int, cached: bool = False) -> None:
+        self.add_tokens(estimate_tokens(prompt_text), max_completion_tokens, cached)
+
+    def add_tokens(self, prompt_tokens: int, max_completion_tokens: int, cached: bool = False) -> None:
+        """For a request whose text is not known yet, only its estimated size."""
         self.calls += 1
         if cached:
             self.cached += 1
             return
-        self.prompt_tokens += estimate_tokens(prompt_text)
+        self.prompt_tokens += prompt_tokens
         self.completion_tokens += max_completion_tokens
 
     @property

@@ -22,6 +22,12 @@ def table_value(stdout: str, row: str) -> int:
     return int(match.group(1))
 
 
+def planned(stdout: str) -> tuple[int, int, int]:
+    match = re.search(r"planned: (\d+) calls, (\d+) in store, (\d+) new", stdout)
+    assert match, stdout
+    return int(match[1]), int(match[2]), int(match[3])
+
+
 def one_line_error(result) -> str:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.exit_code == 2 and len(lines) == 1, result.stderr
@@ -32,6 +38,9 @@ def one_line_error(result) -> str:
 def test_generate_with_flags_then_the_same_job_from_yaml(cli, toy_model_dir, tmp_path):
     prompts, by_flags, by_file = prompts_file(tmp_path), tmp_path / "flags.jsonl", tmp_path / "file.jsonl"
     args = ["--temperature", "0", "--max-tokens", "12", "-n", "2", "--min-chars", "3"]
+    dry = cli("generate", f"hf:{toy_model_dir}", "-s", str(prompts), "-o", str(by_flags), *args, "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert planned(dry.stdout) == (2 * len(TOY_PROMPTS), 0, 2 * len(TOY_PROMPTS)) and not by_flags.exists()
     result = cli("generate", f"hf:{toy_model_dir}", "-s", str(prompts), "-o", str(by_flags), *args)
     assert result.exit_code == 0, result.stderr
     summary = json.loads((tmp_path / "flags.summary.json").read_text())
@@ -48,6 +57,7 @@ def test_generate_with_flags_then_the_same_job_from_yaml(cli, toy_model_dir, tmp
         f"teacher: hf:{toy_model_dir}\nsource: {prompts}\noutput: {by_file}\nn: 2\n"
         "params:\n  temperature: 0\n  max_tokens: 12\nfilters:\n  min_chars: 3\n"
     )
+    assert planned(cli("generate", "--config", str(job), "--dry-run").stdout) == (2 * len(TOY_PROMPTS),) * 2 + (0,)
     again = cli("generate", "--config", str(job))
     assert again.exit_code == 0, again.stderr
     assert by_file.read_bytes() == by_flags.read_bytes()

@@ -12,9 +12,10 @@ from distillscope.data.sources import PromptItem
 from distillscope.distill.expand import ExpandSettings
 from distillscope.distill.filters import FilterSettings
 from distillscope.distill.generate import COT_SYSTEM, GenerateJob, generate_data, teacher_messages
+from distillscope.distill.generate_plan import plan_generate
 from distillscope.jsonl import write_jsonl
 from distillscope.judges.quality import QualityJudgeConfig
-from distillscope.models import Message
+from distillscope.models import GenerateConfig, Message
 from distillscope.store import RunStore
 from distillscope.testing.scripted import ScriptedServer
 
@@ -197,17 +198,24 @@ def expanding_teacher(messages, payload):
     return f"New task: {TASKS[sum(topics) % len(TASKS)]}"  # equal sums give the same task again
 
 
+HAIKU_ROWS = [{"id": f"t{i}", "prompt": f"Write a haiku about topic-{i}.", "category": "poem"} for i in range(6)]
+
+
+def expand_job(teacher: ScriptedServer, folder: Path) -> GenerateJob:
+    return GenerateJob(
+        teacher=teacher.spec,
+        mode="expand",
+        seed=3,  # a seed whose slots copy a source prompt, repeat a new task and give an empty reply
+        source=source_file(folder, HAIKU_ROWS),
+        output=folder / "x.jsonl",
+        expand=ExpandSettings(k=2, count=4, max_attempts=30),
+    )
+
+
 def test_expand_writes_novel_tasks_and_answers_them(store_path, tmp_path):
-    rows = [{"id": f"t{i}", "prompt": f"Write a haiku about topic-{i}.", "category": "poem"} for i in range(6)]
+    rows = HAIKU_ROWS
     with ScriptedServer(expanding_teacher) as teacher:
-        job = GenerateJob(
-            teacher=teacher.spec,
-            mode="expand",
-            seed=3,  # a seed whose slots copy a source prompt, repeat a new task and give an empty reply
-            source=source_file(tmp_path, rows),
-            output=tmp_path / "x.jsonl",
-            expand=ExpandSettings(k=2, count=4, max_attempts=30),
-        )
+        job = expand_job(teacher, tmp_path)
         summary = run_job(job, store_path)
         written, calls = job.output.read_bytes(), len(teacher.requests)
         again = run_job(job, store_path)
@@ -234,3 +242,47 @@ def test_expand_writes_novel_tasks_and_answers_them(store_path, tmp_path):
             assert reject["task"].rstrip("!.") == copied.rstrip("!.")
         else:
             assert reject["drop_reason"] == "instruction_unparseable" and reject["reply"] == "New task:"
+
+
+def plan_counts(job: GenerateJob, store_path: Path) -> dict[str, tuple[int, int]]:
+    with RunStore(store_path) as store:
+        plan = plan_generate(job, store)
+    return {p.role: (p.calls, p.cached) for p in plan.plans}
+
+
+def test_dry_run_plans_teacher_and_judge_calls_then_finds_them_stored(store_path, tmp_path):
+    replies = {"q1": "A good answer.", "q2": "A bad answer.", "q3": "A flaky but fine answer."}
+    rows = [{"id": key, "prompt": key} for key in replies]
+    asked: Counter = Counter()
+    with ScriptedServer(replying(replies)) as teacher, ScriptedServer(judge_rule(asked), model="judge") as judge:
+        job = GenerateJob(
+            teacher=teacher.spec,
+            source=source_file(tmp_path, rows),
+            output=tmp_path / "d.jsonl",
+            n=2,
+            params=GenerateConfig(max_tokens=64),
+            judge=QualityJudgeConfig(model=judge.spec),
+        )
+        before = plan_counts(job, store_path)
+        assert not teacher.requests and not judge.requests and not job.output.exists()
+        run_job(job, store_path)
+        after = plan_counts(job, store_path)
+        partial = plan_counts(job.model_copy(update={"n": 3}), store_path)
+        # The second samples repeat the first, so dedup drops them before the judge: the plan is a bound.
+        assert len(teacher.requests) == 6 and len(judge.requests) == 3 + 1  # the flaky reply was judged twice
+    assert before == {"teacher answers": (6, 0), "judge (at most)": (6, 0)}
+    assert after == {"teacher answers": (6, 6), "judge (at most)": (6, 6)}
+    assert partial == {"teacher answers": (9, 6), "judge (at most)": (9, 6)}  # a third sample is new
+
+
+def test_dry_run_of_expand_replays_stored_slots(store_path, tmp_path):
+    with ScriptedServer(expanding_teacher) as teacher:
+        job = expand_job(teacher, tmp_path)
+        before = plan_counts(job, store_path)
+        assert not teacher.requests
+        summary = run_job(job, store_path)
+        after = plan_counts(job, store_path)
+    asked = summary.expand["asked"]
+    assert asked > 4  # this seed drops tasks, so the run asked more slots than the plan could foresee
+    assert before == {"new tasks": (4, 0), "teacher answers": (4, 0)}
+    assert after == {"new tasks": (asked, asked), "teacher answers": (4, 4)}

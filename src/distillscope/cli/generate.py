@@ -12,11 +12,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from distillscope.cli.common import generate_config, load_job, state
-from distillscope.cli.console import StagedProgress, console, err_console, usage_table
+from distillscope.cli.console import StagedProgress, console, err_console, plan_summary, plan_table, usage_table
 from distillscope.data.sources import PromptSource
 from distillscope.distill.expand import ExpandSettings
 from distillscope.distill.filters import FilterSettings
 from distillscope.distill.generate import GenerateJob, GenerateSummary, generate_data
+from distillscope.distill.generate_plan import GeneratePlan, plan_generate
 from distillscope.judges.quality import QualityJudgeConfig
 
 
@@ -65,6 +66,7 @@ def generate(
     novelty_threshold: Annotated[
         float | None, typer.Option(help="expand: shingle Jaccard that counts as a copy.")
     ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the planned calls and cost; call nothing.")] = False,
 ) -> None:
     """The teacher writes training data: answers (respond), checked reasoning (cot) or new tasks (expand)."""
     flags: dict[str, Any] = {
@@ -91,6 +93,10 @@ def generate(
         "expand": _partial(ExpandSettings, k=expand_k, count=expand_count, novelty_threshold=novelty_threshold),
     }
     job = load_job(config, GenerateJob, flags)
+    if dry_run:
+        with state(ctx).open_store() as store:
+            print_plan(plan_generate(job, store))
+        return
     with state(ctx).open_store() as store, StagedProgress() as progress:
         summary = asyncio.run(
             generate_data(
@@ -101,6 +107,14 @@ def generate(
     if summary.dropped.get("call_failed"):
         err_console.print(f"{summary.dropped['call_failed']} teacher calls failed; rerun to retry only those")
         raise typer.Exit(1)
+
+
+def print_plan(plan: GeneratePlan) -> None:
+    console.print(plan_table(["model", "role"], [([p.model, p.role], p) for p in plan.plans]))
+    console.print(plan_summary(plan.plans))
+    console.print(f"prompts: {plan.prompts}; token counts are estimates")
+    for note in plan.notes:
+        console.print(f"[dim]{escape(note)}[/]")
 
 
 def print_summary(summary: GenerateSummary) -> None:

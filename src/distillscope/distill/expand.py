@@ -76,6 +76,81 @@ class ExpandStats:
     not_novel: int = 0
 
 
+class SlotReader:
+    """Reads slot replies in slot order: the novelty index grows with each accepted task.
+
+    The run and the dry run both go through it, so a plan replays exactly what a run decides.
+    """
+
+    def __init__(self, items: Sequence[PromptItem], settings: ExpandSettings, seed: int) -> None:
+        self.items, self.settings, self.seed = list(items), settings, seed
+        self.index = NearDuplicateIndex(settings.novelty_threshold, settings.novelty_shingle_size)
+        self.names: dict[Any, str] = {}
+        for position, item in enumerate(self.items):
+            self.index.add(("source", position), item.prompt)
+            self.names[("source", position)] = item.id
+        self.accepted: list[PromptItem] = []
+        self.rejected: list[dict[str, Any]] = []
+
+    def request(self, slot: int, config: GenerateConfig) -> ChatRequest:
+        shown = examples_for_slot(self.items, self.settings.k, self.seed, slot)
+        return ChatRequest.of(expand_prompt(shown), config=config, sample_index=slot, id=f"expand-{slot}")
+
+    def take(self, slot: int, result: ChatResult) -> PromptItem | None:
+        """The new task in this slot's reply, or None (and a rejected record saying why)."""
+        shown = examples_for_slot(self.items, self.settings.k, self.seed, slot)
+        source_ids = [e.id for e in shown]
+        reason, task, similar = self._read(result)
+        if reason is not None:
+            reply = None if result.output is None else result.output.text
+            similar_to = None if similar is None else self.names[similar]
+            self.rejected.append(
+                {"id": f"expand-{slot}", "drop_reason": reason, "task": task, "similar_to": similar_to}
+                | {"source_ids": source_ids, "reply": reply, "error": result.error}
+            )
+            return None
+        assert task is not None
+        self.index.add(("expand", slot), task)
+        self.names[("expand", slot)] = f"expand-{slot}"
+        categories = {e.category for e in shown}
+        item = PromptItem(
+            id=f"expand-{slot}",
+            messages=[Message(role="user", content=task)],
+            category=categories.pop() if len(categories) == 1 else None,
+            meta={"source_ids": source_ids},
+        )
+        self.accepted.append(item)
+        return item
+
+    def _read(self, result: ChatResult) -> tuple[str | None, str | None, Any]:
+        """(drop reason or None, the task, the index key of what it copies) for one slot's reply."""
+        if result.output is None:
+            return "instruction_failed", None, None
+        task = parse_task(result.output.text, self.settings.max_task_chars)
+        if task is None:
+            return "instruction_unparseable", None, None
+        found = self.index.find(task)
+        return ("not_novel", task, found[1]) if found is not None else (None, task, None)
+
+    @property
+    def done(self) -> bool:
+        return len(self.accepted) >= self.settings.count
+
+    @property
+    def attempt_limit(self) -> int:
+        return self.settings.max_attempts or 3 * self.settings.count
+
+    def stats(self) -> ExpandStats:
+        reasons = [r["drop_reason"] for r in self.rejected]
+        return ExpandStats(
+            asked=len(self.accepted) + len(self.rejected),
+            accepted=len(self.accepted),
+            failed=reasons.count("instruction_failed"),
+            unparseable=reasons.count("instruction_unparseable"),
+            not_novel=reasons.count("not_novel"),
+        )
+
+
 async def expand_tasks(
     teacher: RecordedModel,
     items: list[PromptItem],
@@ -89,62 +164,16 @@ async def expand_tasks(
     Slot s always shows the same seeded examples with sample index s, so reruns hit the store; the
     replies are judged for novelty in slot order, so the result never depends on timing.
     """
-    index = NearDuplicateIndex(settings.novelty_threshold, settings.novelty_shingle_size)
-    names: dict[Any, str] = {}
-    for position, item in enumerate(items):
-        index.add(("source", position), item.prompt)
-        names[("source", position)] = item.id
+    reader = SlotReader(items, settings, seed)
     config = params.merge(settings.params)
-    limit = settings.max_attempts or 3 * settings.count
-    stats, accepted, rejected = ExpandStats(), [], []
     slot = 0
-    while len(accepted) < settings.count and slot < limit:
-        slots = range(slot, min(limit, slot + settings.count - len(accepted)))
-        shown = {s: _examples(items, settings.k, seed, s) for s in slots}
-        requests = [
-            ChatRequest.of(expand_prompt(shown[s]), config=config, sample_index=s, id=f"expand-{s}") for s in slots
-        ]
-        for s, result in zip(slots, await chat_many(teacher, requests), strict=True):
-            stats.asked += 1
-            source_ids = [e.id for e in shown[s]]
-            reason, task, similar = _read_slot(result, index, settings.max_task_chars)
-            if reason is not None:
-                reply = None if result.output is None else result.output.text
-                similar_to = None if similar is None else names[similar]
-                rejected.append(
-                    {"id": f"expand-{s}", "drop_reason": reason, "task": task, "similar_to": similar_to}
-                    | {"source_ids": source_ids, "reply": reply, "error": result.error}
-                )
-                continue
-            index.add(("expand", s), task)
-            names[("expand", s)] = f"expand-{s}"
-            categories = {e.category for e in shown[s]}
-            accepted.append(
-                PromptItem(
-                    id=f"expand-{s}",
-                    messages=[Message(role="user", content=task)],
-                    category=categories.pop() if len(categories) == 1 else None,
-                    meta={"source_ids": source_ids},
-                )
-            )
-            if on_result is not None:
+    while not reader.done and slot < reader.attempt_limit:
+        slots = range(slot, min(reader.attempt_limit, slot + settings.count - len(reader.accepted)))
+        for s, result in zip(slots, await chat_many(teacher, [reader.request(s, config) for s in slots]), strict=True):
+            if reader.take(s, result) is not None and on_result is not None:
                 on_result(result)
         slot = slots.stop
-    reasons = [r["drop_reason"] for r in rejected]
-    stats.accepted, stats.failed = len(accepted), reasons.count("instruction_failed")
-    stats.unparseable, stats.not_novel = reasons.count("instruction_unparseable"), reasons.count("not_novel")
-    return accepted, stats, rejected
-
-
-def _read_slot(result: ChatResult, index: NearDuplicateIndex, max_chars: int) -> tuple[str | None, str | None, Any]:
-    """(drop reason or None, the task, the index key of what it copies) for one slot's reply."""
-    if result.output is None:
-        return "instruction_failed", None, None
-    task = parse_task(result.output.text, max_chars)
-    if task is None:
-        return "instruction_unparseable", None, None
-    found = index.find(task)
-    return ("not_novel", task, found[1]) if found is not None else (None, task, None)
+    return reader.accepted, reader.stats(), reader.rejected
 
 
 def expand_prompt(examples: Sequence[PromptItem]) -> str:
@@ -180,5 +209,5 @@ def parse_task(reply: str, max_chars: int = 4000) -> str | None:
     return text
 
 
-def _examples(items: Sequence[PromptItem], k: int, seed: int, slot: int) -> list[PromptItem]:
+def examples_for_slot(items: Sequence[PromptItem], k: int, seed: int, slot: int) -> list[PromptItem]:
     return random.Random(f"{seed}:expand:{slot}").sample(list(items), min(k, len(items)))

@@ -100,7 +100,17 @@ class RecordedModel:
         sample_index: int = 0,
     ) -> bool:
         """Whether a `generate` call would be answered from the store (for dry runs)."""
-        return self.store.lookup(self.chat_key(messages, config, sample_index)) is not None
+        return self.stored(messages, config, sample_index) is not None
+
+    def stored(
+        self,
+        messages: Sequence[Message | dict[str, Any]] | str,
+        config: GenerateConfig | None = None,
+        sample_index: int = 0,
+    ) -> ChatOutput | None:
+        """The answer the store holds for a `generate` call, without calling or counting (for dry runs)."""
+        hit = self.store.lookup(self.chat_key(messages, config, sample_index))
+        return None if hit is None else ChatOutput.model_validate(hit)
 
     async def generate(
         self,

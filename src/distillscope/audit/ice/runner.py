@@ -35,7 +35,7 @@ from distillscope.judges.identity_llm import JUDGE_CONFIG
 from distillscope.models.config import Price
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.spec import parse_spec, resolve_config
-from distillscope.plan import CallPlan, estimate_tokens
+from distillscope.plan import CallPlan, mean_tokens
 from distillscope.run import Run
 from distillscope.store import RunStore
 
@@ -228,7 +228,7 @@ def plan_ice(job: ICEJob, store: RunStore) -> list[CallPlan]:
     resolved = resolve_job(job)
     limits = FuzzLimits(job.budget, job.max_iterations, job.max_successes)
     questions = len(resolved.questions)
-    prompt_tokens = _mean_tokens([t.text for t in resolved.templates]) + _mean_tokens(
+    prompt_tokens = mean_tokens([t.text for t in resolved.templates]) + mean_tokens(
         [q.question for q in resolved.questions]
     )
     plans: list[CallPlan] = []
@@ -286,7 +286,3 @@ def price_of(spec: str, models_file: Path | None = None) -> Price | None:
     if parsed.backend == "hf":
         return Price(input_per_mtok=0, output_per_mtok=0)
     return parsed.provider.prices.get(parsed.model) if parsed.provider is not None else None
-
-
-def _mean_tokens(texts: list[str]) -> int:
-    return round(sum(estimate_tokens(t) for t in texts) / len(texts)) if texts else 0

@@ -22,8 +22,8 @@ from distillscope.judges.similarity_base import ResponsePair
 from distillscope.judges.similarity_llm import LLMSimilarityJudge
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.spec import get_model
-from distillscope.models.types import ChatOutput, GenerateConfig, Message
-from distillscope.plan import CallPlan, total_cost
+from distillscope.models.types import GenerateConfig, Message
+from distillscope.plan import CallPlan, message_text, total_cost
 from distillscope.store import RunStore
 
 
@@ -48,13 +48,9 @@ class RSEPlan:
         return total_cost(self.plans)
 
 
-def _render(messages: list[Message]) -> str:
-    return "\n".join(m.content for m in messages)
-
-
 def stored_text(model: RecordedModel, messages: list[Message], config: GenerateConfig, index: int) -> str | None:
-    hit = model.store.lookup(model.chat_key(messages, config, index))
-    return None if hit is None else ChatOutput.model_validate(hit).text
+    output = model.stored(messages, config, index)
+    return None if output is None else output.text
 
 
 def plan_rse(job: RSEJob, store: RunStore) -> RSEPlan:
@@ -82,7 +78,7 @@ def plan_rse(job: RSEJob, store: RunStore) -> RSEPlan:
             key = respondent.model.chat_key(request.messages, config, request.sample_index)
             if key not in seen:
                 seen.add(key)
-                plan.add(_render(request.messages), config.max_tokens or 0, store.lookup(key) is not None)
+                plan.add(message_text(request.messages), config.max_tokens or 0, store.lookup(key) is not None)
 
     pairs = 0
     reference = respondents[0]
@@ -131,10 +127,10 @@ def _plan_judge(
     pair = ResponsePair(messages=messages, reference=reference or "", target=target or "", id=uid)
     for request in judge.first_requests(pair):
         if not known:
-            plan.add(_render(request), judge.config.max_tokens or 0)
+            plan.add(message_text(request), judge.config.max_tokens or 0)
             plan.prompt_tokens += unknown_response_tokens
             continue
         key = judge.model.chat_key(request, judge.attempt_config(0), 0)
         if key not in seen:
             seen.add(key)
-            plan.add(_render(request), judge.config.max_tokens or 0, judge.model.store.lookup(key) is not None)
+            plan.add(message_text(request), judge.config.max_tokens or 0, judge.model.store.lookup(key) is not None)
