@@ -12,7 +12,7 @@ from distillscope.data.sources import PromptItem
 from distillscope.distill.expand import ExpandSettings
 from distillscope.distill.filters import FilterSettings
 from distillscope.distill.generate import COT_SYSTEM, GenerateJob, generate_data, teacher_messages
-from distillscope.distill.generate_plan import plan_generate
+from distillscope.distill.generate_plan import UNBOUNDED_REPLY_TOKENS, plan_generate
 from distillscope.jsonl import write_jsonl
 from distillscope.judges.quality import QualityJudgeConfig
 from distillscope.models import GenerateConfig, Message
@@ -264,6 +264,9 @@ def test_dry_run_plans_teacher_and_judge_calls_then_finds_them_stored(store_path
             judge=QualityJudgeConfig(model=judge.spec),
         )
         before = plan_counts(job, store_path)
+        with RunStore(store_path) as store:
+            bounded = plan_generate(job, store)
+            unbounded = plan_generate(job.model_copy(update={"params": GenerateConfig()}), store)
         assert not teacher.requests and not judge.requests and not job.output.exists()
         run_job(job, store_path)
         after = plan_counts(job, store_path)
@@ -271,6 +274,9 @@ def test_dry_run_plans_teacher_and_judge_calls_then_finds_them_stored(store_path
         # The second samples repeat the first, so dedup drops them before the judge: the plan is a bound.
         assert len(teacher.requests) == 6 and len(judge.requests) == 3 + 1  # the flaky reply was judged twice
     assert before == {"teacher answers": (6, 0), "judge (at most)": (6, 0)}
+    assert bounded.plans[0].completion_tokens == 6 * 64 and not any("max_tokens" in n for n in bounded.notes)
+    assert unbounded.plans[0].completion_tokens == 6 * UNBOUNDED_REPLY_TOKENS
+    assert any("no max_tokens" in n for n in unbounded.notes)
     assert after == {"teacher answers": (6, 6), "judge (at most)": (6, 6)}
     assert partial == {"teacher answers": (9, 6), "judge (at most)": (9, 6)}  # a third sample is new
 

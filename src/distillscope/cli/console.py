@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.markup import escape
@@ -14,8 +16,18 @@ from rich.table import Table
 from distillscope.models.recorded import ModelUsage
 from distillscope.plan import CallPlan, total_cost
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+PIPED_WIDTH = 160
+
+
+def console_width(stream: TextIO | None) -> int | None:
+    """Rich's 80 columns for a pipe or a log file would wrap every wide table; COLUMNS still wins."""
+    if os.environ.get("COLUMNS") or stream is None or stream.isatty():
+        return None
+    return PIPED_WIDTH
+
+
+console = Console(highlight=False, soft_wrap=True, width=console_width(sys.stdout))
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=console_width(sys.stderr))
 
 
 class ProgressBar:

@@ -22,11 +22,12 @@ from distillscope.distill.generate import GenerateJob, teacher_messages
 from distillscope.judges.quality import quality_messages
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.spec import get_model
-from distillscope.models.types import Message
+from distillscope.models.types import GenerateConfig, Message
 from distillscope.plan import CallPlan, estimate_tokens, mean_tokens, message_text
 from distillscope.store import RunStore
 
 JUDGE_TEMPLATE_TOKENS = 300  # the quality judge's instructions and delimiters around the conversation
+UNBOUNDED_REPLY_TOKENS = 1024  # what a reply with no max_tokens is priced at: a guess, said as one
 
 
 @dataclass
@@ -60,14 +61,18 @@ def plan_generate(job: GenerateJob, store: RunStore) -> GeneratePlan:
         )
     answer_plan = CallPlan(model=teacher.name, role="teacher answers", price=teacher.usage.price)
     unknown_prompt = mean_tokens([item.prompt for item in items])
+    reply_tokens = _reply_tokens(teacher, job.params)
+    if reply_tokens is None:
+        notes.append(f"no max_tokens for the teacher: each answer is priced at {UNBOUNDED_REPLY_TOKENS:,} tokens")
+    answer_tokens = reply_tokens or UNBOUNDED_REPLY_TOKENS
     answers = [
-        _plan_answer(answer_plan, teacher, item, index, job, unknown_prompt)
+        _plan_answer(answer_plan, teacher, item, index, job, unknown_prompt, answer_tokens)
         for item in answered_items
         for index in range(job.n)
     ]
     plans.append(answer_plan)
     if job.judge is not None:
-        plans.append(_plan_judge(store, job, answers))
+        plans.append(_plan_judge(store, job, answers, answer_tokens))
         notes.append("judge: counts every answer, though earlier filters drop some; retries are not planned")
     return GeneratePlan(plans=plans, prompts=len(items), notes=notes)
 
@@ -79,12 +84,13 @@ def _plan_expand(
     plan = CallPlan(model=teacher.name, role="new tasks", price=teacher.usage.price)
     reader = SlotReader(items, job.expand, job.seed)
     config = job.params.merge(job.expand.params)
+    max_tokens = _reply_tokens(teacher, config) or UNBOUNDED_REPLY_TOKENS
     tasks: list[PromptItem | None] = []
     slot = 0
     while len(tasks) < job.expand.count and slot < reader.attempt_limit:
         request = reader.request(slot, config)
         stored = teacher.stored(request.messages, config, slot)
-        plan.add(message_text(request.messages), config.max_tokens or 0, cached=stored is not None)
+        plan.add(message_text(request.messages), max_tokens, cached=stored is not None)
         if stored is None:
             tasks.append(None)
         elif (task := reader.take(slot, ChatResult(request, stored))) is not None:
@@ -94,9 +100,14 @@ def _plan_expand(
 
 
 def _plan_answer(
-    plan: CallPlan, teacher: RecordedModel, item: PromptItem | None, index: int, job: GenerateJob, unknown: int
+    plan: CallPlan,
+    teacher: RecordedModel,
+    item: PromptItem | None,
+    index: int,
+    job: GenerateJob,
+    unknown: int,
+    max_tokens: int,
 ) -> _Answer:
-    max_tokens = job.params.max_tokens or 0
     if item is None:
         plan.add_tokens(unknown, max_tokens)
         return _Answer(conversation=[], prompt_tokens=unknown, reply=None)
@@ -107,16 +118,21 @@ def _plan_answer(
     return _Answer(list(item.messages), estimate_tokens(message_text(item.messages)), reply)
 
 
-def _plan_judge(store: RunStore, job: GenerateJob, answers: Sequence[_Answer]) -> CallPlan:
+def _plan_judge(store: RunStore, job: GenerateJob, answers: Sequence[_Answer], answer_budget: int) -> CallPlan:
     assert job.judge is not None
     judge = RecordedModel(get_model(job.judge.model, job.models), store)
     plan = CallPlan(model=judge.name, role="judge (at most)", price=judge.usage.price)
-    max_tokens = job.judge.params.max_tokens or 0
+    max_tokens = _reply_tokens(judge, job.judge.params) or UNBOUNDED_REPLY_TOKENS
     for answer in answers:
         if answer.reply is None:
-            plan.add_tokens(answer.prompt_tokens + (job.params.max_tokens or 0) + JUDGE_TEMPLATE_TOKENS, max_tokens)
+            plan.add_tokens(answer.prompt_tokens + answer_budget + JUDGE_TEMPLATE_TOKENS, max_tokens)
             continue
         messages = quality_messages(answer.conversation, answer.reply, job.judge.scale)
         stored = judge.stored(messages, job.judge.params, 0)
         plan.add(message_text(messages), max_tokens, cached=stored is not None)
     return plan
+
+
+def _reply_tokens(model: RecordedModel, config: GenerateConfig) -> int | None:
+    """The reply limit a call would really have: the model's YAML defaults under the job's own."""
+    return model.backend.prepare([], config)[1].max_tokens
