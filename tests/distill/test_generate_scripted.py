@@ -213,7 +213,6 @@ def expand_job(teacher: ScriptedServer, folder: Path) -> GenerateJob:
 
 
 def test_expand_writes_novel_tasks_and_answers_them(store_path, tmp_path):
-    rows = HAIKU_ROWS
     with ScriptedServer(expanding_teacher) as teacher:
         job = expand_job(teacher, tmp_path)
         summary = run_job(job, store_path)
@@ -230,7 +229,7 @@ def test_expand_writes_novel_tasks_and_answers_them(store_path, tmp_path):
     assert len(set(tasks)) == 4 and set(tasks) <= set(TASKS)
     for record in kept:
         assert record["messages"][1]["content"] == f"Here is my answer to: {record['messages'][0]['content']}"
-        assert len(record["source_ids"]) == 2 and set(record["source_ids"]) <= {row["id"] for row in rows}
+        assert len(record["source_ids"]) == 2 and set(record["source_ids"]) <= {row["id"] for row in HAIKU_ROWS}
         assert record["category"] == "poem" and record["mode"] == "expand"
     ids = {r["id"].removesuffix("#0"): r["messages"][0]["content"] for r in kept}
     rejects = read_records(tmp_path / "x.rejected.jsonl")

@@ -93,16 +93,16 @@ def generate(
         "expand": _partial(ExpandSettings, k=expand_k, count=expand_count, novelty_threshold=novelty_threshold),
     }
     job = load_job(config, GenerateJob, flags)
-    if dry_run:
-        with state(ctx).open_store() as store:
+    with state(ctx).open_store() as store:
+        if dry_run:
             print_plan(plan_generate(job, store))
-        return
-    with state(ctx).open_store() as store, StagedProgress() as progress:
-        summary = asyncio.run(
-            generate_data(
-                job, store, on_start=progress.on_start, on_result=progress.on_result, on_stage=progress.on_stage
+            return
+        with StagedProgress() as progress:
+            summary = asyncio.run(
+                generate_data(
+                    job, store, on_start=progress.on_start, on_result=progress.on_result, on_stage=progress.on_stage
+                )
             )
-        )
     print_summary(summary)
     if summary.dropped.get("call_failed"):
         err_console.print(f"{summary.dropped['call_failed']} teacher calls failed; rerun to retry only those")

@@ -91,14 +91,20 @@ class SlotReader:
             self.names[("source", position)] = item.id
         self.accepted: list[PromptItem] = []
         self.rejected: list[dict[str, Any]] = []
+        self._shown: dict[int, list[PromptItem]] = {}
+
+    def shown(self, slot: int) -> list[PromptItem]:
+        """The examples a slot shows, drawn once: its request and the reading of its reply both need them."""
+        if slot not in self._shown:
+            self._shown[slot] = examples_for_slot(self.items, self.settings.k, self.seed, slot)
+        return self._shown[slot]
 
     def request(self, slot: int, config: GenerateConfig) -> ChatRequest:
-        shown = examples_for_slot(self.items, self.settings.k, self.seed, slot)
-        return ChatRequest.of(expand_prompt(shown), config=config, sample_index=slot, id=f"expand-{slot}")
+        return ChatRequest.of(expand_prompt(self.shown(slot)), config=config, sample_index=slot, id=f"expand-{slot}")
 
     def take(self, slot: int, result: ChatResult) -> PromptItem | None:
         """The new task in this slot's reply, or None (and a rejected record saying why)."""
-        shown = examples_for_slot(self.items, self.settings.k, self.seed, slot)
+        shown = self.shown(slot)
         source_ids = [e.id for e in shown]
         reason, task, similar = self._read(result)
         if reason is not None:
