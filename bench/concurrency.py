@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from distillscope.batch import ChatRequest, chat_many
 from distillscope.models import GenerateConfig, ModelConfig
-from distillscope.run import Run
+from distillscope.models.batch import ChatRequest, chat_many
+from distillscope.models.run import Run
 from distillscope.store import RunStore
 from distillscope.testing.proxy import FaultProxy
 from distillscope.testing.server import LocalServer

@@ -34,7 +34,7 @@ def build_models(work: Path, vocab: int | None) -> tuple[Path, Path]:
     """The toy teacher (trained) and a fresh student, both with `vocab` logit rows (None: as trained)."""
     from distillscope.distill.loading import load_model, load_tokenizer
     from distillscope.testing.toy import build_toy_model
-    from distillscope.tinymodels import make_tiny_model, save_model
+    from distillscope.zoo.tinymodels import make_tiny_model, save_model
 
     base = work / "teacher-base"
     if not (base / "config.json").exists():
@@ -52,7 +52,7 @@ def build_models(work: Path, vocab: int | None) -> tuple[Path, Path]:
 
 
 def write_chat_data(work: Path, count: int = 400) -> Path:
-    from distillscope.jsonl import write_jsonl
+    from distillscope.fileio.jsonl import write_jsonl
     from distillscope.testing.toy import toy_conversations
 
     path = work / "chat.jsonl"
@@ -136,7 +136,7 @@ def memory_probe(kind: str, teacher: Path, student: Path, data: Path, out: Path)
 
     from distillscope.distill.dataset import DistillCollator, build_examples, load_training_records
     from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
-    from distillscope.distill.losses import KDLoss
+    from distillscope.distill.loss_config import KDLoss
     from distillscope.distill.train import DistillSetup, DistillTrainer
 
     torch.manual_seed(0)
@@ -182,7 +182,7 @@ def memory_probe(kind: str, teacher: Path, student: Path, data: Path, out: Path)
 
 def long_text_data(work: Path) -> Path:
     """Plain-text records of about 256 tokens: activations, not weights, dominate the step."""
-    from distillscope.jsonl import write_jsonl
+    from distillscope.fileio.jsonl import write_jsonl
     from distillscope.testing.toy import toy_conversations
 
     sentences = [turn["content"] for conv in toy_conversations(600, seed=5) for turn in conv]

@@ -28,7 +28,7 @@ def main() -> None:
     from distillscope.distill.chunked import TeacherSignal, distill_loss_sums, output_head
     from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples
     from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
-    from distillscope.distill.losses import KDLoss
+    from distillscope.distill.loss_config import KDLoss
     from distillscope.distill.teacher_cache import build_teacher_cache
     from distillscope.testing.toy import build_toy_model, toy_conversations
 

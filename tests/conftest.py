@@ -63,7 +63,7 @@ def cli(capsys: pytest.CaptureFixture[str], store_path: Path):
 def untrained_student_dir(toy_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random tiny model sharing the toy model's tokenizer: a student with everything to learn."""
     from distillscope.distill.loading import load_tokenizer
-    from distillscope.tinymodels import make_tiny_model, save_model
+    from distillscope.zoo.tinymodels import make_tiny_model, save_model
 
     tokenizer = load_tokenizer(toy_model_dir)
     return save_model(make_tiny_model(tokenizer, seed=7), tokenizer, tmp_path_factory.mktemp("models") / "student")
@@ -72,7 +72,7 @@ def untrained_student_dir(toy_model_dir: Path, tmp_path_factory: pytest.TempPath
 @pytest.fixture(scope="session")
 def toy_chat_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Training and held-out chat JSONL from the toy world (different seeds, so different items)."""
-    from distillscope.jsonl import write_jsonl
+    from distillscope.fileio.jsonl import write_jsonl
     from distillscope.testing.toy import toy_conversations
 
     folder = tmp_path_factory.mktemp("data")

@@ -37,7 +37,7 @@ def test_demo_audits_the_zoo_and_recovers_its_ground_truth(workdir, cli):
 
 
 def test_truth_checks_on_the_demo_audit(workdir):
-    from distillscope.demo import run_demo
+    from distillscope.zoo.demo import run_demo
 
     result = run_demo(workdir, size="micro")
     checks = {check.score: check for check in result.checks}

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from distillscope.jsonl import read_jsonl, write_jsonl
+from distillscope.fileio.jsonl import read_jsonl, write_jsonl
 from distillscope.testing.proxy import FaultProxy
 
 PROMPTS = [f"What is {a} plus {b}?" for a in range(1, 9) for b in range(1, 7)]

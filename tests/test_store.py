@@ -6,9 +6,9 @@ import asyncio
 import json
 import sqlite3
 
-from distillscope.batch import ChatRequest, chat_many
 from distillscope.models import GenerateConfig, ModelConfig, Price
-from distillscope.run import Run
+from distillscope.models.batch import ChatRequest, chat_many
+from distillscope.models.run import Run
 from distillscope.store import RunStore, call_key
 from distillscope.testing.proxy import FaultProxy
 from distillscope.testing.toy import TOY_PROMPTS

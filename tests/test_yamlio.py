@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from distillscope.errors import InputError
+from distillscope.fileio.yamlio import load_config, parse_yaml
 from distillscope.models.config import ModelsFile, load_models_file
-from distillscope.yamlio import load_config, parse_yaml
 
 
 def test_line_index_covers_nested_keys_and_items():

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from distillscope.audit.results import load_results
-from distillscope.jsonl import write_jsonl
+from distillscope.fileio.jsonl import write_jsonl
 from distillscope.store import RunStore
 from distillscope.testing.proxy import FaultProxy
 from distillscope.testing.toy import TOY_PROMPTS

@@ -18,7 +18,7 @@ import pytest
 
 from distillscope.audit.ice import ICEJob, load_results, plan_ice, run_ice
 from distillscope.cli.common import load_job
-from distillscope.jsonl import write_jsonl
+from distillscope.fileio.jsonl import write_jsonl
 from distillscope.store import RunStore
 from distillscope.testing.scripted import ScriptedServer
 

@@ -20,7 +20,7 @@ from distillscope.audit.ice.offline_mutators import (
     split_sentences,
 )
 from distillscope.audit.ice.templates import PLACEHOLDER, builtin_templates
-from distillscope.run import Run
+from distillscope.models.run import Run
 from distillscope.store import RunStore
 from distillscope.testing.scripted import ScriptedServer
 

@@ -22,7 +22,7 @@ from distillscope.audit.report.browser import BrowserError, check_page
 from distillscope.audit.report.html import script_json
 from distillscope.audit.results import load_results
 from distillscope.audit.runner import run_audit
-from distillscope.jsonl import write_jsonl
+from distillscope.fileio.jsonl import write_jsonl
 from distillscope.store import RunStore
 from distillscope.testing.scripted import ScriptedServer
 

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from distillscope.audit.rse import RSEJob, run_rse
-from distillscope.jsonl import write_jsonl
+from distillscope.fileio.jsonl import write_jsonl
 from distillscope.store import RunStore
 from distillscope.testing.proxy import FaultProxy
 from distillscope.testing.scripted import ScriptedServer
 from distillscope.testing.toy import TOY_PROMPTS
-from distillscope.tinymodels import make_tiny_model, save_model
+from distillscope.zoo.tinymodels import make_tiny_model, save_model
 
 MAX_TOKENS = "16"
 

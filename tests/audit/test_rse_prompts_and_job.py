@@ -12,7 +12,7 @@ from distillscope.audit.rse.responses import build_respondents, ceiling_config
 from distillscope.cli.common import load_job
 from distillscope.data.rse_sets import BUILTIN_SETS, load_builtin_set
 from distillscope.errors import InputError
-from distillscope.jsonl import write_jsonl
+from distillscope.fileio.jsonl import write_jsonl
 from distillscope.models.config import ModelConfig
 from distillscope.models.types import GenerateConfig
 

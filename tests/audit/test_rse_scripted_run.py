@@ -15,7 +15,7 @@ import re
 import pytest
 
 from distillscope.audit.rse import RSEJob, load_results, plan_rse, run_rse
-from distillscope.jsonl import write_jsonl
+from distillscope.fileio.jsonl import write_jsonl
 from distillscope.store import RunStore
 from distillscope.testing.scripted import ScriptedServer
 

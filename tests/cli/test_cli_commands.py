@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-from distillscope.chat import chat_once
-from distillscope.jsonl import write_jsonl
+from distillscope.fileio.jsonl import write_jsonl
 from distillscope.models import GenerateConfig
+from distillscope.models.chat import chat_once
 from distillscope.store import RunStore
 
 

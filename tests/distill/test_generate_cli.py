@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from distillscope.jsonl import write_jsonl
+from distillscope.fileio.jsonl import write_jsonl
 from distillscope.testing.toy import TOY_PROMPTS
 
 

@@ -13,7 +13,7 @@ from distillscope.distill.expand import ExpandSettings
 from distillscope.distill.filters import FilterSettings
 from distillscope.distill.generate import COT_SYSTEM, GenerateJob, generate_data, teacher_messages
 from distillscope.distill.generate_plan import UNBOUNDED_REPLY_TOKENS, plan_generate
-from distillscope.jsonl import write_jsonl
+from distillscope.fileio.jsonl import write_jsonl
 from distillscope.judges.quality import QualityJudgeConfig
 from distillscope.models import GenerateConfig, Message
 from distillscope.store import RunStore

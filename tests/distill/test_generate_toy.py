@@ -7,11 +7,11 @@ import json
 import re
 from pathlib import Path
 
-from distillscope.chat import chat_once
 from distillscope.distill.filters import FilterSettings
 from distillscope.distill.generate import GenerateJob, generate_data
-from distillscope.jsonl import write_jsonl
+from distillscope.fileio.jsonl import write_jsonl
 from distillscope.models import GenerateConfig, get_model
+from distillscope.models.chat import chat_once
 from distillscope.models.recorded import RecordedModel
 from distillscope.store import RunStore
 from distillscope.testing.toy import TOY_PROMPTS

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from distillscope.distill.chunked import TeacherSignal, distill_loss_sums
-from distillscope.distill.losses import KDLoss, topk_bins
+from distillscope.distill.loss_config import KDLoss
+from distillscope.distill.losses import topk_bins
 
 torch.manual_seed(0)
 

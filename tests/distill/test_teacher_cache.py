@@ -11,7 +11,7 @@ import torch
 from distillscope.distill.chunked import TeacherSignal, distill_loss_sums, output_head
 from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples, load_training_records
 from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
-from distillscope.distill.losses import KDLoss
+from distillscope.distill.loss_config import KDLoss
 from distillscope.distill.teacher_cache import (
     PROGRESS_FILE,
     TeacherCache,

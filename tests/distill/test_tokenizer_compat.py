@@ -8,7 +8,7 @@ import torch
 from distillscope.distill.chunked import output_head
 from distillscope.distill.compat import TokenizerMismatch, require_compatible
 from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
-from distillscope.tinymodels import make_tiny_model, train_bpe_tokenizer
+from distillscope.zoo.tinymodels import make_tiny_model, train_bpe_tokenizer
 
 
 @pytest.fixture(scope="module")

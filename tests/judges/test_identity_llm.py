@@ -7,8 +7,8 @@ import re
 from collections import Counter
 
 from distillscope.data.families import builtin_families
-from distillscope.judges.identity_llm import IdentityLLMJudge
-from distillscope.run import Run
+from distillscope.judges.identity.llm import IdentityLLMJudge
+from distillscope.models.run import Run
 from distillscope.store import RunStore
 from distillscope.testing.scripted import ScriptedServer
 

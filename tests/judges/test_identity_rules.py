@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from distillscope.data.families import Family, builtin_families
-from distillscope.judges.identity_rules import FamilyMatcher, IdentityRuleJudge
+from distillscope.judges.identity.rules import FamilyMatcher, IdentityRuleJudge
 
 
 @pytest.fixture(scope="module")

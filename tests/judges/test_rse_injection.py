@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import re
 
-from distillscope.judges.similarity_base import ResponsePair
-from distillscope.judges.similarity_llm import SYSTEM_PROMPT, LLMSimilarityJudge, parse_verdict
+from distillscope.judges.similarity.base import ResponsePair
+from distillscope.judges.similarity.llm import SYSTEM_PROMPT, LLMSimilarityJudge, parse_verdict
+from distillscope.models.run import Run
 from distillscope.models.types import GenerateConfig, Message
-from distillscope.run import Run
 from distillscope.store import RunStore
 from distillscope.testing.scripted import ScriptedServer
 

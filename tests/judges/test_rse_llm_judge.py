@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import re
 
-from distillscope.judges.similarity_agreement import judge_agreement, order_consistency
-from distillscope.judges.similarity_base import ResponsePair
-from distillscope.judges.similarity_llm import LLMSimilarityJudge, parse_verdict, self_preference_warning
+from distillscope.judges.similarity.agreement import judge_agreement, order_consistency
+from distillscope.judges.similarity.base import ResponsePair
+from distillscope.judges.similarity.llm import LLMSimilarityJudge, parse_verdict, self_preference_warning
+from distillscope.models.run import Run
 from distillscope.models.types import Message
-from distillscope.run import Run
 from distillscope.store import RunStore
 from distillscope.testing.scripted import ScriptedServer
 

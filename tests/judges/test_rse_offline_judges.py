@@ -7,10 +7,10 @@ import asyncio
 
 import pytest
 
-from distillscope.judges.similarity_base import ResponsePair
-from distillscope.judges.similarity_embedding import EmbeddingJudge, load_encoder
-from distillscope.judges.similarity_lexical import LexicalJudge, overlap_f1, text_units
-from distillscope.judges.similarity_style import StyleJudge, signature_words, style_components
+from distillscope.judges.similarity.base import ResponsePair
+from distillscope.judges.similarity.embedding import EmbeddingJudge, load_encoder
+from distillscope.judges.similarity.lexical import LexicalJudge, overlap_f1, text_units
+from distillscope.judges.similarity.style import StyleJudge, signature_words, style_components
 from distillscope.models.types import Message
 
 PROMPT = [Message(role="user", content="How do I keep houseplants alive while travelling?")]

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from distillscope.batch import ChatRequest, chat_many
-from distillscope.jsonl import write_jsonl
+from distillscope.fileio.jsonl import write_jsonl
 from distillscope.models import GenerateConfig, ModelConfig
-from distillscope.run import Run
+from distillscope.models.batch import ChatRequest, chat_many
+from distillscope.models.run import Run
 from distillscope.store import RunStore
 from distillscope.testing.proxy import Fault, FaultProxy, cycle_faults
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 
 from distillscope.models import GenerateConfig
-from distillscope.run import Run
+from distillscope.models.run import Run
 from distillscope.store import RunStore
 from distillscope.testing.scripted import ScriptedServer
 

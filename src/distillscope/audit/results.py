@@ -27,7 +27,7 @@ from distillscope.audit.ice.results import load_results as load_ice_results
 from distillscope.audit.ice.scores import describe_identities
 from distillscope.audit.rse.results import RSEResults, ScoreCell
 from distillscope.audit.rse.results import load_results as load_rse_results
-from distillscope.files import read_model_json, write_atomic, write_csv
+from distillscope.fileio.files import read_model_json, write_atomic, write_csv
 
 RESULTS_FILE, SUMMARY_CSV, SCORES_CSV, REPORT_FILE = "results.json", "summary.csv", "scores.csv", "report.html"
 RSE_FOLDER, ICE_FOLDER = "rse", "ice"

@@ -48,9 +48,9 @@ from distillscope.audit.rse.results import RESULTS_FILE as RSE_RESULTS_FILE
 from distillscope.data.families import Family, family_of, get_family, load_families
 from distillscope.errors import InputError
 from distillscope.models.config import ModelConfig
+from distillscope.models.plan import CallPlan, total_cost
+from distillscope.models.run import Run
 from distillscope.models.spec import resolve_config
-from distillscope.plan import CallPlan, total_cost
-from distillscope.run import Run
 from distillscope.store import RunStore
 
 NEUTRAL_FAMILY = "unknown"

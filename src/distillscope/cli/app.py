@@ -29,7 +29,7 @@ from distillscope.cli.rse import rse
 from distillscope.cli.runs import runs_app
 from distillscope.cli.zoo import zoo_app
 from distillscope.errors import DistillscopeError
-from distillscope.run import STORE_ENV, default_store_path
+from distillscope.models.run import STORE_ENV, default_store_path
 
 app = typer.Typer(
     name="distillscope",

@@ -10,9 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from distillscope.chat import ChatJob, chat_file, chat_once, check_model
 from distillscope.cli.common import generate_config, load_job, state
 from distillscope.cli.console import ProgressBar, console, format_cost, usage_table
+from distillscope.models.chat import ChatJob, chat_file, chat_once, check_model
 from distillscope.models.providers import PROVIDERS
 
 ModelsOption = Annotated[Path | None, typer.Option("--models", help="YAML file of named models.")]

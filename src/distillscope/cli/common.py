@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 import typer
 from pydantic import BaseModel
 
+from distillscope.fileio.yamlio import load_yaml, validate
+from distillscope.models.run import default_store_path
 from distillscope.models.types import GenerateConfig
-from distillscope.run import default_store_path
 from distillscope.store import RunStore
-from distillscope.yamlio import load_yaml, validate
 
 JobT = TypeVar("JobT", bound=BaseModel)
 

@@ -13,8 +13,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from distillscope.models.plan import CallPlan, total_cost
 from distillscope.models.recorded import ModelUsage
-from distillscope.plan import CallPlan, total_cost
 
 PIPED_WIDTH = 160
 

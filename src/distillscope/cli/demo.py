@@ -19,7 +19,7 @@ def demo(
     size: Annotated[str, typer.Option(help="small (the demo's zoo) or micro (quicker, noisier).")] = "small",
 ) -> None:
     """Build (or reuse) the ground-truth zoo, audit its students against teacher A, write the report."""
-    from distillscope.demo import run_demo
+    from distillscope.zoo.demo import run_demo
 
     with StagedProgress(announce=True) as progress:
         result = run_demo(

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from distillscope.cli.common import load_job
 from distillscope.cli.console import ProgressBar, console
+from distillscope.distill.loss_config import LOSSES
 
 # The distill library pulls in torch and transformers (seconds to import), so each command imports
 # it when it runs: `distillscope --help` and every other command stay quick.
@@ -24,9 +25,7 @@ def train_command(
     teacher_cache: Annotated[Path | None, typer.Option(help="Teacher cache folder for kd-offline.")] = None,
     data: Annotated[str | None, typer.Option(help="Training data (JSONL of messages or text, or hf:NAME).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output model folder.")] = None,
-    loss: Annotated[
-        str | None, typer.Option(help="forward_kl | reverse_kl | jsd | skew_forward_kl | skew_reverse_kl | tv.")
-    ] = None,
+    loss: Annotated[str | None, typer.Option(help=f"KD loss: {LOSSES.describe()}.")] = None,
     temperature: Annotated[float | None, typer.Option(help="KD temperature.")] = None,
     kd_weight: Annotated[float | None, typer.Option(help="w in w*KD + (1-w)*CE.")] = None,
     beta: Annotated[float | None, typer.Option(help="JSD beta.")] = None,

@@ -21,7 +21,7 @@ from distillscope.audit.ice.runner import plan_ice, run_ice
 from distillscope.audit.ice.scores import describe_identities
 from distillscope.cli.common import load_job, state
 from distillscope.cli.console import ProgressBar, console, format_cost, plan_summary, plan_table, usage_table
-from distillscope.plan import CallPlan
+from distillscope.models.plan import CallPlan
 
 DEFAULT_OUTPUT = Path("ice-results")
 

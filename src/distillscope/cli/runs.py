@@ -12,7 +12,7 @@ from rich.table import Table
 
 from distillscope.cli.common import state
 from distillscope.cli.console import console
-from distillscope.jsonl import write_jsonl, write_record
+from distillscope.fileio.jsonl import write_jsonl, write_record
 
 runs_app = typer.Typer(help="Runs recorded in the store.", no_args_is_help=True)
 

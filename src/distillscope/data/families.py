@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.errors import InputError
-from distillscope.yamlio import load_config, parse_yaml, validate
+from distillscope.fileio.yamlio import load_config, parse_yaml, validate
 
 
 class Family(BaseModel):

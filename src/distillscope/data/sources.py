@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.errors import InputError
-from distillscope.jsonl import read_jsonl
+from distillscope.fileio.jsonl import read_jsonl
 from distillscope.models.types import Message
 
 # ShareGPT and similar dumps name roles and fields differently.

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import torch
 from torch.utils.checkpoint import checkpoint
 
-from distillscope.distill.losses import KDLoss, forward_kl, topk_bins
+from distillscope.distill.loss_config import KDLoss
+from distillscope.distill.losses import forward_kl, topk_bins
 
 Tensor = torch.Tensor
 Head = Callable[[Tensor], Tensor]  # hidden [n, H] -> logits [n, V]

@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from distillscope.distill.language import language_matches
-from distillscope.plan import estimate_tokens
+from distillscope.models.plan import estimate_tokens
 
 # Said at the start of a response, these mean the teacher declined rather than answered.
 REFUSAL_PATTERNS = [

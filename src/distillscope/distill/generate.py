@@ -25,19 +25,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from distillscope.batch import ChatRequest, ChatResult, chat_many
 from distillscope.data.sources import PromptItem, PromptSource, load_prompt_items
 from distillscope.distill.answers import answers_match, extract_answer
 from distillscope.distill.dedup import NearDuplicateIndex
 from distillscope.distill.expand import ExpandSettings, ExpandStats, expand_tasks
 from distillscope.distill.filters import FilterSettings, active_reasons, cap_per_category, check_response
-from distillscope.files import write_atomic
-from distillscope.jsonl import dumps
+from distillscope.fileio.files import write_atomic
+from distillscope.fileio.jsonl import dumps
 from distillscope.judges.base import Judgment
 from distillscope.judges.quality import QualityJudgeConfig, judge_quality
+from distillscope.models.batch import ChatRequest, ChatResult, chat_many
 from distillscope.models.recorded import ModelUsage, RecordedModel
+from distillscope.models.run import Run
 from distillscope.models.types import GenerateConfig, Message
-from distillscope.run import Run
 from distillscope.store import RunStore
 
 Mode = Literal["respond", "cot", "expand"]

@@ -15,15 +15,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from distillscope.batch import ChatResult
 from distillscope.data.sources import PromptItem, load_prompt_items
 from distillscope.distill.expand import SlotReader
 from distillscope.distill.generate import GenerateJob, teacher_messages
 from distillscope.judges.quality import quality_messages
+from distillscope.models.batch import ChatResult
+from distillscope.models.plan import CallPlan, estimate_tokens, mean_tokens, message_text
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.spec import get_model
 from distillscope.models.types import GenerateConfig, Message
-from distillscope.plan import CallPlan, estimate_tokens, mean_tokens, message_text
 from distillscope.store import RunStore
 
 JUDGE_TEMPLATE_TOKENS = 300  # the quality judge's instructions and delimiters around the conversation

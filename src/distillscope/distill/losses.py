@@ -11,21 +11,20 @@ With p = softmax(teacher / T) and q = softmax(student / T), as in ../shared/REFE
 forward KL(p||q), reverse KL(q||p) (mode-seeking, MiniLLM), generalized JSD(beta) with the mixture
 m = beta*p + (1-beta)*q, skew KL(p || alpha*p + (1-alpha)*q) and skew reverse KL(q || alpha*q +
 (1-alpha)*p) (DistiLLM), and total variation 1/2 * sum |p - q|.
+
+Which divergence a run uses is named in its `KDLoss` (`loss_config.py`), where each of these is
+registered; a new divergence is one function here (or in a module of its own) and one registration.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Literal
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 
 Tensor = torch.Tensor
-LossName = Literal["forward_kl", "reverse_kl", "jsd", "skew_forward_kl", "skew_reverse_kl", "tv"]
 Divergence = Callable[[Tensor, Tensor], Tensor]
-LOGIT_BUDGET = 1 << 24  # logits per chunk: 64 MB in float32, whatever the vocabulary
 
 
 def kl(logp_a: Tensor, logp_b: Tensor) -> Tensor:
@@ -62,52 +61,6 @@ def skew_reverse_kl(t: Tensor, s: Tensor, alpha: float) -> Tensor:
 
 def total_variation(t: Tensor, s: Tensor) -> Tensor:
     return 0.5 * (t.exp() - s.exp()).abs().sum(-1)
-
-
-class KDLoss(BaseModel):
-    """How the student is pulled toward the teacher; YAML `loss:` and the train flags fill this."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: LossName = Field("forward_kl", description="The divergence.")
-    temperature: float = Field(1.0, gt=0, description="Softens both distributions before comparing them.")
-    kd_weight: float = Field(
-        0.5, ge=0, le=1, description="w in w*KD + (1-w)*CE; 1 is pure distillation, 0 is plain SFT."
-    )
-    beta: float = Field(0.5, gt=0, lt=1, description="Generalized JSD mixture weight.")
-    alpha: float = Field(0.1, gt=0, lt=1, description="Skew KL mixture weight (DistiLLM uses 0.1).")
-    scale_by_t_squared: bool = Field(
-        True, description="Multiply the KD term by T^2 (Hinton) so its gradients keep their size as T grows."
-    )
-    chunk_size: int | None = Field(
-        None, ge=1, description="Token positions per chunk; default: as many as fit 2^24 logits (64 MB in float32)."
-    )
-
-    def positions_per_chunk(self, vocab: int, with_teacher: bool = False) -> int:
-        """A KD chunk holds about four vocab-sized tensors per position where cross-entropy holds one
-        (both log-softmaxes and the divergence's terms), so it takes a quarter of the positions."""
-        budget = LOGIT_BUDGET // (4 if with_teacher else 1)
-        return self.chunk_size or max(16, budget // max(1, vocab))
-
-    @property
-    def kd_scale(self) -> float:
-        return self.temperature**2 if self.scale_by_t_squared else 1.0
-
-    def divergence(self) -> Divergence:
-        match self.name:
-            case "forward_kl":
-                return forward_kl
-            case "reverse_kl":
-                return reverse_kl
-            case "jsd":
-                return lambda t, s: generalized_jsd(t, s, self.beta)
-            case "skew_forward_kl":
-                return lambda t, s: skew_forward_kl(t, s, self.alpha)
-            case "skew_reverse_kl":
-                return lambda t, s: skew_reverse_kl(t, s, self.alpha)
-            case "tv":
-                return total_variation
-        raise ValueError(self.name)  # pragma: no cover - Literal guards it
 
 
 def log1mexp(x: Tensor) -> Tensor:

@@ -34,7 +34,7 @@ from distillscope.distill.chunked import output_head
 from distillscope.distill.dataset import Example, examples_fingerprint
 from distillscope.distill.losses import log1mexp
 from distillscope.errors import InputError
-from distillscope.files import write_atomic
+from distillscope.fileio.files import write_atomic
 from distillscope.models.config import Dtype
 
 FORMAT_VERSION = 2

@@ -30,7 +30,7 @@ from distillscope.distill.chunked import TeacherSignal, distill_loss_sums, outpu
 from distillscope.distill.compat import require_compatible
 from distillscope.distill.dataset import IGNORE, DistillCollator, Example, build_examples, load_training_records
 from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
-from distillscope.distill.losses import KDLoss
+from distillscope.distill.loss_config import KDLoss
 from distillscope.distill.teacher_cache import TeacherCache
 from distillscope.errors import InputError
 from distillscope.models.config import Dtype

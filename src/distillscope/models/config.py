@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from distillscope.fileio.yamlio import load_config
 from distillscope.models.types import GenerateConfig
-from distillscope.yamlio import load_config
 
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 

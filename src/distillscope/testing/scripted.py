@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from distillscope.plan import estimate_tokens
+from distillscope.models.plan import estimate_tokens
 from distillscope.testing.http import BackgroundServer, HttpRequest, write_response
 
 # (messages, the whole request body) -> reply text

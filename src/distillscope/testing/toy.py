@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from distillscope.tinymodels import (
+from distillscope.zoo.tinymodels import (
     Arch,
     TinySize,
     chat_texts,

@@ -32,15 +32,15 @@ from distillscope.data.sources import PromptSource
 from distillscope.distill.filters import FilterSettings
 from distillscope.distill.generate import GenerateJob, generate_data
 from distillscope.distill.train import TrainJob, train
-from distillscope.files import write_atomic
-from distillscope.jsonl import read_jsonl, write_jsonl
+from distillscope.fileio.files import write_atomic
+from distillscope.fileio.jsonl import read_jsonl, write_jsonl
 from distillscope.models.types import GenerateConfig
 from distillscope.store import RunStore
-from distillscope.tinymodels import chat_texts, fit_causal_lm, make_tiny_model, save_model, train_bpe_tokenizer
 from distillscope.zoo.checks import run_checks
 from distillscope.zoo.config import ZOO_FORMAT, ZooConfig, ZooSettings
 from distillscope.zoo.manifest import MANIFEST_FILE, CheckRow, ZooManifest, ZooModel, load_manifest
 from distillscope.zoo.personas import Persona, families_yaml, load_personas
+from distillscope.zoo.tinymodels import chat_texts, fit_causal_lm, make_tiny_model, save_model, train_bpe_tokenizer
 from distillscope.zoo.world import WorldItem, conversations, identity_questions, make_items
 
 ZOO_ENV = "DISTILLSCOPE_ZOO"

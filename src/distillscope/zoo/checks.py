@@ -13,8 +13,8 @@ import asyncio
 from pathlib import Path
 
 from distillscope.models.config import ModelConfig
+from distillscope.models.run import Run
 from distillscope.models.types import GenerateConfig
-from distillscope.run import Run
 from distillscope.store import RunStore
 from distillscope.zoo.manifest import CheckRow, ZooManifest
 from distillscope.zoo.personas import Persona

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from distillscope.tinymodels import TinySize
+from distillscope.zoo.tinymodels import TinySize
 
 ZOO_FORMAT = 2  # bump when the build changes what it produces, so old caches are not reused
 

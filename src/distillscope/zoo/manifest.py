@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from distillscope.errors import InputError
-from distillscope.files import read_model_json
+from distillscope.fileio.files import read_model_json
 
 MANIFEST_FILE = "manifest.json"
 

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from distillscope.data.families import Family
-from distillscope.yamlio import load_config, parse_yaml, validate
+from distillscope.fileio.yamlio import load_config, parse_yaml, validate
 
 
 class Identity(BaseModel):

@@ -20,10 +20,10 @@ from distillscope.audit.ice.questions import IdentityQuestion
 from distillscope.audit.ice.selection import SelectionPolicy
 from distillscope.audit.ice.templates import SeedTemplate, fill
 from distillscope.audit.ice.tree import FuzzNode, FuzzTree, QueryResult
-from distillscope.batch import ChatRequest, ChatResult, chat_many
 from distillscope.judges.base import Judgment
-from distillscope.judges.identity_rules import FamilyMatcher
+from distillscope.judges.identity.rules import FamilyMatcher
 from distillscope.models.base import CallFailed
+from distillscope.models.batch import ChatRequest, ChatResult, chat_many
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.types import GenerateConfig
 

@@ -17,12 +17,12 @@ from distillscope.audit.ice.results import ICEQuery, ICEScores
 from distillscope.audit.ice.scores import score_queries
 from distillscope.data.families import Family, get_family, load_families
 from distillscope.errors import InputError
-from distillscope.jsonl import read_jsonl, write_record
+from distillscope.fileio.jsonl import read_jsonl, write_record
 from distillscope.judges.base import Judgment
-from distillscope.judges.identity_llm import IdentityLLMJudge
-from distillscope.judges.identity_rules import FamilyMatcher, IdentityRuleJudge
+from distillscope.judges.identity.llm import IdentityLLMJudge
+from distillscope.judges.identity.rules import FamilyMatcher, IdentityRuleJudge
 from distillscope.models.recorded import ModelUsage
-from distillscope.run import Run
+from distillscope.models.run import Run
 from distillscope.store import RunStore
 
 RULES = "rules"

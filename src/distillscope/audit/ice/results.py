@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from distillscope.files import read_model_json, write_atomic, write_csv
+from distillscope.fileio.files import read_model_json, write_atomic, write_csv
 from distillscope.stats import Estimate
 
 RESULTS_JSON = "ice-results.json"

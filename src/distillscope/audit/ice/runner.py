@@ -30,13 +30,13 @@ from distillscope.audit.ice.scores import score_queries
 from distillscope.audit.ice.selection import make_policy
 from distillscope.audit.ice.templates import fill
 from distillscope.audit.ice.tree import FuzzNode, FuzzTree
-from distillscope.batch import ChatResult
-from distillscope.judges.identity_llm import JUDGE_CONFIG
+from distillscope.judges.identity.llm import JUDGE_CONFIG
+from distillscope.models.batch import ChatResult
 from distillscope.models.config import Price
+from distillscope.models.plan import CallPlan, mean_tokens
 from distillscope.models.recorded import RecordedModel
+from distillscope.models.run import Run
 from distillscope.models.spec import parse_spec, resolve_config
-from distillscope.plan import CallPlan, mean_tokens
-from distillscope.run import Run
 from distillscope.store import RunStore
 
 STATE_NAMESPACE = "ice"

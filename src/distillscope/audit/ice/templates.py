@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.errors import InputError
-from distillscope.yamlio import parse_yaml, validate
+from distillscope.fileio.yamlio import parse_yaml, validate
 
 PLACEHOLDER = "{query}"
 GPTFUZZ_PLACEHOLDER = "[INSERT PROMPT HERE]"

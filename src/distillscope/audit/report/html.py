@@ -31,7 +31,7 @@ from distillscope.audit.report import view
 from distillscope.audit.report.figures import FigureSpec, build_figures
 from distillscope.audit.results import AuditResults, load_results
 from distillscope.errors import InputError
-from distillscope.files import write_atomic
+from distillscope.fileio.files import write_atomic
 
 TEMPLATE = "report.html.j2"
 # Draws every figure from the JSON block; marks the page when all are drawn (what the browser test waits for).

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from distillscope.data.rse_sets import BUILTIN_SETS
 from distillscope.data.sources import PromptSource
-from distillscope.judges.similarity_embedding import DEFAULT_EMBEDDING_MODEL
+from distillscope.judges.similarity.embedding import DEFAULT_EMBEDDING_MODEL
 from distillscope.models.config import ModelConfig
 from distillscope.models.types import GenerateConfig
 

@@ -15,11 +15,11 @@ from distillscope.audit.rse.job import JudgeSpec, RSEJob
 from distillscope.audit.rse.prompts import RSEItem
 from distillscope.audit.rse.responses import ModelGetter, Respondent, ResponseKey, ResponseRecord
 from distillscope.audit.rse.results import JudgeInfo, Role
-from distillscope.judges.similarity_base import ResponsePair, SimilarityJudge
-from distillscope.judges.similarity_embedding import EmbeddingJudge
-from distillscope.judges.similarity_lexical import LexicalJudge
-from distillscope.judges.similarity_llm import LLMSimilarityJudge, self_preference_warning
-from distillscope.judges.similarity_style import StyleJudge
+from distillscope.judges.similarity.base import ResponsePair, SimilarityJudge
+from distillscope.judges.similarity.embedding import EmbeddingJudge
+from distillscope.judges.similarity.lexical import LexicalJudge
+from distillscope.judges.similarity.llm import LLMSimilarityJudge, self_preference_warning
+from distillscope.judges.similarity.style import StyleJudge
 
 
 @dataclass

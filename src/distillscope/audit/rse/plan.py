@@ -18,12 +18,12 @@ from distillscope.audit.rse.judging import build_judges
 from distillscope.audit.rse.prompts import load_rse_items
 from distillscope.audit.rse.responses import Respondent, build_respondents
 from distillscope.audit.rse.runner import sampling_warnings
-from distillscope.judges.similarity_base import ResponsePair
-from distillscope.judges.similarity_llm import LLMSimilarityJudge
+from distillscope.judges.similarity.base import ResponsePair
+from distillscope.judges.similarity.llm import LLMSimilarityJudge
+from distillscope.models.plan import CallPlan, message_text, total_cost
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.spec import get_model
 from distillscope.models.types import GenerateConfig, Message
-from distillscope.plan import CallPlan, message_text, total_cost
 from distillscope.store import RunStore
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from distillscope.audit.rse.job import ModelRef, RSEJob
 from distillscope.audit.rse.prompts import RSEItem
 from distillscope.audit.rse.results import Role
-from distillscope.batch import ChatRequest, ChatResult, chat_many
+from distillscope.models.batch import ChatRequest, ChatResult, chat_many
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.types import GenerateConfig
 

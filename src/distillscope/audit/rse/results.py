@@ -20,9 +20,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from distillscope.files import read_model_json, write_atomic, write_csv
-from distillscope.judges.similarity_agreement import JudgeAgreement, OrderConsistency
-from distillscope.judges.similarity_base import JudgeScale
+from distillscope.fileio.files import read_model_json, write_atomic, write_csv
+from distillscope.judges.similarity.agreement import JudgeAgreement, OrderConsistency
+from distillscope.judges.similarity.base import JudgeScale
 from distillscope.models.types import Message
 
 Role = Literal["reference", "ceiling", "target", "floor"]

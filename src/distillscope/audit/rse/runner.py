@@ -30,12 +30,12 @@ from distillscope.audit.rse.results import (
     write_results,
 )
 from distillscope.audit.rse.scoring import Judged, pair_scores, pick_examples, score_rows, scores_by_key
-from distillscope.jsonl import write_record
-from distillscope.judges.similarity_agreement import judge_agreement, order_consistency
-from distillscope.judges.similarity_base import SimilarityJudge
-from distillscope.judges.similarity_llm import LLMSimilarityJudge
-from distillscope.judges.similarity_style import StyleJudge
-from distillscope.run import Run
+from distillscope.fileio.jsonl import write_record
+from distillscope.judges.similarity.agreement import judge_agreement, order_consistency
+from distillscope.judges.similarity.base import SimilarityJudge
+from distillscope.judges.similarity.llm import LLMSimilarityJudge
+from distillscope.judges.similarity.style import StyleJudge
+from distillscope.models.run import Run
 from distillscope.store import RunStore
 
 StageCallback = Callable[[str], None]

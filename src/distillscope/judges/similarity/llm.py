@@ -26,7 +26,7 @@ from typing import Any, Literal
 from distillscope.data.families import family_of
 from distillscope.judges.base import Judgment
 from distillscope.judges.parsing import parse_json_object, score_in_range
-from distillscope.judges.similarity_base import JudgeScale, JudgmentCallback, ResponsePair, SimilarityJudge
+from distillscope.judges.similarity.base import JudgeScale, JudgmentCallback, ResponsePair, SimilarityJudge
 from distillscope.judges.untrusted import delimit, untrusted_notice
 from distillscope.models.base import CallFailed
 from distillscope.models.recorded import RecordedModel

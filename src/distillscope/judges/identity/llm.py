@@ -21,7 +21,7 @@ from typing import Any
 
 from distillscope.data.families import Family
 from distillscope.judges.base import Judgment
-from distillscope.judges.identity_rules import FamilyMatcher
+from distillscope.judges.identity.rules import FamilyMatcher
 from distillscope.judges.parsing import parse_json_object
 from distillscope.judges.untrusted import delimit, untrusted_notice
 from distillscope.models.base import CallFailed

@@ -17,7 +17,7 @@ import numpy as np
 
 from distillscope.errors import ModelFolderError
 from distillscope.judges.base import Judgment
-from distillscope.judges.similarity_base import JudgeScale, OfflineJudge, ResponsePair
+from distillscope.judges.similarity.base import JudgeScale, OfflineJudge, ResponsePair
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 _BUNDLED_NAMES = {DEFAULT_EMBEDDING_MODEL, f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}"}

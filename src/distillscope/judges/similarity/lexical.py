@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from distillscope.judges.base import Judgment
-from distillscope.judges.similarity_base import JudgeScale, OfflineJudge, ResponsePair
+from distillscope.judges.similarity.base import JudgeScale, OfflineJudge, ResponsePair
 
 CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _UNITS = re.compile(rf"[{CJK_CHARS}]|[^\W_{CJK_CHARS}]+")

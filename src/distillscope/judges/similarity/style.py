@@ -24,8 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from distillscope.judges.base import Judgment
-from distillscope.judges.similarity_base import JudgeScale, OfflineJudge, ResponsePair
-from distillscope.judges.similarity_lexical import CJK_CHARS, text_units
+from distillscope.judges.similarity.base import JudgeScale, OfflineJudge, ResponsePair
+from distillscope.judges.similarity.lexical import CJK_CHARS, text_units
 
 _HEADER = re.compile(r"^\s{0,3}#{1,6}\s+\S", re.MULTILINE)
 _BOLD = re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__")

@@ -14,13 +14,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from distillscope.batch import ChatRequest, ChatResult, chat_many
 from distillscope.errors import InputError
-from distillscope.jsonl import read_jsonl, write_record
+from distillscope.fileio.jsonl import read_jsonl, write_record
+from distillscope.models.batch import ChatRequest, ChatResult, chat_many
 from distillscope.models.config import ModelConfig
 from distillscope.models.recorded import ModelUsage
+from distillscope.models.run import Run
 from distillscope.models.types import ChatOutput, GenerateConfig, as_messages
-from distillscope.run import Run
 from distillscope.store import RunStore
 
 CHECK_PROMPT = "Reply with one short sentence: who are you?"

@@ -1,0 +1,1 @@
+"""Identity judges: which model a response claims to be (ICE)."""

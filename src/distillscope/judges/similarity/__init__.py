@@ -1,0 +1,1 @@
+"""Response-similarity judges: how much a response resembles the reference's (RSE)."""
