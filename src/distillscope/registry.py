@@ -9,8 +9,8 @@ actually registered.
     LOSSES.register("tv", LossEntry(...), help="total variation")
     LOSSES.get("tvv")  # UnknownNameError: unknown KD loss 'tvv'; did you mean 'tv'? known: ...
 
-A registry can be frozen once the built-in entries are in, so a plug-in cannot silently replace
-one; `temporary` adds an entry for the length of a `with` block (a test's toy method, say).
+A name is registered once (a plug-in cannot silently replace a built-in); `temporary` adds an
+entry for the length of a `with` block (a test's toy method, say).
 """
 
 from __future__ import annotations
@@ -43,14 +43,11 @@ class Registry(Generic[T]):
         self.kind = kind
         self._entries: dict[str, Entry[T]] = {}
         self._lock = threading.Lock()
-        self._frozen = False
 
     def register(self, name: str, value: T, *, help: str = "", replace: bool = False) -> T:
         with self._lock:
             if name in self._entries and not replace:
                 raise ValueError(f"{self.kind} {name!r} is already registered")
-            if self._frozen and name in self._entries:
-                raise ValueError(f"the {self.kind} registry is frozen; {name!r} cannot be replaced")
             self._entries[name] = Entry(name, value, help)
         return value
 
@@ -74,9 +71,6 @@ class Registry(Generic[T]):
         finally:
             self.unregister(name)
 
-    def freeze(self) -> None:
-        self._frozen = True
-
     def get(self, name: str) -> T:
         entry = self._entries.get(name)
         if entry is None:
@@ -84,7 +78,7 @@ class Registry(Generic[T]):
         return entry.value
 
     def suggestion(self, name: str) -> str:
-        close = difflib.get_close_matches(name, list(self._entries), n=2, cutoff=0.5)
+        close = difflib.get_close_matches(name, list(self._entries), n=2, cutoff=0.6)
         near = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
         return f"{near}known: {self.describe()}"
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from distillscope.audit.job import AuditJob
-from distillscope.audit.runner import NEUTRAL_FAMILY, resolve_audit
+from distillscope.audit.method import METHODS
+from distillscope.audit.resolve import NEUTRAL_FAMILY, resolve_audit
 from distillscope.cli.audit import with_sampling
 from distillscope.cli.common import load_job
 from distillscope.errors import InputError
@@ -63,38 +64,38 @@ def test_names_resolve_to_facts_sources_and_the_two_method_jobs(tmp_path):
     config = tmp_path / "audit.yaml"
     config.write_text(CONFIG.replace("sources: [openai, anthropic]\n", ""), encoding="utf-8")
     job = load_job(config, AuditJob, {})
-    with resolve_audit(job) as audit:
-        assert audit.sources == ["openai"]  # the reference's own family
-        assert [t.facts for t in audit.targets] == ["deepseek", NEUTRAL_FAMILY]
-        assert any("no known family" in w and "mystery" in w for w in audit.warnings)
-        rse = audit.rse_job(tmp_path / "rse")
-        assert (rse.reference, rse.targets, rse.sample, rse.judges) == (
-            "openai:gpt-4o",
-            ["deepseek:deepseek-chat", "http://127.0.0.1:9/v1#mystery"],
-            5,
-            ["lexical", "style"],
-        )
-        ice = audit.ice_job(tmp_path / "ice")
-        assert (ice.target, ice.facts, ice.sources, ice.budget) == (
-            rse.targets,
-            ["deepseek", "unknown"],
-            ["openai"],
-            40,
-        )
-        from distillscope.audit.ice import resolve_job
+    audit = resolve_audit(job)
+    assert audit.sources == ["openai"]  # the reference's own family
+    assert [t.facts for t in audit.targets] == ["deepseek", NEUTRAL_FAMILY]
+    assert any("no known family" in w and "mystery" in w for w in audit.warnings)
+    rse = METHODS.get("rse").job_for(audit, job.rse, tmp_path / "rse")
+    assert (rse.reference, rse.targets, rse.sample, rse.judges) == (
+        "openai:gpt-4o",
+        ["deepseek:deepseek-chat", "http://127.0.0.1:9/v1#mystery"],
+        5,
+        ["lexical", "style"],
+    )
+    ice = METHODS.get("ice").job_for(audit, job.ice, tmp_path / "ice")
+    assert (ice.target, ice.facts, ice.sources, ice.budget) == (
+        rse.targets,
+        ["deepseek", "unknown"],
+        ["openai"],
+        40,
+    )
+    from distillscope.audit.ice import resolve_job
 
-        neutral = resolve_job(ice).families[NEUTRAL_FAMILY]  # what ICE itself will judge against
-        assert neutral.names == [] and neutral.developer == "unknown developer"
+    neutral = resolve_job(ice).families[NEUTRAL_FAMILY]  # what ICE itself will judge against
+    assert neutral.names == [] and neutral.developer == "unknown developer"
 
 
 def test_a_target_of_the_source_family_is_warned_about(tmp_path):
     job = AuditJob.model_validate({"reference": "openai:gpt-4o", "targets": ["openai:gpt-4o-mini"]})
-    with resolve_audit(job) as audit:
-        assert audit.targets[0].facts == "openai"
-        assert any("source family" in w for w in audit.warnings)
+    audit = resolve_audit(job)
+    assert audit.targets[0].facts == "openai"
+    assert any("source family" in w for w in audit.warnings)
 
 
-def test_inline_models_are_resolved_like_a_models_file():
+def test_inline_models_are_resolved_into_the_catalog():
     job = AuditJob.model_validate(
         {
             "reference": {"model": "teacher", "facts": "alibaba"},
@@ -102,18 +103,19 @@ def test_inline_models_are_resolved_like_a_models_file():
             "models": {"teacher": "qwen:qwen-max", "student": {"spec": "hf:./student", "params": {"temperature": 0.7}}},
         }
     )
-    with resolve_audit(job) as audit:
-        assert audit.reference.spec == "qwen:qwen-max" and audit.sources == ["alibaba"]
-        student = audit.targets[0]
-        assert (student.spec, student.config["params"], student.label) == ("hf:./student", {"temperature": 0.7}, "S")
-        assert audit.models_file is not None and audit.models_file.is_file()
-    assert not audit.models_file.exists()  # scratch files go with the run
+    audit = resolve_audit(job)
+    assert audit.reference.spec == "qwen:qwen-max" and audit.sources == ["alibaba"]
+    student = audit.targets[0]
+    assert (student.spec, student.config["params"], student.label) == ("hf:./student", {"temperature": 0.7}, "S")
+    # Issue 11 replaced the scratch models file with a catalog: the methods get the same configs, no file.
+    assert audit.catalog.resolve("student").params.temperature == 0.7
+    assert METHODS.get("rse").job_for(audit, job.rse, None).models.resolve("teacher").spec == "qwen:qwen-max"
 
 
 def test_a_reference_of_no_known_family_needs_sources():
     job = AuditJob.model_validate({"reference": "http://127.0.0.1:9/v1#mine", "targets": ["openai:gpt-4o"]})
-    with pytest.raises(InputError, match="--sources"), resolve_audit(job):
-        pass
+    with pytest.raises(InputError, match="--sources"):
+        resolve_audit(job)
 
 
 @pytest.mark.parametrize(

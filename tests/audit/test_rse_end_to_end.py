@@ -19,6 +19,7 @@ import pytest
 
 from distillscope.audit.rse import RSEJob, run_rse
 from distillscope.fileio.jsonl import write_jsonl
+from distillscope.models.catalog import ModelCatalog
 from distillscope.store import RunStore
 from distillscope.testing.proxy import FaultProxy
 from distillscope.testing.scripted import ScriptedServer
@@ -64,7 +65,7 @@ def test_the_same_model_is_more_similar_than_another_and_a_rerun_is_free(setup, 
         reference=setup["reference"],
         targets=["toy-hot", setup["other"]],
         prompts=[str(setup["prompts"])],
-        models=setup["models"],
+        models=ModelCatalog.from_file(setup["models"]),
         params={"max_tokens": int(MAX_TOKENS)},
         output=tmp_path / "out",
     )

@@ -1,19 +1,19 @@
 """What an audit is asked to do: one pydantic model that `--config audit.yaml` and the flags both fill.
 
-An audit answers "was each target distilled from the reference?" with both of the paper's methods,
-so its config is the two methods' configs plus what only an audit knows: the models under audit
-(with a display label, their identity facts and, for models of known making, the ground truth),
-and the source families ICE counts as the reference's. The `rse:` and `ice:` sections *are* the
-RSE and ICE jobs (subclasses of them), minus the fields the audit sets itself, so every option of
-`distillscope rse` and `distillscope ice` is available here under the same name, with the same
-default and validation, and a new option there needs no change here.
+An audit answers "was each target distilled from the reference?" with several methods, so its
+config is what only an audit knows (the models under audit, with a display label, their identity
+facts and, for models of known making, the ground truth) plus one section per method, named after
+it (`rse:`, `ice:`). Each section *is* that method's settings model, taken from the method registry,
+so every option of `distillscope rse` and `distillscope ice` is available under the same name,
+with the same default and validation, and a method registered later gets its section for free.
 
     title: Did the students learn from teacher A?
     reference: {model: teacher-a, facts: aurora}
     targets:
       - {model: student-1, label: "50% A", ground_truth: {teacher: A, fraction: 0.5}}
       - openai:gpt-4o-mini
-    models: models.yaml          # or the models inline: {teacher-a: {spec: hf:./zoo/a, params: {...}}}
+    models: {teacher-a: {spec: hf:./zoo/a, params: {...}}}    # or --models models.yaml
+    methods: [rse, ice]                                         # the default: every default method
     rse: {sets: [general, math], sample: 50, judges: [lexical, style, openai:gpt-4o-mini]}
     ice: {budget: 200, judge: rules}
 """
@@ -23,19 +23,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
 
-from distillscope.audit.ice.job import ICEJob
-from distillscope.audit.rse.job import RSEJob
-from distillscope.models.config import ModelConfig
-
-_SET_BY_AUDIT = "Set by the audit from its top-level fields; not settable in this section."
-
-
-def _set_by_audit(section: str, value: Any) -> Any:
-    if value is not None:
-        raise ValueError(f"set at the top level of an audit, not under `{section}`")
-    return value
+from distillscope.audit.method import METHODS
+from distillscope.data.families import Family
+from distillscope.fileio.lists import comma_list
+from distillscope.models.catalog import ModelCatalog
 
 
 class AuditModel(BaseModel):
@@ -43,7 +49,7 @@ class AuditModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field(description="Model spec (e.g. openai:gpt-4o, hf:./student) or an alias from `models`.")
+    model: str = Field(description="Model spec (e.g. openai:gpt-4o, hf:./student) or a name from `models`.")
     label: str | None = Field(None, description="Name shown in tables and figures; the model string when unset.")
     facts: str | None = Field(
         None,
@@ -62,48 +68,8 @@ class AuditModel(BaseModel):
         return self.label or self.model
 
 
-class AuditRSE(RSEJob):
-    """RSE settings of an audit: every field of `distillscope rse` except the models and the output."""
-
-    reference: None = Field(None, exclude=True, description=_SET_BY_AUDIT)  # type: ignore[assignment]
-    targets: None = Field(None, exclude=True, description=_SET_BY_AUDIT)  # type: ignore[assignment]
-    models: None = Field(None, exclude=True, description=_SET_BY_AUDIT)
-    output: None = Field(None, exclude=True, description=_SET_BY_AUDIT)
-
-    @field_validator("reference", "targets", "models", "output", mode="before")
-    @classmethod
-    def _not_here(cls, value: Any) -> Any:
-        return _set_by_audit("rse", value)
-
-
-class AuditICE(ICEJob):
-    """ICE settings of an audit: every field of `distillscope ice` except the models, facts and output."""
-
-    target: None = Field(None, exclude=True, description=_SET_BY_AUDIT)  # type: ignore[assignment]
-    facts: None = Field(None, exclude=True, description=_SET_BY_AUDIT)  # type: ignore[assignment]
-    sources: None = Field(None, exclude=True, description=_SET_BY_AUDIT)  # type: ignore[assignment]
-    families: None = Field(None, exclude=True, description=_SET_BY_AUDIT)  # type: ignore[assignment]
-    models: None = Field(None, exclude=True, description=_SET_BY_AUDIT)
-    output: None = Field(None, exclude=True, description=_SET_BY_AUDIT)
-
-    @field_validator("target", "facts", "sources", "families", "models", "output", mode="before")
-    @classmethod
-    def _not_here(cls, value: Any) -> Any:
-        return _set_by_audit("ice", value)
-
-
-def section_fields(section: BaseModel, job_type: type[BaseModel]) -> dict[str, Any]:
-    """The section's values of the fields the audit does not set, as validated objects.
-
-    Objects, not a dump: a `GenerateConfig` keeps which fields were set explicitly, which is what
-    layers a job's sampling over a model's own defaults.
-    """
-    audit_set = {name for name, field in type(section).model_fields.items() if field.exclude}
-    return {name: getattr(section, name) for name in job_type.model_fields if name not in audit_set}
-
-
 class AuditJob(BaseModel):
-    """An audit: RSE and ICE of every target against the reference, and a report of both."""
+    """An audit: every selected method on every target against the reference, and one report."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -118,18 +84,88 @@ class AuditJob(BaseModel):
         description="Families a strict ICE positive claims to be (the reference's side); the reference's "
         "family when unset.",
     )
-    families: list[Path] = Field(
-        default_factory=list, description="YAML files of extra model families (zoo personas), for facts and sources."
+    families: dict[str, Family] = Field(
+        default_factory=dict, description="Extra model families (zoo personas), by id; `--families FILE` adds a file's."
     )
-    models: Path | dict[str, ModelConfig | str] | None = Field(
-        None, description="Named models: a models YAML file, or the same mapping inline (alias: spec or config)."
+    models: ModelCatalog = Field(
+        default_factory=ModelCatalog, description="Named models (the catalog): name -> spec or model config."
     )
-    rse: AuditRSE = Field(default_factory=AuditRSE, description="Response similarity (RSE) settings.")
-    ice: AuditICE = Field(default_factory=AuditICE, description="Identity consistency (ICE) settings.")
+    methods: list[str] | None = Field(
+        None,
+        description="Methods to run, in order; default: every default method, and any whose section is given.",
+    )
     output: Path | None = Field(
-        None, description="Report folder: report.html, results.json, CSV tables, rse/ and ice/ results."
+        None, description="Report folder: report.html, results.json, CSV tables and each method's own folder."
     )
+    _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+    _given: frozenset[str] = PrivateAttr(default_factory=frozenset)
 
+    # ---------------------------------------------------------------------------- sections
+    @model_validator(mode="wrap")
+    @classmethod
+    def _method_sections(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> AuditJob:
+        """Each registered method's section is validated by that method's settings model; the errors
+        of all parts come out together, each located at its key (`rse.sample`), so a YAML error still
+        names its line."""
+        if not isinstance(value, dict):
+            return handler(value)
+        data = dict(value)
+        raw = {name: data.pop(name) for name in list(data) if name in METHODS}
+        errors: list[InitErrorDetails] = []
+        job: AuditJob | None = None
+        try:
+            job = handler(data)
+        except ValidationError as exc:
+            errors += [_relocated(e, ()) for e in exc.errors()]
+        sections: dict[str, BaseModel] = {}
+        for entry in METHODS.items():
+            method, given = entry.value, raw.get(entry.name)
+            if isinstance(given, method.settings_type):
+                sections[entry.name] = given
+                continue
+            errors += _set_by_audit(entry.name, method.set_by_audit, given)
+            if isinstance(given, dict):
+                given = {key: v for key, v in given.items() if key not in method.set_by_audit}
+            try:
+                sections[entry.name] = method.settings_type.model_validate(given or {})
+            except ValidationError as exc:
+                errors += [_relocated(e, (entry.name,)) for e in exc.errors()]
+        if errors or job is None:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        job._sections, job._given = sections, frozenset(raw)
+        return job
+
+    @model_serializer(mode="wrap")
+    def _dump_sections(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        data = handler(self)
+        for name, settings in self._sections.items():
+            data[name] = settings.model_dump(mode=info.mode, exclude_defaults=info.exclude_defaults)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        """`job.rse` is the `rse:` section: each method's settings, by the method's name."""
+        if not name.startswith("_"):
+            private = object.__getattribute__(self, "__pydantic_private__") or {}
+            sections = private.get("_sections") or {}
+            if name in sections:
+                return sections[name]
+        return super().__getattr__(name)  # type: ignore[misc]
+
+    def section(self, name: str) -> BaseModel:
+        return self._sections[name]
+
+    def with_section(self, name: str, settings: BaseModel) -> AuditJob:
+        job = self.model_copy()
+        job._sections = {**self._sections, name: settings}
+        return job
+
+    def selected_methods(self) -> list[str]:
+        if self.methods is not None:
+            return list(self.methods)
+        chosen = [e for e in METHODS.items() if e.value.runs_by_default or e.name in self._given]
+        return [e.name for e in sorted(chosen, key=lambda e: e.value.rank)]
+
+    # ---------------------------------------------------------------------------- fields
     @field_validator("reference", mode="before")
     @classmethod
     def _bare_reference(cls, value: Any) -> Any:
@@ -143,25 +179,21 @@ class AuditJob(BaseModel):
             value = [value]
         entries: list[Any] = []
         for item in value:
-            if isinstance(item, str):
-                entries += [{"model": part.strip()} for part in item.split(",") if part.strip()]
-            else:
-                entries.append(item)
+            entries += [{"model": part} for part in comma_list(item)] if isinstance(item, str) else [item]
         return entries
 
-    @field_validator("sources", mode="before")
+    @field_validator("sources", "methods", mode="before")
     @classmethod
-    def _comma_sources(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, list):
-            return [part.strip() for v in value for part in str(v).split(",") if part.strip()]
-        return value
+    def _comma_names(cls, value: Any) -> Any:
+        return comma_list(value)
 
-    @field_validator("families", mode="before")
+    @field_validator("methods")
     @classmethod
-    def _one_file(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str | Path) else value
+    def _registered(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            for name in value:
+                METHODS.check(name)
+        return value
 
     @model_validator(mode="after")
     def _distinct_targets(self) -> AuditJob:
@@ -179,3 +211,31 @@ class AuditJob(BaseModel):
     @property
     def report_title(self) -> str:
         return self.title or f"Distillation audit of {self.reference.display}"
+
+    @classmethod
+    def section_names(cls) -> list[str]:
+        """What may stand at the top level of an audit's YAML: its fields and the methods' sections."""
+        return [*cls.model_fields, *METHODS.names()]
+
+
+def _relocated(error: Any, prefix: tuple[str, ...]) -> InitErrorDetails:
+    details: InitErrorDetails = {"type": error["type"], "loc": (*prefix, *error["loc"]), "input": error["input"]}
+    if "ctx" in error:
+        details["ctx"] = error["ctx"]
+    return details
+
+
+def _set_by_audit(section: str, names: tuple[str, ...], given: Any) -> list[InitErrorDetails]:
+    """A method's own job names its models and output; in an audit those are the audit's."""
+    if not isinstance(given, dict):
+        return []
+    return [
+        {
+            "type": "value_error",
+            "loc": (section, key),
+            "input": given[key],
+            "ctx": {"error": ValueError(f"set at the top level of an audit, not under `{section}`")},
+        }
+        for key in names
+        if key in given
+    ]

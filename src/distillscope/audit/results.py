@@ -1,95 +1,66 @@
 """An audit's results as plain data, and the files they are written to.
 
-`results.json` holds the audit's own record (models, ground truth, a per-target summary of every
-score, run ids, time, usage, warnings) and points at the RSE and ICE results it summarises, which
-stay in their own folders in their own formats, so neither is stored twice and each can still be
-read by its own tools. The report is built from these files alone.
+`results.json` holds the audit's own record: the models, their ground truth, one `Evidence` entry
+per method per model (measures with intervals, and the per-item values they came from), each
+method's run (run id, time, usage, where its own results are), warnings and versions. Each method's
+full results stay in its own folder, in its own format, so nothing is stored twice and each can
+still be read by its own tools. The report is built from these files alone.
 
-    DIR/results.json      this model (without the embedded RSE/ICE results)
-    DIR/summary.csv       one row per target: ground truth, RSE averages per judge, ICE rates
-    DIR/scores.csv        one row per score: method, judge, domain or rate, value, CI, n
-    DIR/rse/              rse.json, rse_scores.csv, rse_pairs.csv, responses.jsonl, judgments.jsonl
-    DIR/ice/              ice-results.json, ice-queries.csv, ice-templates.csv
+    DIR/results.json      this model (without the methods' own results)
+    DIR/summary.csv       one row per target: ground truth, then each method's columns
+    DIR/scores.csv        one row per score: method, judge, score, value, CI, n
+    DIR/<method>/         that method's own files (rse/rse.json, ice/ice-results.json, ...)
     DIR/report.html       the self-contained report
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from distillscope.audit.ice.results import ICEResults, ScoreCI
-from distillscope.audit.ice.results import load_results as load_ice_results
-from distillscope.audit.ice.scores import describe_identities
-from distillscope.audit.rse.results import RSEResults, ScoreCell
-from distillscope.audit.rse.results import load_results as load_rse_results
+from distillscope.audit.evidence import Evidence
+from distillscope.audit.method import METHODS
+from distillscope.audit.resolve import AuditedModel
 from distillscope.fileio.files import read_model_json, write_atomic, write_csv
+from distillscope.models.usage import ModelUsage, total_by_model
 
 RESULTS_FILE, SUMMARY_CSV, SCORES_CSV, REPORT_FILE = "results.json", "summary.csv", "scores.csv", "report.html"
-RSE_FOLDER, ICE_FOLDER = "rse", "ice"
-ICE_RATES = ("loose", "strict", "hard")
-
-
-class AuditedModel(BaseModel):
-    """A model as the audit saw it: the string it was named by, its resolved config and identity."""
-
-    model: str = Field(description="As given (spec or alias): the key of its rows in the RSE and ICE results.")
-    label: str = Field(description="Display name.")
-    spec: str = Field(description="The resolved model spec.")
-    config: dict[str, Any] = Field(default_factory=dict, description="Resolved model config (non-default fields).")
-    facts: str | None = Field(None, description="Family id of its true identity, as ICE judged it.")
-    facts_name: str | None = Field(None, description="That family, in words.")
-    ground_truth: dict[str, Any] | None = Field(None, description="What is known of how it was made.")
-
-
-class RSEScore(BaseModel):
-    """One judge's RSE scores of one target: per domain with CIs, and the unweighted average."""
-
-    judge: str
-    scale: str
-    cells: dict[str, ScoreCell]
-    average: float | None
-
-
-class ICEScore(BaseModel):
-    """One target's ICE rates with Wilson CIs, and what they were computed over."""
-
-    loose: ScoreCI
-    strict: ScoreCI
-    hard: ScoreCI
-    queries: int
-    judged: int
-    identities: str = Field(description="The identities claimed, in words.")
-
-    def rate(self, name: str) -> ScoreCI:
-        return {"loose": self.loose, "strict": self.strict, "hard": self.hard}[name]
-
-
-class TargetSummary(BaseModel):
-    model: str
-    label: str
-    ground_truth: dict[str, Any] | None = None
-    rse: list[RSEScore] = Field(default_factory=list)
-    ice: ICEScore | None = None
 
 
 class StageRecord(BaseModel):
     """One method's run inside the audit: its run id in the store, its files, time and usage."""
 
-    name: Literal["rse", "ice"]
+    name: str = Field(description="The method.")
     run_id: str | None
     results_file: str = Field(description="Its results, relative to the audit folder.")
     seconds: float
-    usage: list[dict[str, Any]] = Field(default_factory=list)
+    usage: list[ModelUsage] = Field(default_factory=list)
+
+
+class TargetSummary(BaseModel):
+    """One target at a glance: each method's own summary of it, by method name (`summary.rse`)."""
+
+    model: str
+    label: str
+    ground_truth: dict[str, Any] | None = None
+    methods: dict[str, Any] = Field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_"):
+            methods = self.__dict__.get("methods") or {}
+            if name in methods:
+                return methods[name]
+            if name in METHODS:
+                return None
+        return super().__getattr__(name)  # type: ignore[misc]
 
 
 class AuditResults(BaseModel):
     kind: Literal["audit"] = "audit"
-    schema_version: int = 1
+    schema_version: int = 2
     title: str
     run_id: str = Field(description="The audit's own run id in the store; the methods' runs are in `stages`.")
     created_at: str
@@ -98,13 +69,21 @@ class AuditResults(BaseModel):
     targets: list[AuditedModel]
     sources: list[str] = Field(description="Families a strict ICE positive claims to be.")
     source_names: list[str] = Field(default_factory=list, description="The source families, in words.")
-    summary: list[TargetSummary]
+    methods: list[str] = Field(default_factory=list, description="The methods run, in order.")
+    evidence: list[Evidence] = Field(default_factory=list, description="One entry per method per model.")
     stages: list[StageRecord]
     warnings: list[str] = Field(default_factory=list)
     versions: dict[str, str] = Field(default_factory=dict)
     job: dict[str, Any] = Field(default_factory=dict, description="The audit job, as run.")
-    rse: RSEResults | None = Field(None, exclude=True, description="The RSE results, loaded from their file.")
-    ice: ICEResults | None = Field(None, exclude=True, description="The ICE results, loaded from their file.")
+    raw: dict[str, Any] = Field(default_factory=dict, exclude=True, description="Each method's own results.")
+
+    @model_validator(mode="after")
+    def _typed_summaries(self) -> AuditResults:
+        """Read each method's summary back as the method's own type (when the method is registered)."""
+        for evidence in self.evidence:
+            if evidence.method in METHODS and evidence.summary is not None:
+                evidence.summary = METHODS.get(evidence.method).read_summary(evidence.summary)
+        return self
 
     def stage(self, name: str) -> StageRecord:
         for stage in self.stages:
@@ -118,60 +97,35 @@ class AuditResults(BaseModel):
                 return target
         raise KeyError(f"no target {model!r} in this audit")
 
+    def evidence_of(self, method: str, model: str, role: str = "target") -> Evidence | None:
+        return next((e for e in self.evidence if e.method == method and e.model == model and e.role == role), None)
 
-# ---------------------------------------------------------------------------------------- summary
-def summarize(targets: Sequence[AuditedModel], rse: RSEResults, ice: ICEResults) -> list[TargetSummary]:
-    """Each target's scores, found by the model string it was given to RSE and ICE under."""
-    by_target = {t.target: t for t in ice.targets}
-    summaries = []
-    for target in targets:
-        scores = []
-        for table in rse.tables:
-            try:
-                row = table.row(target.model)
-            except KeyError:
-                continue
-            scores.append(
-                RSEScore(judge=table.judge, scale=table.scale.describe(), cells=row.cells, average=row.average)
-            )
-        found = by_target.get(target.model)
-        ice_score = None
-        if found is not None:
-            s = found.scores
-            ice_score = ICEScore(
-                loose=s.loose,
-                strict=s.strict,
-                hard=s.hard,
-                queries=s.queries,
-                judged=s.judged,
-                identities=describe_identities(s.identities),
-            )
-        summaries.append(
-            TargetSummary(
-                model=target.model, label=target.label, ground_truth=target.ground_truth, rse=scores, ice=ice_score
-            )
-        )
-    return summaries
+    def method_evidence(self, method: str, role: str = "target") -> list[Evidence]:
+        return [e for e in self.evidence if e.method == method and e.role == role]
 
+    @property
+    def summary(self) -> list[TargetSummary]:
+        """Each target with every method's summary of it, in the audit's order."""
+        out = []
+        for target in self.targets:
+            found = {
+                name: evidence.summary
+                for name in self.methods
+                if (evidence := self.evidence_of(name, target.model)) is not None
+            }
+            out.append(
+                TargetSummary(model=target.model, label=target.label, ground_truth=target.ground_truth, methods=found)
+            )
+        return out
 
-def combined_usage(stages: Iterable[StageRecord]) -> list[dict[str, Any]]:
-    """Usage per model over all stages; a cost is unknown if any stage's is."""
-    totals: dict[str, dict[str, Any]] = {}
-    counted = ("calls", "cached", "errors", "retries", "prompt_tokens", "completion_tokens")
-    for stage in stages:
-        for usage in stage.usage:
-            total = totals.setdefault(usage["model"], {"model": usage["model"], **dict.fromkeys(counted, 0)})
-            total["cost_usd"] = total.get("cost_usd", 0.0)
-            for key in counted:
-                total[key] += int(usage.get(key) or 0)
-            cost = usage.get("cost_usd")
-            total["cost_usd"] = None if cost is None or total["cost_usd"] is None else total["cost_usd"] + cost
-    return list(totals.values())
+    def usage(self) -> list[ModelUsage]:
+        """Usage per model over every method's run."""
+        return total_by_model(u for stage in self.stages for u in stage.usage)
 
 
 # ------------------------------------------------------------------------------------------ files
 def write_results(results: AuditResults, folder: Path) -> list[Path]:
-    """results.json and the two CSV tables; the RSE and ICE files are written by their own runs."""
+    """results.json and the two CSV tables; each method's own files are written by its own run."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / RESULTS_FILE, folder / SUMMARY_CSV, folder / SCORES_CSV]
     write_atomic(paths[0], results.model_dump_json(indent=1))
@@ -181,57 +135,41 @@ def write_results(results: AuditResults, folder: Path) -> list[Path]:
 
 
 def load_results(path: Path | str) -> AuditResults:
-    """An audit from its folder (or its results.json), with the RSE and ICE results it points at."""
+    """An audit from its folder (or its results.json), with each method's own results it points at."""
     results = read_model_json(AuditResults, path, RESULTS_FILE, "audit results")
     folder = Path(path) if Path(path).is_dir() else Path(path).parent
-    results.rse = load_rse_results(folder / results.stage("rse").results_file)
-    results.ice = load_ice_results(folder / results.stage("ice").results_file)
+    for stage in results.stages:
+        if stage.name in METHODS:
+            results.raw[stage.name] = METHODS.get(stage.name).load((folder / stage.results_file).parent)
     return results
 
 
 def summary_lines(results: AuditResults) -> list[dict[str, Any]]:
     """One line per target, wide: what a spreadsheet plotting scores against ground truth wants."""
-    truth_keys = list(dict.fromkeys(k for s in results.summary for k in (s.ground_truth or {})))
+    truth_keys = list(dict.fromkeys(k for t in results.targets for k in (t.ground_truth or {})))
     lines = []
-    for summary in results.summary:
-        line: dict[str, Any] = {"label": summary.label, "model": summary.model}
+    for target in results.targets:
+        line: dict[str, Any] = {"label": target.label, "model": target.model}
         for key in truth_keys:
-            line[f"truth_{key}"] = _plain((summary.ground_truth or {}).get(key))
-        for score in summary.rse:
-            line[f"rse_{score.judge}_average"] = score.average
-            for domain, cell in score.cells.items():
-                line[f"rse_{score.judge}_{domain}"] = cell.value
-        if summary.ice is not None:
-            for name in ICE_RATES:
-                rate = summary.ice.rate(name)
-                line.update({f"ice_{name}": rate.value, f"ice_{name}_low": rate.low, f"ice_{name}_high": rate.high})
-            line["ice_judged"] = summary.ice.judged
+            line[f"truth_{key}"] = _plain((target.ground_truth or {}).get(key))
+        for name in results.methods:
+            evidence = results.evidence_of(name, target.model)
+            if evidence is not None and name in METHODS:
+                line.update(METHODS.get(name).csv_summary(evidence))
         lines.append(line)
     return lines
 
 
 def score_lines(results: AuditResults) -> list[dict[str, Any]]:
-    """Every score, long: one line per target, method, judge and domain (or rate)."""
+    """Every score, long: one line per target, method, judge and score."""
     lines: list[dict[str, Any]] = []
-    for summary in results.summary:
-        who = {"label": summary.label, "model": summary.model}
-        for score in summary.rse:
-            for domain, cell in score.cells.items():
-                lines.append(
-                    {**who, "method": "rse", "judge": score.judge, "score": domain, "scale": score.scale}
-                    | {"value": cell.value, "low": cell.low, "high": cell.high, "n": cell.n}
-                )
-            lines.append(
-                {**who, "method": "rse", "judge": score.judge, "score": "average", "scale": score.scale}
-                | {"value": score.average, "low": None, "high": None, "n": None}
-            )
-        if summary.ice is not None:
-            for name in ICE_RATES:
-                rate = summary.ice.rate(name)
-                lines.append(
-                    {**who, "method": "ice", "judge": results.job.get("ice", {}).get("judge", ""), "score": name}
-                    | {"scale": "rate, 0–1", "value": rate.value, "low": rate.low, "high": rate.high, "n": rate.n}
-                )
+    for target in results.targets:
+        who = {"label": target.label, "model": target.model}
+        for name in results.methods:
+            evidence = results.evidence_of(name, target.model)
+            if evidence is not None and name in METHODS:
+                settings = results.job.get(name) or {}
+                lines += [{**who, **line} for line in METHODS.get(name).csv_scores(evidence, settings)]
     return lines
 
 

@@ -1,18 +1,19 @@
 """Do the measured scores order the models as their ground truth does?
 
 For models of known making (the zoo's students), an audit can be checked. Targets whose ground
-truth names the same `series` and a numeric `fraction` form a graded series. Each score (every
-RSE judge, ICE loose/strict/hard) is checked on it in two ways:
+truth names the same `series` and a numeric `fraction` form a graded series. Every measure of every
+method (each RSE judge, ICE loose/strict/hard, ...) is checked on it in two ways:
 
 - Spearman's rank correlation between fraction and score, over the whole series;
 - each adjacent pair of fraction levels, compared with a 95% interval on the score difference.
   The verdict is "agrees" when the interval lies above zero, "contradicts" when it lies below, and
   "tie" when it holds zero.
 
-RSE differences are paired: both models answered the same prompts, so the bootstrap resamples
-prompts within each domain. ICE differences are of two independent proportions, by Newcombe's
-method on the two Wilson intervals. A tie is an honest answer: a student distilled from 10% of a
-teacher's data can be indistinguishable from one distilled from none.
+The difference is computed from the per-item evidence. Scores of items every model answered (RSE's
+prompts) are paired: the bootstrap resamples items within each group (domain). Binary outcomes of
+items that differ between models (ICE's queries) are two independent proportions, compared by
+Newcombe's method on the two Wilson intervals. A tie is an honest answer: a student distilled from
+10% of a teacher's data can be indistinguishable from one distilled from none.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Literal
 
-import numpy as np
 from scipy import stats
 
-from distillscope.audit.results import ICE_RATES, AuditResults, TargetSummary
-from distillscope.audit.rse.results import PairScore
+from distillscope.audit.evidence import Evidence, ItemValues
+from distillscope.audit.method import METHODS
+from distillscope.audit.resolve import AuditedModel
+from distillscope.audit.results import AuditResults
 from distillscope.stats import Estimate, rate_difference, stratified_bootstrap_mean_of_means
 
 Verdict = Literal["agrees", "tie", "contradicts"]
@@ -67,44 +69,44 @@ class TruthCheck:
         return self.count("contradicts") == 0
 
 
-def series_of(summaries: Sequence[TargetSummary]) -> dict[str, list[TargetSummary]]:
+def series_of(targets: Sequence[AuditedModel]) -> dict[str, list[AuditedModel]]:
     """Targets grouped by `ground_truth.series`, each group sorted by `ground_truth.fraction`."""
-    groups: dict[str, list[TargetSummary]] = defaultdict(list)
-    for summary in summaries:
-        truth = summary.ground_truth or {}
+    groups: dict[str, list[AuditedModel]] = defaultdict(list)
+    for target in targets:
+        truth = target.ground_truth or {}
         if "series" in truth and isinstance(truth.get("fraction"), int | float):
-            groups[str(truth["series"])].append(summary)
+            groups[str(truth["series"])].append(target)
     return {
-        name: sorted(members, key=lambda s: s.ground_truth["fraction"])
+        name: sorted(members, key=lambda t: t.ground_truth["fraction"])  # type: ignore[index]
         for name, members in groups.items()
-        if len({m.ground_truth["fraction"] for m in members}) > 1
+        if len({m.ground_truth["fraction"] for m in members}) > 1  # type: ignore[index]
     }
 
 
 def truth_checks(results: AuditResults, seed: int = 0) -> list[TruthCheck]:
     checks = []
-    pairs_by_judge = _pair_scores(results.rse.pairs if results.rse is not None else [])
-    for series, members in series_of(results.summary).items():
-        fractions = [m.ground_truth["fraction"] for m in members]
-        judges = list(dict.fromkeys(score.judge for m in members for score in m.rse))
-        for judge in judges:
-            averages = [next((s.average for s in m.rse if s.judge == judge), None) for m in members]
-            check = TruthCheck(f"RSE {judge}", series, _spearman(fractions, averages))
-            for a, b in pairwise(members):
-                diff = _paired_rse_difference(pairs_by_judge.get(judge, {}), a.model, b.model, seed)
-                if diff.n:
-                    check.pairs.append(PairVerdict(a.label, b.label, diff.value, diff.low, diff.high))
-            checks.append(check)
-        if all(m.ice is not None for m in members):
-            for rate in ICE_RATES:
-                values = [m.ice.rate(rate).value if m.ice else None for m in members]
-                check = TruthCheck(f"ICE {rate}", series, _spearman(fractions, values))
-                for a, b in pairwise(members):
-                    ra, rb = a.ice.rate(rate), b.ice.rate(rate)  # type: ignore[union-attr]
-                    diff = rate_difference(rb.positives, rb.n, ra.positives, ra.n)
-                    check.pairs.append(PairVerdict(a.label, b.label, diff.value, diff.low, diff.high))
+    for series, members in series_of(results.targets).items():
+        fractions = [m.ground_truth["fraction"] for m in members]  # type: ignore[index]
+        for method in results.methods:
+            evidence = [results.evidence_of(method, m.model) for m in members]
+            if any(e is None for e in evidence):
+                continue
+            short = METHODS.get(method).short if method in METHODS else method.upper()
+            names = list(dict.fromkeys(m.name for e in evidence if e is not None for m in e.measures))
+            for name in names:
+                values = [_value(e, name) for e in evidence]
+                check = TruthCheck(f"{short} {name}", series, _spearman(fractions, values))
+                for (a, ea), (b, eb) in pairwise(zip(members, evidence, strict=True)):
+                    diff = item_difference(ea, eb, name, seed)  # type: ignore[arg-type]
+                    if diff is not None and diff.n:
+                        check.pairs.append(PairVerdict(a.label, b.label, diff.value, diff.low, diff.high))
                 checks.append(check)
     return checks
+
+
+def _value(evidence: Evidence | None, name: str) -> float | None:
+    measure = evidence.measure(name) if evidence is not None else None
+    return measure.value if measure is not None else None
 
 
 def _spearman(fractions: Sequence[float], values: Sequence[float | None]) -> float | None:
@@ -115,24 +117,21 @@ def _spearman(fractions: Sequence[float], values: Sequence[float | None]) -> flo
     return None if math.isnan(rho) else float(rho)
 
 
-Scores = dict[str, dict[str, dict[str, float]]]  # label -> domain -> uid -> mean score over samples
+def item_difference(lower: Evidence, higher: Evidence, signal: str, seed: int = 0) -> Estimate | None:
+    """score(higher) − score(lower) with a 95% interval, from the two models' per-item values."""
+    a, b = lower.item_values(signal), higher.item_values(signal)
+    if a is None or b is None:
+        return None
+    if a.kind == "binary" or b.kind == "binary":
+        return rate_difference(int(sum(b.values)), len(b.values), int(sum(a.values)), len(a.values))
+    return paired_difference(a, b, seed)
 
 
-def _pair_scores(pairs: Sequence[PairScore]) -> dict[str, Scores]:
-    sums: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
-    for pair in pairs:
-        if pair.role == "target" and pair.parsed and pair.score is not None:
-            sums[(pair.judge, pair.label, pair.domain, pair.uid)].append(pair.score)
-    out: dict[str, Scores] = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
-    for (judge, label, domain, uid), scores in sums.items():
-        out[judge][label][domain][uid] = float(np.mean(scores))
-    return out
-
-
-def _paired_rse_difference(scores: Scores, lower: str, higher: str, seed: int) -> Estimate:
-    """Mean over domains of the mean per-prompt difference; both models answered the same prompts."""
-    diffs = []
-    for domain, by_uid in scores.get(higher, {}).items():
-        other = scores.get(lower, {}).get(domain, {})
-        diffs.append([by_uid[uid] - other[uid] for uid in sorted(set(by_uid) & set(other))])
+def paired_difference(lower: ItemValues, higher: ItemValues, seed: int = 0) -> Estimate:
+    """Mean over groups of the mean per-item difference, over the items both models have."""
+    other = lower.by_group()
+    diffs = [
+        [by_id[item] - other.get(group, {})[item] for item in sorted(set(by_id) & set(other.get(group, {})))]
+        for group, by_id in higher.by_group().items()
+    ]
     return stratified_bootstrap_mean_of_means(diffs, seed=seed)

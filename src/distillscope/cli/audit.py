@@ -12,34 +12,28 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
+from distillscope.audit.ice.job import TARGET_CONFIG, ICESettings
 from distillscope.audit.job import AuditJob
-from distillscope.audit.results import (
-    ICE_FOLDER,
-    ICE_RATES,
-    REPORT_FILE,
-    RESULTS_FILE,
-    RSE_FOLDER,
-    SCORES_CSV,
-    SUMMARY_CSV,
-    AuditResults,
-    combined_usage,
-)
+from distillscope.audit.method import METHODS, Hooks
+from distillscope.audit.overview import labels_of, summary_table
+from distillscope.audit.results import REPORT_FILE, RESULTS_FILE, SCORES_CSV, SUMMARY_CSV, AuditResults
+from distillscope.audit.rse.job import RESPONSE_DEFAULTS, RSESettings
 from distillscope.audit.runner import AuditPlan, plan_audit, run_audit
-from distillscope.cli.common import generate_config, load_job, state
-from distillscope.cli.console import StagedProgress, console, err_console, plan_summary, plan_table
-from distillscope.cli.ice import score_table
-from distillscope.cli.rse import judge_table, usage_summary
+from distillscope.cli.common import field_help, generate_config, load_job, state
+from distillscope.cli.console import (
+    StagedProgress,
+    console,
+    err_console,
+    plan_summary,
+    plan_table,
+    render_table,
+    usage_table,
+)
+from distillscope.fileio.lists import split_flags
 from distillscope.models.types import GenerateConfig
 
 DEFAULT_OUTPUT = Path("audit-report")
-
-
-def _split(values: list[str] | None) -> list[str] | None:
-    if not values:
-        return None
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 def _given(**flags: Any) -> dict[str, Any] | None:
@@ -59,6 +53,9 @@ def audit(
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the planned calls and cost; call nothing.")] = False,
     models: Annotated[Path | None, typer.Option("--models", help="YAML file of named models.")] = None,
+    methods: Annotated[
+        str | None, typer.Option("--methods", help=f"Methods to run, comma-separated: {METHODS.describe()}.")
+    ] = None,
     sources: Annotated[
         str | None, typer.Option("--sources", help="ICE source families \\[default: the reference's family].")
     ] = None,
@@ -68,33 +65,36 @@ def audit(
     title: Annotated[str | None, typer.Option("--title", help="Title of the report.")] = None,
     judge: Annotated[
         list[str] | None,
-        typer.Option("--judge", help="RSE judge: embedding[:MODEL], lexical, style or a model spec; repeatable."),
+        typer.Option("--judge", help=field_help(RSESettings, "judges", "RSE judges: ") + "; repeatable"),
     ] = None,
     prompts: Annotated[
-        list[str] | None, typer.Option("--prompts", help="RSE prompt file or hf:dataset, as PATH or DOMAIN=PATH.")
+        list[str] | None, typer.Option("--prompts", help=field_help(RSESettings, "prompts", "RSE: "))
     ] = None,
-    sets: Annotated[str | None, typer.Option("--sets", help="Built-in RSE sets: general,math,instructions.")] = None,
-    sample: Annotated[int | None, typer.Option("--sample", help="RSE prompts drawn per set.")] = None,
-    budget: Annotated[
-        int | None, typer.Option("--budget", help="ICE target queries per target \\[default: 1000].")
-    ] = None,
+    sets: Annotated[str | None, typer.Option("--sets", help=field_help(RSESettings, "sets", "RSE: "))] = None,
+    sample: Annotated[int | None, typer.Option("--sample", help=field_help(RSESettings, "sample", "RSE: "))] = None,
+    budget: Annotated[int | None, typer.Option("--budget", help=field_help(ICESettings, "budget", "ICE: "))] = None,
     ice_judge: Annotated[
-        str | None, typer.Option("--ice-judge", help="ICE judge: 'rules' (offline) or a model spec.")
+        str | None, typer.Option("--ice-judge", help=field_help(ICESettings, "judge", "ICE: "))
     ] = None,
-    mutator: Annotated[
-        str | None, typer.Option("--mutator", help="ICE mutator model \\[default: offline mutators].")
-    ] = None,
+    mutator: Annotated[str | None, typer.Option("--mutator", help=field_help(ICESettings, "mutator", "ICE: "))] = None,
     languages: Annotated[
-        str | None, typer.Option("--languages", help="ICE question languages \\[default: en,zh].")
+        str | None, typer.Option("--languages", help=field_help(ICESettings, "languages", "ICE: "))
     ] = None,
     per_category: Annotated[
-        int | None, typer.Option("--per-category", help="ICE questions per category and language \\[default: 5].")
+        int | None, typer.Option("--per-category", help=field_help(ICESettings, "per_category", "ICE: "))
     ] = None,
     temperature: Annotated[
-        float | None, typer.Option(help="Temperature of RSE responses and ICE target replies \\[default: 0].")
+        float | None,
+        typer.Option(
+            help=f"Temperature of RSE responses and ICE target replies \\[default: {RESPONSE_DEFAULTS.temperature:g}]."
+        ),
     ] = None,
     max_tokens: Annotated[
-        int | None, typer.Option(help="Most tokens per RSE response and ICE target reply \\[default: 1024 / 256].")
+        int | None,
+        typer.Option(
+            help="Most tokens per RSE response and ICE target reply "
+            f"\\[default: {RESPONSE_DEFAULTS.max_tokens} / {TARGET_CONFIG.max_tokens}]."
+        ),
     ] = None,
 ) -> None:
     """Audit targets against a reference with RSE and ICE; write results, CSV tables and an HTML report."""
@@ -103,13 +103,14 @@ def audit(
         raise typer.Exit(0)
     flags: dict[str, Any] = {
         "reference": reference,
-        "targets": _split(targets),
+        "targets": split_flags(targets),
+        "methods": methods,
         "output": output,
         "models": models,
         "sources": sources,
         "families": families,
         "title": title,
-        "rse": _given(judges=_split(judge), prompts=prompts, sets=sets, sample=sample),
+        "rse": _given(judges=split_flags(judge), prompts=prompts, sets=sets, sample=sample),
         "ice": _given(budget=budget, judge=ice_judge, mutator=mutator, languages=languages, per_category=per_category),
     }
     job = with_sampling(
@@ -124,26 +125,30 @@ def audit(
         results = _run_with_progress(job, store)
     print_summary(results)
     folder = escape(str(job.output))
+    folders = ", ".join(f"{name}/" for name in results.methods)
     console.print(
         f"report → [bold]{folder}/{REPORT_FILE}[/] · results: {RESULTS_FILE}, {SUMMARY_CSV}, {SCORES_CSV}, "
-        f"{RSE_FOLDER}/, {ICE_FOLDER}/ · audit run {results.run_id}"
+        f"{folders} · audit run {results.run_id}"
     )
 
 
 def with_sampling(job: AuditJob, params: GenerateConfig | None) -> AuditJob:
-    """The sampling flags over both methods' own settings (each keeps what the flags leave unset)."""
+    """The sampling flags over every method's own sampling (each keeps what the flags leave unset)."""
     if params is None:
         return job
-    rse = job.rse.model_copy(update={"params": job.rse.params.merge(params)})
-    ice = job.ice.model_copy(update={"target_params": job.ice.target_params.merge(params)})
-    return job.model_copy(update={"rse": rse, "ice": ice})
+    for entry in METHODS.items():
+        field = entry.value.sampling_field
+        if field is None:
+            continue
+        settings = job.section(entry.name)
+        job = job.with_section(entry.name, settings.model_copy(update={field: getattr(settings, field).merge(params)}))
+    return job
 
 
 def _run_with_progress(job: AuditJob, store: Any) -> AuditResults:
     with StagedProgress() as progress:
-        return asyncio.run(
-            run_audit(job, store, on_stage=progress.on_stage, on_start=progress.on_start, on_result=progress.on_result)
-        )
+        hooks = Hooks(progress.on_stage, progress.on_start, progress.on_result)
+        return asyncio.run(run_audit(job, store, hooks))
 
 
 def report(
@@ -174,62 +179,34 @@ def report(
 
 # ------------------------------------------------------------------------------------------ printing
 def print_summary(results: AuditResults) -> None:
-    assert results.rse is not None and results.ice is not None
-    labels = {t.model: t.label for t in results.targets}
+    labels = labels_of(results)
     console.print(
         f"[bold]{escape(results.title)}[/] · reference [bold]{escape(results.reference.label)}[/] · "
         f"sources {escape(', '.join(results.source_names or results.sources))}"
     )
-    domains = {d.name: d.items for d in results.rse.domains}
-    labels[results.reference.model] = results.reference.label
-    for table in results.rse.tables:
-        relabelled = [row.model_copy(update={"label": labels.get(row.label, row.label)}) for row in table.rows]
-        console.print(judge_table(table.model_copy(update={"rows": relabelled}), domains))
-    rows = [(escape(labels.get(t.target, t.target)), escape(t.facts), t.scores) for t in results.ice.targets]
-    console.print(score_table(rows, title="ICE: identity claims under fuzzing"))
-    console.print(summary_table(results))
+    for name in results.methods:
+        if name in METHODS and name in results.raw:
+            for table in METHODS.get(name).cli_tables(results.raw[name], labels):
+                console.print(render_table(table))
+    overview = summary_table(results)
+    overview.title = "Audit summary"
+    console.print(render_table(overview))
     for warning in results.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(warning)}")
-    console.print(usage_summary(combined_usage(results.stages)))
+    console.print(usage_table(results.usage()))
     seconds = ", ".join(f"{s.name} {s.seconds:.1f} s (run {s.run_id})" for s in results.stages)
     console.print(f"[dim]time: {results.seconds:.1f} s ({seconds})[/]")
 
 
-def summary_table(results: AuditResults) -> Table:
-    """One compact row per target: ground truth, each judge's RSE average, ICE loose / strict / hard."""
-    judges = list(dict.fromkeys(score.judge for s in results.summary for score in s.rse))
-    has_truth = any(s.ground_truth for s in results.summary)
-    table = Table(title="Audit summary", title_justify="left")
-    table.add_column("target")
-    if has_truth:
-        table.add_column("ground truth")
-    for name in judges:
-        table.add_column(f"RSE {escape(name)}", justify="right")
-    table.add_column("ICE loose / strict / hard", justify="right")
-    for summary in results.summary:
-        averages = {score.judge: score.average for score in summary.rse}
-        cells = [escape(summary.label)]
-        if has_truth:
-            cells.append(escape(", ".join(f"{k}={v}" for k, v in (summary.ground_truth or {}).items())))
-        cells += ["n/a" if averages.get(j) is None else f"{averages[j]:.3f}" for j in judges]
-        rates = [summary.ice.rate(r).value for r in ICE_RATES] if summary.ice else []
-        cells.append(" / ".join("n/a" if v is None else f"{v:.3f}" for v in rates) or "n/a")
-        table.add_row(*cells)
-    table.caption = "RSE: unweighted mean over domains (CIs per domain above); ICE: rates over judged responses"
-    return table
-
-
 def print_plan(plan: AuditPlan) -> None:
-    domains = ", ".join(f"{d} ({n})" for d, n in plan.rse.domains.items())
-    judges = ", ".join(plan.rse.judges)
-    console.print(f"RSE prompts: {escape(domains)} · pairs to judge: {plan.rse.pairs} · judges: {escape(judges)}")
+    for method in plan.methods.values():
+        for line in method.lines:
+            console.print(escape(line))
     rows = [([stage, p.model, p.role], p) for stage, p in plan.rows()]
-    per_model = [(["both", p.model, "per model"], p) for p in plan.by_model()]
+    per_model = [(["all", p.model, "per model"], p) for p in plan.by_model()]
     console.print(plan_table(["stage", "model", "role"], rows, [per_model]))
     console.print(plan_summary([p for _, p in plan.rows()]))
-    console.print(
-        "[dim]token counts are estimates (completions at their limit); ICE's prompts depend on the answers, so "
-        "only finished iterations of a saved run count as in store[/]"
-    )
+    notes = [note for method in plan.methods.values() for note in method.notes]
+    console.print(f"[dim]token counts are estimates; {escape('; '.join(notes))}[/]" if notes else "")
     for warning in plan.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(warning)}")

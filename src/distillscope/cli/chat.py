@@ -12,6 +12,8 @@ from rich.table import Table
 
 from distillscope.cli.common import generate_config, load_job, state
 from distillscope.cli.console import ProgressBar, console, format_cost, usage_table
+from distillscope.models.backends import BACKENDS
+from distillscope.models.catalog import ModelCatalog
 from distillscope.models.chat import ChatJob, chat_file, chat_once, check_model
 from distillscope.models.providers import PROVIDERS
 
@@ -40,9 +42,7 @@ def chat(
     app = state(ctx)
     with app.open_store() as store:
         if job.prompt is not None:
-            reply = asyncio.run(
-                chat_once(job.model, job.prompt, store=store, config=job.params, models_file=job.models)
-            )
+            reply = asyncio.run(chat_once(job.model, job.prompt, store=store, config=job.params, catalog=job.models))
             for index, choice in enumerate(reply.output.choices):
                 if len(reply.output.choices) > 1:
                     console.print(f"[bold]--- reply {index + 1}[/]")
@@ -64,7 +64,7 @@ def chat(
                     target,
                     store=store,
                     config=job.params,
-                    models_file=job.models,
+                    catalog=job.models,
                     on_start=bar.start,
                     on_result=bar.advance,
                 )
@@ -86,7 +86,8 @@ def models_check(
 ) -> None:
     """Make one real call and print its latency and usage."""
     with state(ctx).open_store() as store:
-        reply = asyncio.run(check_model(spec, store=store, models_file=models))
+        catalog = ModelCatalog.from_file(models) if models is not None else None
+        reply = asyncio.run(check_model(spec, store=store, catalog=catalog))
     out, usage = reply.output, reply.usage
     console.print(f"[green]ok[/] {escape(usage.model)} answered in {out.latency_s:.2f} s")
     console.print(
@@ -107,7 +108,9 @@ def models_providers() -> None:
         if provider.key_env and not provider.key_required:
             key += " (optional)"
         table.add_row(provider.name, provider.label, provider.base_url, key)
-    table.add_row("hf", "local Hugging Face model", "hf:PATH or hf:ORG/NAME@REV", "-")
+    for entry in BACKENDS.items():
+        if entry.value.prefix:
+            table.add_row(entry.name, entry.help, escape(entry.value.form), "-")
     table.add_row(
         "http(s)://", "any OpenAI-compatible URL", "http://HOST:PORT/v1#MODEL", "DISTILLSCOPE_API_KEY (optional)"
     )

@@ -9,7 +9,9 @@ from typing import Any, TypeVar
 import typer
 from pydantic import BaseModel
 
+from distillscope.data.families import read_family_files
 from distillscope.fileio.yamlio import load_yaml, validate
+from distillscope.models.catalog import ModelCatalog
 from distillscope.models.run import default_store_path
 from distillscope.models.types import GenerateConfig
 from distillscope.store import RunStore
@@ -31,6 +33,19 @@ def state(ctx: typer.Context) -> AppState:
     return found if found is not None else AppState(default_store_path())
 
 
+def field_help(model: type[BaseModel], name: str, prefix: str = "") -> str:
+    """A flag's help from the job's own field: its description and its default, said once, in the model.
+
+    `prefix` names the section for flags that set a nested job (`ICE ` for an audit's `ice:`)."""
+    field = model.model_fields[name]
+    text = f"{prefix}{(field.description or name).rstrip('.')}"
+    default = field.get_default(call_default_factory=True)
+    if default is None or default == [] or isinstance(default, BaseModel):
+        return text
+    shown = ",".join(map(str, default)) if isinstance(default, list) else str(default)
+    return f"{text} \\[default: {shown}]"
+
+
 def generate_config(**flags: Any) -> GenerateConfig | None:
     """Only the flags the user gave, so a model's YAML defaults still apply to the rest."""
     given = {k: v for k, v in flags.items() if v is not None and v != [] and v != ()}
@@ -48,7 +63,13 @@ def load_job(config_path: Path | None, job: type[JobT], flags: dict[str, Any]) -
         loaded, lines = load_yaml(config_path)
         data = dict(loaded or {})
         source = config_path
+    resolved_here = {"models": resolve_models, "families": resolve_families}
+    for key, resolve in resolved_here.items():
+        if key in job.model_fields:
+            resolve(data, flags.get(key))
     for key, value in flags.items():
+        if key in resolved_here and key in job.model_fields:
+            continue
         if value is None or value == [] or value == ():
             continue
         if isinstance(value, BaseModel | dict):
@@ -59,3 +80,38 @@ def load_job(config_path: Path | None, job: type[JobT], flags: dict[str, Any]) -
         else:
             data[key] = value
     return validate(data, job, path=source, lines=lines)
+
+
+def resolve_models(data: dict[str, Any], models_file: Path | None) -> None:
+    """Named models become one catalog here, at the edge: a models file (the `--models` flag, or
+    `models: FILE` in the YAML) is read once, inline entries are kept, and the flag's file wins on
+    a name both define. Below the CLI, jobs carry the catalog and nothing reads a models file."""
+    value = data.get("models")
+    entries: dict[str, Any] = {}
+    if isinstance(value, str | Path):
+        entries.update(ModelCatalog.from_file(value).root)
+    elif isinstance(value, dict):
+        entries.update(value)
+    if models_file is not None:
+        entries.update(ModelCatalog.from_file(models_file).root)
+    if entries or value is not None:
+        data["models"] = entries
+
+
+def resolve_families(data: dict[str, Any], files: list[Path] | None) -> None:
+    """Extra model families (zoo personas, say) become one mapping here, at the edge: the files of
+    `--families` and of a YAML `families: [FILE, ...]` are read once; inline definitions are kept."""
+    value = data.get("families")
+    if isinstance(value, str | Path):
+        value = [value]
+    entries: dict[str, Any] = {}
+    if isinstance(value, list) and all(isinstance(v, str | Path) for v in value):
+        entries.update(read_family_files(*value))
+    elif isinstance(value, dict):
+        entries.update(value)
+    elif value is not None:
+        return  # neither files nor definitions: validation says what was expected
+    if files:
+        entries.update(read_family_files(*files))
+    if entries or value is not None:
+        data["families"] = entries

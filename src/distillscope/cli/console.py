@@ -13,8 +13,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from distillscope.audit.tables import Table as PlainTable
 from distillscope.models.plan import CallPlan, total_cost
-from distillscope.models.recorded import ModelUsage
+from distillscope.models.usage import ModelUsage
 
 PIPED_WIDTH = 160
 
@@ -115,6 +116,32 @@ class StagedProgress:
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
             self._bar = None
+
+
+def render_table(plain: PlainTable) -> Table:
+    """A plain table (what a method describes once for the terminal and the report) as a rich table.
+
+    Every string is escaped: a table may hold a model's own words, which must print as text.
+    """
+    table = Table(title=escape(plain.title), title_justify="left", caption_justify="left")
+    if plain.caption:
+        table.caption = escape(plain.caption)
+    for index, column in enumerate(plain.columns):
+        table.add_column(escape(column), justify="right" if index >= plain.numeric_from else "left")
+    for index, row in enumerate(plain.rows):
+        if index in plain.breaks:
+            table.add_section()
+        table.add_row(*(_cell_text(cell) for cell in row))
+    return table
+
+
+def _cell_text(cell: Any) -> str:
+    text = escape(cell.text)
+    if cell.sub:
+        text += f"\n[dim]{escape(cell.sub)}[/]"
+    if cell.note:
+        text += f"\n[dim italic]{escape(cell.note)}[/]"
+    return text
 
 
 def usage_table(usages: Iterable[ModelUsage], title: str = "Usage") -> Table:

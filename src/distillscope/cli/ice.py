@@ -12,15 +12,17 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from distillscope.audit.ice.job import ICEJob
 from distillscope.audit.ice.judging import judge_file
-from distillscope.audit.ice.results import QUERIES_CSV, RESULTS_JSON, TEMPLATES_CSV, ICEResults, ICEScores
+from distillscope.audit.ice.results import QUERIES_CSV, RESULTS_JSON, TEMPLATES_CSV, ICEResults
 from distillscope.audit.ice.runner import plan_ice, run_ice
 from distillscope.audit.ice.scores import describe_identities
-from distillscope.cli.common import load_job, state
-from distillscope.cli.console import ProgressBar, console, format_cost, plan_summary, plan_table, usage_table
+from distillscope.audit.ice.tables import category_table, score_table
+from distillscope.cli.common import field_help, load_job, state
+from distillscope.cli.console import ProgressBar, console, plan_summary, plan_table, render_table, usage_table
+from distillscope.data.families import read_family_files
+from distillscope.models.catalog import ModelCatalog
 from distillscope.models.plan import CallPlan
 
 DEFAULT_OUTPUT = Path("ice-results")
@@ -36,38 +38,26 @@ def ice(
     target: Annotated[
         list[str] | None, typer.Option("--target", help="Model spec or alias to audit (repeatable).")
     ] = None,
-    facts: Annotated[
-        str | None, typer.Option("--facts", help="Family of the target's true identity (comma list: one per target).")
-    ] = None,
-    sources: Annotated[
-        str | None, typer.Option("--sources", help="Source families for strict/hard (default openai,anthropic).")
-    ] = None,
+    facts: Annotated[str | None, typer.Option("--facts", help=field_help(ICEJob, "facts"))] = None,
+    sources: Annotated[str | None, typer.Option("--sources", help=field_help(ICEJob, "sources"))] = None,
     families: Annotated[
         list[Path] | None, typer.Option("--families", help="YAML of extra families, e.g. zoo personas (repeatable).")
     ] = None,
-    mutator: Annotated[
-        str | None, typer.Option("--mutator", help="Mutator model spec (default offline mutators).")
+    mutator: Annotated[str | None, typer.Option("--mutator", help=field_help(ICEJob, "mutator"))] = None,
+    judge: Annotated[str | None, typer.Option("--judge", help=field_help(ICEJob, "judge"))] = None,
+    budget: Annotated[int | None, typer.Option("--budget", help=field_help(ICEJob, "budget"))] = None,
+    max_iterations: Annotated[
+        int | None, typer.Option("--max-iterations", help=field_help(ICEJob, "max_iterations"))
     ] = None,
-    judge: Annotated[str | None, typer.Option("--judge", help="'rules' (offline) or a judge model spec.")] = None,
-    budget: Annotated[
-        int | None, typer.Option("--budget", help="Most target queries per target (default 1000).")
-    ] = None,
-    max_iterations: Annotated[int | None, typer.Option("--max-iterations", help="Most fuzzing iterations.")] = None,
     max_successes: Annotated[
-        int | None, typer.Option("--max-successes", help="Stop after this many successes.")
+        int | None, typer.Option("--max-successes", help=field_help(ICEJob, "max_successes"))
     ] = None,
-    policy: Annotated[
-        str | None, typer.Option("--policy", help="mcts, ucb, exp3, random or round-robin (default mcts).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the fuzzer's random choices (default 0).")] = None,
-    questions: Annotated[Path | None, typer.Option("--questions", help="CSV of identity questions.")] = None,
-    languages: Annotated[str | None, typer.Option("--languages", help="Question languages (default en,zh).")] = None,
-    per_category: Annotated[
-        int | None, typer.Option("--per-category", help="Questions per category and language (default 5).")
-    ] = None,
-    templates: Annotated[
-        Path | None, typer.Option("--templates", help="Seed templates: YAML, GPTFuzz CSV or text.")
-    ] = None,
+    policy: Annotated[str | None, typer.Option("--policy", help=field_help(ICEJob, "policy"))] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help=field_help(ICEJob, "seed"))] = None,
+    questions: Annotated[Path | None, typer.Option("--questions", help=field_help(ICEJob, "questions"))] = None,
+    languages: Annotated[str | None, typer.Option("--languages", help=field_help(ICEJob, "languages"))] = None,
+    per_category: Annotated[int | None, typer.Option("--per-category", help=field_help(ICEJob, "per_category"))] = None,
+    templates: Annotated[Path | None, typer.Option("--templates", help=field_help(ICEJob, "templates"))] = None,
     models: Annotated[Path | None, typer.Option("--models", help="YAML file of named models.")] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help=f"Results folder (default {DEFAULT_OUTPUT}).")
@@ -141,15 +131,14 @@ def ice_judge(
                 store=store,
                 sources=sources,
                 judge=judge,
-                families_files=families or [],
-                models_file=models,
+                families=read_family_files(*(families or [])),
+                catalog=ModelCatalog.from_file(models) if models is not None else None,
                 on_start=bar.start,
                 on_result=bar.advance,
             )
         )
-    rows = [(escape(str(input_path)), escape(target_family), summary.scores)]
-    console.print(score_table(rows, title="ICE (re-judged)"))
-    console.print(category_table([(escape(target_family), summary.scores)]))
+    console.print(render_table(score_table([(str(input_path), target_family, summary.scores)], "ICE (re-judged)")))
+    console.print(render_table(category_table([(target_family, summary.scores)])))
     console.print(f"{escape(target_family)}: {escape(describe_identities(summary.scores.identities))}")
     if summary.usage:
         console.print(usage_table(summary.usage, title=f"Judge usage · run {summary.run_id}"))
@@ -157,9 +146,9 @@ def ice_judge(
 
 
 def print_results(results: ICEResults) -> None:
-    rows = [(escape(t.target), t.facts, t.scores) for t in results.targets]
-    console.print(score_table(rows, title="ICE: identity claims under fuzzing"))
-    console.print(category_table([(escape(t.target), t.scores) for t in results.targets]))
+    named = [(t.target, t.facts, t.scores) for t in results.targets]
+    console.print(render_table(score_table(named)))
+    console.print(render_table(category_table([(name, scores) for name, _, scores in named])))
     for t in results.targets:
         f = t.fuzz
         resumed = f", resumed at iteration {', '.join(map(str, f.resumed_at))}" if f.resumed_at else ""
@@ -169,48 +158,7 @@ def print_results(results: ICEResults) -> None:
             f"their placeholder repaired, {f.mutants_cleaned} cleaned), policy {t.policy}, mutator "
             f"{escape(t.mutator)}, judge {escape(t.judge)}; stopped by {f.stop_reason}{resumed}"
         )
-    console.print(_usage_rows(results))
-
-
-def score_table(rows: list[tuple[str, str, ICEScores]], title: str) -> Table:
-    """Laid out like the paper's table: one row per target, loose, strict and hard; here with CIs and n."""
-    table = Table(title=title, title_justify="left")
-    for name, justify in [
-        ("target", "left"),
-        ("facts", "left"),
-        ("loose", "right"),
-        ("strict", "right"),
-        ("hard", "right"),
-        ("n judged", "right"),
-        ("unparseable", "right"),
-        ("failed", "right"),
-    ]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for target, facts, s in rows:
-        table.add_row(
-            target,
-            facts,
-            str(s.loose),
-            str(s.strict),
-            str(s.hard),
-            str(s.judged),
-            str(s.unparseable),
-            str(s.failed),
-        )
-    table.caption = "rate [95% Wilson interval] = positives / responses judged"
-    return table
-
-
-def category_table(rows: list[tuple[str, ICEScores]]) -> Table:
-    table = Table(title="Successes by category (loose / strict / hard of judged)", title_justify="left")
-    table.add_column("target")
-    categories = [c.group for c in rows[0][1].categories] if rows else []
-    for name in categories:
-        table.add_column(name, justify="right")
-    for target, scores in rows:
-        cells = [f"{c.loose}/{c.strict}/{c.hard} of {c.judged}" for c in scores.categories]
-        table.add_row(target, *cells)
-    return table
+    console.print(usage_table(results.usage, title=f"Usage · run {results.run_id}"))
 
 
 def print_plan(plans: list[CallPlan]) -> None:
@@ -222,14 +170,3 @@ def print_plan(plans: list[CallPlan]) -> None:
         console.print(f"offline (no calls): {', '.join(offline)}")
     console.print("token counts are estimates; which prompts are sent depends on the answers, so only finished")
     console.print("iterations of a saved run count as in store")
-
-
-def _usage_rows(results: ICEResults) -> Table:
-    table = Table(title=f"Usage · run {results.run_id}", title_justify="left")
-    for name in ("model", "calls", "from store", "errors", "cost"):
-        table.add_column(name, justify="left" if name == "model" else "right")
-    for u in results.usage:
-        table.add_row(
-            escape(str(u["model"])), str(u["calls"]), str(u["cached"]), str(u["errors"]), format_cost(u["cost_usd"])
-        )
-    return table

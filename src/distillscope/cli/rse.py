@@ -8,23 +8,15 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from distillscope.audit.rse import RSEJob, RSEPlan, RSEResults, plan_rse, run_rse
-from distillscope.audit.rse.results import JudgeTable, ScoreCell
-from distillscope.cli.common import generate_config, load_job, state
-from distillscope.cli.console import StagedProgress, console, err_console, format_cost, plan_table
-from distillscope.data.rse_sets import PAPER_COUNTERPARTS
+from distillscope.audit.rse.job import RESPONSE_DEFAULTS
+from distillscope.audit.rse.tables import all_tables
+from distillscope.cli.common import field_help, generate_config, load_job, state
+from distillscope.cli.console import StagedProgress, console, err_console, plan_table, render_table, usage_table
+from distillscope.fileio.lists import split_flags
 
 DEFAULT_OUTPUT = Path("rse-results")
-ROLE_NOTES = {"ceiling": "ceiling: a 2nd reference sample", "floor": "floor"}
-
-
-def _split(values: list[str] | None) -> list[str] | None:
-    """Repeated flags and comma-separated lists alike."""
-    if not values:
-        return None
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 def rse(
@@ -33,37 +25,39 @@ def rse(
     targets: Annotated[
         list[str] | None, typer.Option("--targets", "--target", help="Target model(s); repeat or comma-separate.")
     ] = None,
-    prompts: Annotated[
-        list[str] | None, typer.Option("--prompts", help="Prompt file or hf:dataset, as PATH or DOMAIN=PATH.")
-    ] = None,
-    sets: Annotated[str | None, typer.Option("--sets", help="Built-in sets: general,math,instructions.")] = None,
-    sample: Annotated[int | None, typer.Option("--sample", help="Prompts drawn per set.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed for --sample.")] = None,
+    prompts: Annotated[list[str] | None, typer.Option("--prompts", help=field_help(RSEJob, "prompts"))] = None,
+    sets: Annotated[str | None, typer.Option("--sets", help=field_help(RSEJob, "sets"))] = None,
+    sample: Annotated[int | None, typer.Option("--sample", help=field_help(RSEJob, "sample"))] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help=field_help(RSEJob, "seed"))] = None,
     judge: Annotated[
         list[str] | None,
-        typer.Option("--judge", help="embedding[:MODEL], lexical, style, or a model spec (LLM judge); repeatable."),
+        typer.Option("--judge", help=field_help(RSEJob, "judges") + "; repeatable"),
     ] = None,
-    floor: Annotated[str | None, typer.Option("--floor", help="An unrelated model, scored as a floor.")] = None,
+    floor: Annotated[str | None, typer.Option("--floor", help=field_help(RSEJob, "floor"))] = None,
     models: Annotated[Path | None, typer.Option("--models", help="YAML file of named models.")] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Results folder \\[default: rse-results].")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the planned calls and cost; call nothing.")] = False,
     config: Annotated[Path | None, typer.Option("--config", help="YAML with the same fields as the flags.")] = None,
-    temperature: Annotated[float | None, typer.Option(help="Response temperature \\[default: 0].")] = None,
-    max_tokens: Annotated[int | None, typer.Option(help="Most tokens per response \\[default: 1024].")] = None,
-    samples: Annotated[int | None, typer.Option("--samples", help="Responses per prompt per target.")] = None,
-    ceiling: Annotated[bool | None, typer.Option("--ceiling/--no-ceiling", help="Score a ceiling row.")] = None,
+    temperature: Annotated[
+        float | None, typer.Option(help=f"Response temperature \\[default: {RESPONSE_DEFAULTS.temperature:g}].")
+    ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(help=f"Most tokens per response \\[default: {RESPONSE_DEFAULTS.max_tokens}].")
+    ] = None,
+    samples: Annotated[int | None, typer.Option("--samples", help=field_help(RSEJob, "samples"))] = None,
+    ceiling: Annotated[bool | None, typer.Option("--ceiling/--no-ceiling", help=field_help(RSEJob, "ceiling"))] = None,
 ) -> None:
     """Response similarity evaluation: how closely each target's responses resemble the reference's."""
     flags: dict[str, Any] = {
         "reference": reference,
-        "targets": _split(targets),
+        "targets": split_flags(targets),
         "prompts": prompts,
         "sets": sets,
         "sample": sample,
         "seed": seed,
-        "judges": _split(judge),
+        "judges": split_flags(judge),
         "floor": floor,
         "models": models,
         "output": output,
@@ -90,103 +84,18 @@ def _run_with_progress(job: RSEJob, store: Any) -> RSEResults:
         )
 
 
-def _domain_header(name: str, items: int) -> str:
-    counterpart = PAPER_COUNTERPARTS.get(name)
-    return f"{name} (n={items})" + (f"\n[dim]like {counterpart}[/]" if counterpart else "")
-
-
-def _cell(cell: ScoreCell | None) -> str:
-    if cell is None or cell.value is None:
-        return "n/a"
-    text = f"{cell.value:.3f}"
-    if cell.low is not None and cell.high is not None:
-        text += "\n[dim]" + escape(f"[{cell.low:.3f}, {cell.high:.3f}]") + "[/]"
-    dropped = [f"{k} {v}" for k, v in (("unparseable", cell.unparseable), ("missing", cell.missing)) if v]
-    if dropped:
-        text += f"\n[yellow]{', '.join(dropped)}[/]"
-    return text
-
-
-def judge_table(table: JudgeTable, domains: dict[str, int]) -> Table:
-    out = Table(
-        title=f"RSE · judge {escape(table.judge)} · {escape(table.scale.describe())} (higher = more similar)",
-        title_justify="left",
-        caption="mean over prompts \\[bootstrap 95% CI]; average = unweighted mean of the domain means",
-        caption_justify="left",
-    )
-    out.add_column("model")
-    for name, items in domains.items():
-        out.add_column(_domain_header(name, items), justify="right")
-    out.add_column("average", justify="right")
-    previous_role = "target"
-    for row in table.rows:
-        if row.role != previous_role:
-            out.add_section()
-            previous_role = row.role
-        name = escape(row.label)
-        if row.role in ROLE_NOTES:
-            name += f"\n[italic dim]({ROLE_NOTES[row.role]})[/]"
-        average = "n/a" if row.average is None else f"[bold]{row.average:.3f}[/]"
-        out.add_row(name, *(_cell(row.cells.get(d)) for d in domains), average)
-    return out
-
-
 def print_results(results: RSEResults) -> None:
-    domains = {d.name: d.items for d in results.domains}
     console.print(f"reference: [bold]{escape(results.reference)}[/] · run {results.run_id}")
-    for table in results.tables:
-        console.print(judge_table(table, domains))
+    for table in all_tables(results, {}):
+        console.print(render_table(table))
     for info in results.judges:
         if info.signature_words:
             console.print(f"[dim]style signature words: {escape(', '.join(info.signature_words))}[/]")
-    if results.agreement:
-        agreement = Table(title="Judge agreement (rank correlation over pairs)", title_justify="left")
-        for column in ("judge A", "judge B", "pairs", "Spearman", "Kendall"):
-            agreement.add_column(column)
-        for a in results.agreement:
-            agreement.add_row(escape(a.judge_a), escape(a.judge_b), str(a.n), _num(a.spearman), _num(a.kendall))
-        console.print(agreement)
-    if results.order_consistency:
-        orders = Table(title="LLM judge order consistency (reference shown first vs second)", title_justify="left")
-        for column in ("judge", "pairs", "same rating", "mean |diff|", "position bias", "Spearman"):
-            orders.add_column(column)
-        for o in results.order_consistency:
-            orders.add_row(
-                escape(o.judge),
-                str(o.n),
-                f"{o.exact_agreement:.0%}",
-                f"{o.mean_abs_diff:.2f}",
-                f"{o.position_bias:+.2f}",
-                _num(o.spearman),
-            )
-        console.print(orders)
     if results.failed_responses:
         console.print(f"[yellow]{results.failed_responses} responses failed; their pairs are counted as missing[/]")
     for warning in results.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(warning)}")
-    console.print(usage_summary(results.usage))
-
-
-def usage_summary(usage: list[dict[str, Any]]) -> Table:
-    """The run's usage as recorded in the results (the live `ModelUsage` objects are gone by now)."""
-    table = Table(title="Usage", title_justify="left")
-    for column in ("model", "calls", "from store", "errors", "prompt tok", "completion tok", "cost"):
-        table.add_column(column, justify="left" if column == "model" else "right")
-    for u in usage:
-        table.add_row(
-            escape(u["model"]),
-            str(u["calls"]),
-            str(u["cached"]),
-            str(u["errors"]),
-            f"{u['prompt_tokens']:,}",
-            f"{u['completion_tokens']:,}",
-            format_cost(u.get("cost_usd")),
-        )
-    return table
-
-
-def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
+    console.print(usage_table(results.usage))
 
 
 def print_plan(plan: RSEPlan) -> None:

@@ -66,12 +66,22 @@ def builtin_families() -> dict[str, Family]:
     return _with_ids(validate(data, FamiliesFile, path="families.yaml", lines=lines).families)
 
 
-def load_families(*extra: Path | str) -> dict[str, Family]:
-    """The built-in families, with each extra YAML file's families added or overriding by id."""
-    families = dict(builtin_families())
-    for path in extra:
+def read_family_files(*paths: Path | str) -> dict[str, Family]:
+    """The families defined in YAML files (zoo personas, say), by id; later files win."""
+    families: dict[str, Family] = {}
+    for path in paths:
         families.update(_with_ids(load_config(path, FamiliesFile).families))
     return families
+
+
+def with_builtins(extra: dict[str, Family] | None = None) -> dict[str, Family]:
+    """The built-in families, with the extra ones added or overriding by id."""
+    return {**builtin_families(), **_with_ids(extra or {})}
+
+
+def load_families(*extra: Path | str) -> dict[str, Family]:
+    """The built-in families, with each extra YAML file's families added or overriding by id."""
+    return with_builtins(read_family_files(*extra))
 
 
 def get_family(family_id: str, families: dict[str, Family] | None = None) -> Family:

@@ -35,9 +35,11 @@ from distillscope.fileio.jsonl import dumps
 from distillscope.judges.base import Judgment
 from distillscope.judges.quality import QualityJudgeConfig, judge_quality
 from distillscope.models.batch import ChatRequest, ChatResult, chat_many
-from distillscope.models.recorded import ModelUsage, RecordedModel
+from distillscope.models.catalog import ModelCatalog
+from distillscope.models.recorded import RecordedModel
 from distillscope.models.run import Run
 from distillscope.models.types import GenerateConfig, Message
+from distillscope.models.usage import ModelUsage
 from distillscope.store import RunStore
 
 Mode = Literal["respond", "cot", "expand"]
@@ -57,7 +59,9 @@ class GenerateJob(BaseModel):
     source: PromptSource = Field(description="The prompts: a file or hf:DATASET, with field mapping and sampling.")
     output: Path = Field(description="Where the kept records go (JSONL in the chat `messages` format).")
     mode: Mode = Field("respond", description="respond, cot (reasoning with answer checks) or expand (new tasks).")
-    models: Path | None = Field(None, description="YAML file of named models.")
+    models: ModelCatalog = Field(
+        default_factory=ModelCatalog, description="Named models (the catalog): name -> spec or model config."
+    )
     params: GenerateConfig = Field(default_factory=GenerateConfig, description="Teacher sampling parameters.")
     system: str | None = Field(
         None,
@@ -126,7 +130,7 @@ class GenerateSummary:
             "dropped": self.dropped,
             "judge": self.judge,
             "expand": self.expand,
-            "usage": [u.as_dict() for u in self.usage],
+            "usage": [u.model_dump(mode="json") for u in self.usage],
         }
 
 
@@ -148,8 +152,8 @@ async def generate_data(
     rejected: list[dict[str, Any]] = []
     expand_stats: ExpandStats | None = None
     judge_stats: dict[str, Any] | None = None
-    async with Run(store, "generate", job.model_dump(mode="json")) as run:
-        teacher = run.model(job.teacher, job.models)
+    async with Run(store, "generate", job.model_dump(mode="json"), job.models) as run:
+        teacher = run.model(job.teacher)
         if job.mode == "expand":
             _say(on_stage, on_start, "writing new tasks", job.expand.count)
             items, expand_stats, expand_rejects = await expand_tasks(
@@ -168,7 +172,7 @@ async def generate_data(
         if job.judge is not None:
             survivors = [c for c in candidates if c.drop is None]
             _say(on_stage, on_start, "judging quality", len(survivors))
-            judge_stats = await _judge(run.model(job.judge.model, job.models), survivors, job.judge, on_result)
+            judge_stats = await _judge(run.model(job.judge.model), survivors, job.judge, on_result)
         if job.filters.category_cap is not None:
             _cap(candidates, job.filters.category_cap, job.seed)
         for candidate in candidates:

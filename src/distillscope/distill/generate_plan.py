@@ -48,7 +48,7 @@ class _Answer:
 
 def plan_generate(job: GenerateJob, store: RunStore) -> GeneratePlan:
     items = load_prompt_items(job.source)
-    teacher = RecordedModel(get_model(job.teacher, job.models), store)
+    teacher = RecordedModel(get_model(job.models.resolve(job.teacher)), store)
     plans: list[CallPlan] = []
     notes: list[str] = []
     answered_items: list[PromptItem | None] = list(items)
@@ -59,7 +59,7 @@ def plan_generate(job: GenerateJob, store: RunStore) -> GeneratePlan:
             "expand: slots still to ask are assumed to yield a task; dropped tasks make the run ask more, "
             f"up to {job.expand.max_attempts or 3 * job.expand.count}"
         )
-    answer_plan = CallPlan(model=teacher.name, role="teacher answers", price=teacher.usage.price)
+    answer_plan = CallPlan(model=teacher.name, role="teacher answers", price=teacher.price)
     unknown_prompt = mean_tokens([item.prompt for item in items])
     reply_tokens = _reply_tokens(teacher, job.params)
     if reply_tokens is None:
@@ -81,7 +81,7 @@ def _plan_expand(
     teacher: RecordedModel, items: list[PromptItem], job: GenerateJob
 ) -> tuple[CallPlan, list[PromptItem | None]]:
     """The expand slots a run would ask, replayed from the store; None stands for a task not yet written."""
-    plan = CallPlan(model=teacher.name, role="new tasks", price=teacher.usage.price)
+    plan = CallPlan(model=teacher.name, role="new tasks", price=teacher.price)
     reader = SlotReader(items, job.expand, job.seed)
     config = job.params.merge(job.expand.params)
     max_tokens = _reply_tokens(teacher, config) or UNBOUNDED_REPLY_TOKENS
@@ -120,8 +120,8 @@ def _plan_answer(
 
 def _plan_judge(store: RunStore, job: GenerateJob, answers: Sequence[_Answer], answer_budget: int) -> CallPlan:
     assert job.judge is not None
-    judge = RecordedModel(get_model(job.judge.model, job.models), store)
-    plan = CallPlan(model=judge.name, role="judge (at most)", price=judge.usage.price)
+    judge = RecordedModel(get_model(job.models.resolve(job.judge.model)), store)
+    plan = CallPlan(model=judge.name, role="judge (at most)", price=judge.price)
     max_tokens = _reply_tokens(judge, job.judge.params) or UNBOUNDED_REPLY_TOKENS
     for answer in answers:
         if answer.reply is None:

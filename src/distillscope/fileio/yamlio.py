@@ -68,7 +68,8 @@ def validate(data: Any, model: type[ConfigT], *, path: Path | str, lines: dict[L
 
 def _hint_for(error: dict[str, Any], model: type[BaseModel]) -> str | None:
     if error["type"] == "extra_forbidden" and len(error["loc"]) == 1:
-        return f"expected one of: {', '.join(sorted(model.model_fields))}"
+        known = getattr(model, "section_names", lambda: list(model.model_fields))()
+        return f"expected one of: {', '.join(sorted(known))}"
     return None
 
 

@@ -18,10 +18,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from distillscope.judges.asking import ask_until_read, warmed
 from distillscope.judges.base import Judgment
 from distillscope.judges.parsing import parse_json_object, score_in_range
 from distillscope.judges.untrusted import delimit, untrusted_notice
-from distillscope.models.base import CallFailed
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.types import GenerateConfig, Message
 
@@ -104,21 +104,18 @@ async def judge_quality(
 ) -> Judgment:
     """Rate one response, asking again (new sample index) while the reply cannot be read."""
     messages = quality_messages(conversation, response, config.scale)
-    judgment = Judgment.unparseable(model.name, "", "not judged")
-    cached = True
-    for attempt in range(config.retries + 1):
-        params = config.params
-        if attempt and config.retry_temperature is not None:
-            params = params.model_copy(update={"temperature": config.retry_temperature})
-        try:
-            output = await model.generate(messages, params, sample_index=attempt)
-        except CallFailed as exc:
-            judgment = Judgment.unparseable(model.name, "", f"judge call failed: {exc}")
-            cached = False
-            continue
-        cached = cached and output.cached
-        judgment = read_quality(output.text, model.name, config.scale)
-        if judgment.parsed:
-            break
-    judgment.details.update({"attempts": attempt + 1, "cached": cached})
+
+    def read(text: str) -> Judgment | None:
+        judgment = read_quality(text, model.name, config.scale)
+        return judgment if judgment.parsed else None
+
+    attempts = warmed(config.params, config.retry_temperature, only_if_greedy=False)
+    reply = await ask_until_read(model, messages, attempts, read, config.retries)
+    if reply.value is not None:
+        judgment = reply.value
+    elif reply.failed:
+        judgment = Judgment.unparseable(model.name, "", reply.raw)
+    else:
+        judgment = read_quality(reply.raw, model.name, config.scale)
+    judgment.details.update({"attempts": reply.attempts, "cached": reply.cached})
     return judgment

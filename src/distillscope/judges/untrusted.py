@@ -9,13 +9,8 @@ the markers is data to evaluate, never instructions.
 from __future__ import annotations
 
 import re
-import secrets
 
 _MARKER = re.compile(r"<<<\s*/?\s*(?:BEGIN|END)[^>]*>>>", re.IGNORECASE)
-
-
-def new_nonce() -> str:
-    return secrets.token_hex(6)
 
 
 def delimit(text: str, label: str, nonce: str) -> str:

@@ -1,9 +1,10 @@
-"""One async interface for every model: API endpoints and local Hugging Face models."""
+"""One async interface for every model: API endpoints, local Hugging Face models and recorded responses."""
 
 from distillscope.models.base import CallFailed, ChatModel, ScoringModel, TopKLogprobs
+from distillscope.models.catalog import ModelCatalog
 from distillscope.models.config import ModelConfig, Price, load_models_file
-from distillscope.models.recorded import ModelUsage, RecordedModel
-from distillscope.models.spec import get_model, parse_spec, resolve_config
+from distillscope.models.recorded import RecordedModel
+from distillscope.models.spec import get_model, parse_spec
 from distillscope.models.types import (
     ChatOutput,
     Choice,
@@ -14,6 +15,7 @@ from distillscope.models.types import (
     Usage,
     as_messages,
 )
+from distillscope.models.usage import ModelUsage
 
 __all__ = [
     "CallFailed",
@@ -22,6 +24,7 @@ __all__ = [
     "Choice",
     "GenerateConfig",
     "Message",
+    "ModelCatalog",
     "ModelConfig",
     "ModelUsage",
     "Price",
@@ -35,5 +38,4 @@ __all__ = [
     "get_model",
     "load_models_file",
     "parse_spec",
-    "resolve_config",
 ]

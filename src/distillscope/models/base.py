@@ -70,8 +70,14 @@ class ChatModel(ABC):
         return await self.generate_prepared(msgs, effective)
 
     @abstractmethod
-    async def generate_prepared(self, messages: list[Message], config: GenerateConfig) -> ChatOutput:
-        """Generate for an already prepared request; the run store calls this directly."""
+    async def generate_prepared(
+        self, messages: list[Message], config: GenerateConfig, sample_index: int = 0
+    ) -> ChatOutput:
+        """Generate for an already prepared request; the run store calls this directly.
+
+        `sample_index` tells repeated samples of one request apart; a live model differs through its
+        seed or its sampling, a recording through which recorded answer it gives.
+        """
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release connections or memory."""

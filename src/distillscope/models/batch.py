@@ -8,13 +8,13 @@ every other request would fail the same way. Results are reported as they comple
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from distillscope.models.base import CallFailed
 from distillscope.models.recorded import RecordedModel
+from distillscope.models.tasks import gather_fail_fast
 from distillscope.models.types import ChatOutput, GenerateConfig, Message, as_messages
 
 
@@ -59,15 +59,4 @@ async def chat_many(
             on_result(result)
         return result
 
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(r)) for r in requests]
-    except BaseExceptionGroup as group_error:
-        raise _first_leaf(group_error) from None
-    return [t.result() for t in tasks]
-
-
-def _first_leaf(error: BaseException) -> BaseException:
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    return error
+    return await gather_fail_fast(one(r) for r in requests)

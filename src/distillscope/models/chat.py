@@ -17,10 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from distillscope.errors import InputError
 from distillscope.fileio.jsonl import read_jsonl, write_record
 from distillscope.models.batch import ChatRequest, ChatResult, chat_many
+from distillscope.models.catalog import ModelCatalog
 from distillscope.models.config import ModelConfig
-from distillscope.models.recorded import ModelUsage
 from distillscope.models.run import Run
 from distillscope.models.types import ChatOutput, GenerateConfig, as_messages
+from distillscope.models.usage import ModelUsage
 from distillscope.store import RunStore
 
 CHECK_PROMPT = "Reply with one short sentence: who are you?"
@@ -35,7 +36,9 @@ class ChatJob(BaseModel):
     prompt: str | None = Field(None, description="One prompt to answer.")
     prompts: Path | None = Field(None, description='JSONL of {"prompt": ...} or {"messages": [...]} lines.')
     output: Path | None = Field(None, description="Where replies to --prompts go (JSONL).")
-    models: Path | None = Field(None, description="YAML file of named models.")
+    models: ModelCatalog = Field(
+        default_factory=ModelCatalog, description="Named models (the catalog): name -> spec or model config."
+    )
     params: GenerateConfig = Field(default_factory=GenerateConfig, description="Sampling parameters.")
 
     @model_validator(mode="after")
@@ -95,18 +98,18 @@ async def chat_once(
     *,
     store: RunStore,
     config: GenerateConfig | None = None,
-    models_file: Path | None = None,
+    catalog: ModelCatalog | None = None,
 ) -> ChatReply:
-    async with Run(store, "chat", {"model": _label(model), "params": _params(config)}) as run:
-        recorded = run.model(model, models_file)
+    async with Run(store, "chat", {"model": _label(model), "params": _params(config)}, catalog) as run:
+        recorded = run.model(model)
         output = await recorded.generate(prompt, config)
     return ChatReply(output=output, usage=recorded.usage, run_id=run.id)
 
 
-async def check_model(model: str | ModelConfig, *, store: RunStore, models_file: Path | None = None) -> ChatReply:
+async def check_model(model: str | ModelConfig, *, store: RunStore, catalog: ModelCatalog | None = None) -> ChatReply:
     """One real call (never answered from the store), to prove the endpoint, key and model work."""
-    async with Run(store, "models check", {"model": _label(model)}) as run:
-        recorded = run.model(model, models_file)
+    async with Run(store, "models check", {"model": _label(model)}, catalog) as run:
+        recorded = run.model(model)
         output = await recorded.generate(CHECK_PROMPT, GenerateConfig(max_tokens=32), refresh=True)
     return ChatReply(output=output, usage=recorded.usage, run_id=run.id)
 
@@ -118,7 +121,7 @@ async def chat_file(
     *,
     store: RunStore,
     config: GenerateConfig | None = None,
-    models_file: Path | None = None,
+    catalog: ModelCatalog | None = None,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[ChatResult], None] | None = None,
 ) -> ChatFileSummary:
@@ -129,8 +132,8 @@ async def chat_file(
         on_start(len(requests))
     job = {"model": _label(model), "prompts": str(prompts_path), "params": _params(config)}
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    async with Run(store, "chat", job) as run:
-        recorded = run.model(model, models_file)
+    async with Run(store, "chat", job, catalog) as run:
+        recorded = run.model(model)
         with output_path.open("w", encoding="utf-8") as sink:
 
             def write(result: ChatResult) -> None:

@@ -23,10 +23,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from distillscope.errors import ModelFolderError
 from distillscope.models.base import ChatModel, ScoringModel, TopKLogprobs
-from distillscope.models.config import ModelConfig, Price
-from distillscope.models.spec import ParsedSpec
+from distillscope.models.config import ModelConfig
+from distillscope.models.hf_loading import (
+    LoadOptions,
+    folder_fingerprint,
+    load_causal_lm,
+    load_tokenizer,
+    local_model_folder,
+    pick_device,
+)
+from distillscope.models.parsed_spec import ParsedSpec
 from distillscope.models.types import (
     ChatOutput,
     Choice,
@@ -46,63 +53,6 @@ PLAIN_CHAT_TEMPLATE = (
     "{% endfor %}{% if add_generation_prompt %}Assistant:{% endif %}"
 )
 DEFAULT_MAX_NEW_TOKENS = 256
-_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
-_FINGERPRINT_SPAN = 1 << 20
-
-
-def looks_like_path(source: str) -> bool:
-    return source.startswith((".", "/", "~")) or Path(source).expanduser().exists() or source.count("/") > 1
-
-
-def local_model_folder(source: str) -> Path | None:
-    """The folder for a local spec, checked; None when the source is a hub repo id."""
-    if not looks_like_path(source):
-        return None
-    path = Path(source).expanduser()
-    if not path.exists():
-        raise ModelFolderError(
-            f"no model folder at {source}", hint="expected a Hugging Face model folder (config.json + weights)"
-        )
-    if not path.is_dir():
-        raise ModelFolderError(f"{source} is a file", hint="expected a Hugging Face model folder")
-    if not (path / "config.json").is_file():
-        raise ModelFolderError(
-            f"model folder {source} has no config.json",
-            hint="expected a Hugging Face model folder (config.json, weights, tokenizer files)",
-        )
-    return path.resolve()
-
-
-def folder_fingerprint(path: Path) -> str:
-    """A cheap content hash: config plus the size and both ends of every weight file."""
-    digest = hashlib.sha256((path / "config.json").read_bytes())
-    for file in sorted(p for p in path.iterdir() if p.suffix in _WEIGHT_SUFFIXES):
-        size = file.stat().st_size
-        digest.update(f"{file.name}:{size}".encode())
-        with file.open("rb") as handle:
-            digest.update(handle.read(_FINGERPRINT_SPAN))
-            if size > _FINGERPRINT_SPAN:
-                handle.seek(max(size - _FINGERPRINT_SPAN, _FINGERPRINT_SPAN))
-                digest.update(handle.read())
-    return digest.hexdigest()[:16]
-
-
-def pick_device(requested: str) -> torch.device:
-    if requested == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(requested)
-
-
-def pick_dtype(requested: str, device: torch.device, checkpoint_dtype: Any) -> torch.dtype:
-    if requested != "auto":
-        return getattr(torch, requested)
-    if device.type == "cpu":
-        return torch.float32
-    if isinstance(checkpoint_dtype, torch.dtype):
-        return checkpoint_dtype
-    if isinstance(checkpoint_dtype, str) and hasattr(torch, checkpoint_dtype):
-        return getattr(torch, checkpoint_dtype)
-    return torch.bfloat16
 
 
 class HFLocalModel(ChatModel, ScoringModel):
@@ -123,26 +73,17 @@ class HFLocalModel(ChatModel, ScoringModel):
 
     # ---------------------------------------------------------------- loading
     def _load(self) -> tuple[Any, Any]:
-        from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-
-        where = str(self.folder) if self.folder is not None else self.source
-        common = {"revision": self.revision, "trust_remote_code": self.config.trust_remote_code}
-        try:
-            hf_config = AutoConfig.from_pretrained(where, **common)
-            tokenizer = AutoTokenizer.from_pretrained(where, **common)
-            dtype = pick_dtype(self.config.dtype, self.device, getattr(hf_config, "dtype", None))
-            extra = {"attn_implementation": self.config.attn_implementation} if self.config.attn_implementation else {}
-            model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **common, **extra)
-        except (OSError, ValueError) as exc:
-            origin = "folder" if self.folder is not None else "Hugging Face hub repo"
-            raise ModelFolderError(
-                f"cannot load model from {origin} {where}: {_first_line(exc)}",
-                hint="for a local folder write hf:./path; a folder needs config.json, weights and a tokenizer",
-            ) from exc
-        model.to(self.device).eval()
+        options = LoadOptions(
+            revision=self.revision,
+            trust_remote_code=self.config.trust_remote_code,
+            dtype=self.config.dtype,
+            device=self.config.device,
+            attn_implementation=self.config.attn_implementation,
+        )
+        tokenizer = load_tokenizer(self.source, options)
+        model = load_causal_lm(self.source, options)
+        model.eval()
         tokenizer.padding_side = "left"
-        if tokenizer.pad_token is None:
-            tokenizer.pad_token = tokenizer.eos_token
         return tokenizer, model
 
     def _chat_template(self) -> str:
@@ -189,10 +130,6 @@ class HFLocalModel(ChatModel, ScoringModel):
     def identity(self) -> dict[str, Any]:
         return self._identity
 
-    @property
-    def price(self) -> Price | None:
-        return self.config.price or Price(input_per_mtok=0, output_per_mtok=0)
-
     def chat_prompt(self, messages: Sequence[Message | dict[str, Any]]) -> str:
         dumped = [m.model_dump() for m in as_messages(messages)]
         return self.tokenizer.apply_chat_template(
@@ -204,7 +141,9 @@ class HFLocalModel(ChatModel, ScoringModel):
             await self._worker
 
     # ------------------------------------------------------------- generation
-    async def generate_prepared(self, messages: list[Message], config: GenerateConfig) -> ChatOutput:
+    async def generate_prepared(
+        self, messages: list[Message], config: GenerateConfig, sample_index: int = 0
+    ) -> ChatOutput:
         future: asyncio.Future[ChatOutput] = asyncio.get_running_loop().create_future()
         self._pending.append((messages, config, future))
         if self._worker is None or self._worker.done():
@@ -397,8 +336,3 @@ class HFLocalModel(ChatModel, ScoringModel):
 
     async def hidden_states(self, texts: Sequence[str], layers: Sequence[int] | None = None) -> list[np.ndarray]:
         return await asyncio.to_thread(self.hidden_states_sync, texts, layers)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

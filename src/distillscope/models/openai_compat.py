@@ -21,9 +21,9 @@ import pydantic
 
 from distillscope.errors import EndpointError, MissingKeyError
 from distillscope.models.base import CallFailed, ChatModel
-from distillscope.models.config import ModelConfig, Price
+from distillscope.models.config import ModelConfig
+from distillscope.models.parsed_spec import ParsedSpec
 from distillscope.models.retry import RetriesExhausted, RetryPolicy, Verdict, call_with_retries, parse_retry_after
-from distillscope.models.spec import ParsedSpec
 from distillscope.models.types import ChatOutput, Choice, GenerateConfig, Message, TokenLogprob, Usage
 
 
@@ -73,14 +73,6 @@ class OpenAICompatModel(ChatModel):
     def identity(self) -> dict[str, Any]:
         return {"backend": "openai", "base_url": self.base_url, "model": self.model_id}
 
-    @property
-    def price(self) -> Price | None:
-        if self.config.price is not None:
-            return self.config.price
-        if self.provider.local:
-            return Price(input_per_mtok=0, output_per_mtok=0)
-        return self.provider.prices.get(self.model_id)
-
     def _client(self) -> openai.AsyncOpenAI:
         loop = asyncio.get_running_loop()
         if loop not in self._clients:
@@ -94,7 +86,9 @@ class OpenAICompatModel(ChatModel):
             await client.close()
         self._clients.clear()
 
-    async def generate_prepared(self, messages: list[Message], config: GenerateConfig) -> ChatOutput:
+    async def generate_prepared(
+        self, messages: list[Message], config: GenerateConfig, sample_index: int = 0
+    ) -> ChatOutput:
         if config.n == 1 or self.supports_n:
             return await self._request(messages, config)
         # The endpoint ignores n: ask n times, each with its own seed, and merge.

@@ -60,6 +60,18 @@ class CallPlan:
         return None if self.price is None else self.price.cost(self.prompt_tokens, self.completion_tokens)
 
 
+def merge_by_model(plans: Iterable[CallPlan]) -> list[CallPlan]:
+    """One plan per model, over every role it plays (what a per-model total shows)."""
+    merged: dict[str, CallPlan] = {}
+    for plan in plans:
+        total = merged.setdefault(plan.model, CallPlan(model=plan.model, role="all", price=plan.price))
+        total.calls += plan.calls
+        total.cached += plan.cached
+        total.prompt_tokens += plan.prompt_tokens
+        total.completion_tokens += plan.completion_tokens
+    return list(merged.values())
+
+
 def total_cost(plans: Iterable[CallPlan]) -> float | None:
     """Unknown when any model that will be called has no price: a partial sum would read as the whole."""
     costs = [plan.cost_usd for plan in plans if plan.new_calls]

@@ -10,52 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from distillscope.models.base import CallFailed, ChatModel, ScoringModel
-from distillscope.models.config import Price
+from distillscope.models.pricing import price_of
 from distillscope.models.types import ChatOutput, GenerateConfig, Message, TokenScores
+from distillscope.models.usage import ModelUsage
 from distillscope.store import RunStore, call_key
-
-
-@dataclass
-class ModelUsage:
-    """Per model: what was called, what the store answered, and what it cost."""
-
-    model: str
-    price: Price | None = None
-    calls: int = 0
-    cached: int = 0
-    errors: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_prompt_tokens: int = 0
-    cached_completion_tokens: int = 0
-    retries: int = 0
-
-    @property
-    def cost_usd(self) -> float | None:
-        return None if self.price is None else self.price.cost(self.prompt_tokens, self.completion_tokens)
-
-    @property
-    def saved_usd(self) -> float | None:
-        if self.price is None:
-            return None
-        return self.price.cost(self.cached_prompt_tokens, self.cached_completion_tokens)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "calls": self.calls,
-            "cached": self.cached,
-            "errors": self.errors,
-            "retries": self.retries,
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "cost_usd": self.cost_usd,
-            "saved_usd": self.saved_usd,
-        }
 
 
 class RecordedModel:
@@ -63,7 +24,8 @@ class RecordedModel:
         self.backend = backend
         self.store = store
         self.run_id = run_id
-        self.usage = ModelUsage(model=backend.name, price=getattr(backend, "price", None))
+        self.price = price_of(backend.config)
+        self.usage = ModelUsage.priced(backend.name, self.price)
         self._inflight: dict[str, asyncio.Future[Any]] = {}
 
     @property
@@ -135,7 +97,7 @@ class RecordedModel:
         future: asyncio.Future[ChatOutput] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            output = await self._call(key, request, msgs, effective)
+            output = await self._call(key, request, msgs, effective, sample_index)
             future.set_result(output)
             return output
         except asyncio.CancelledError:
@@ -148,9 +110,11 @@ class RecordedModel:
         finally:
             del self._inflight[key]
 
-    async def _call(self, key: str, request: dict[str, Any], msgs: list[Message], config: GenerateConfig) -> ChatOutput:
+    async def _call(
+        self, key: str, request: dict[str, Any], msgs: list[Message], config: GenerateConfig, sample_index: int
+    ) -> ChatOutput:
         try:
-            output = await self.backend.generate_prepared(msgs, config)
+            output = await self.backend.generate_prepared(msgs, config, sample_index)
         except CallFailed as exc:
             self.usage.errors += 1
             self.store.record_error(
@@ -172,9 +136,7 @@ class RecordedModel:
             attempts=output.attempts,
             run_id=self.run_id,
         )
-        self.usage.calls += 1
-        self.usage.prompt_tokens += output.usage.prompt_tokens
-        self.usage.completion_tokens += output.usage.completion_tokens
+        self.usage.count_call(output.usage.prompt_tokens, output.usage.completion_tokens, self.price)
         return output.model_copy(update={"key": key})
 
     def _lookup(self, key: str) -> dict[str, Any] | None:
@@ -184,9 +146,7 @@ class RecordedModel:
         return hit
 
     def _count_hit(self, output: ChatOutput) -> None:
-        self.usage.cached += 1
-        self.usage.cached_prompt_tokens += output.usage.prompt_tokens
-        self.usage.cached_completion_tokens += output.usage.completion_tokens
+        self.usage.count_hit(output.usage.prompt_tokens, output.usage.completion_tokens, self.price)
 
     async def token_logprobs(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> list[TokenScores]:
         """Log-probs of given texts, through the store like every other call."""
@@ -202,7 +162,7 @@ class RecordedModel:
         for key in keys:
             hit = self._lookup(key)
             results.append(None if hit is None else TokenScores.model_validate(hit))
-        self.usage.cached += sum(r is not None for r in results)
+        self.usage.count_hit(0, 0, self.price, hits=sum(r is not None for r in results))
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:
             scored = await scorer.token_logprobs([texts[i] for i in missing], [contexts[i] for i in missing])
@@ -221,5 +181,5 @@ class RecordedModel:
                     run_id=self.run_id,
                 )
                 results[i] = score
-            self.usage.calls += len(missing)
+            self.usage.count_call(0, 0, self.price, calls=len(missing))
         return [r for r in results if r is not None]

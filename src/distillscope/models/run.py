@@ -18,9 +18,11 @@ from types import TracebackType
 from typing import Any
 
 from distillscope.models.base import ChatModel
+from distillscope.models.catalog import ModelCatalog
 from distillscope.models.config import ModelConfig
-from distillscope.models.recorded import ModelUsage, RecordedModel
+from distillscope.models.recorded import RecordedModel
 from distillscope.models.spec import get_model
+from distillscope.models.usage import ModelUsage
 from distillscope.store import RunStore
 
 STORE_ENV = "DISTILLSCOPE_STORE"
@@ -32,17 +34,24 @@ def default_store_path() -> Path:
 
 
 class Run:
-    def __init__(self, store: RunStore, command: str, config: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        command: str,
+        config: dict[str, Any] | None = None,
+        catalog: ModelCatalog | None = None,
+    ) -> None:
         self.store = store
+        self.catalog = catalog or ModelCatalog()
         self.id = store.start_run(command, config)
         self._models: dict[str, RecordedModel] = {}
         self.status = "running"
 
-    def model(self, spec: str | ModelConfig, models_file: Path | str | None = None) -> RecordedModel:
-        """The recorded model for a spec or alias; asking twice returns the same one."""
-        label = spec if isinstance(spec, str) else spec.display_name
+    def model(self, ref: str | ModelConfig) -> RecordedModel:
+        """The recorded model for a spec or a catalog name; asking twice returns the same one."""
+        label = ref if isinstance(ref, str) else ref.display_name
         if label not in self._models:
-            self._models[label] = RecordedModel(get_model(spec, models_file), self.store, self.id)
+            self._models[label] = RecordedModel(get_model(self.catalog.resolve(ref)), self.store, self.id)
         return self._models[label]
 
     def wrap(self, backend: ChatModel) -> RecordedModel:
@@ -58,7 +67,7 @@ class Run:
         for model in self._models.values():
             await model.backend.aclose()
         self.status = status
-        self.store.finish_run(self.id, status, {"usage": [u.as_dict() for u in self.usage()]})
+        self.store.finish_run(self.id, status, {"usage": [u.model_dump(mode="json") for u in self.usage()]})
 
     async def __aenter__(self) -> Run:
         return self

@@ -2,36 +2,34 @@
 
     openai:gpt-4o-mini              a known provider and its model
     hf:./models/student             a local Hugging Face folder (hf:org/name@rev for the hub)
+    replay:answers.jsonl#gpt-4o     responses recorded elsewhere, replayed
     http://127.0.0.1:8080/v1#name   any OpenAI-compatible server
-    teacher                         an alias from a models YAML file
+    teacher                         a name from the model catalog (--models, or `models:` in a job)
 
-Backends are imported inside the factory, so naming an API model never loads torch.
+Which backend a spec reaches comes from the backend registry (`backends.py`), whose factories
+import their backend only when a model is built, so naming an API model never loads torch.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from distillscope.errors import ModelSpecError
-from distillscope.models.config import ModelConfig, load_models_file
-from distillscope.models.providers import ALIASES, GENERIC_URL, PROVIDERS, Provider, find_provider
+from distillscope.models.backends import BACKENDS, build_backend, prefixed_backends
+from distillscope.models.config import ModelConfig
+from distillscope.models.parsed_spec import ParsedSpec
+from distillscope.models.providers import ALIASES, GENERIC_URL, PROVIDERS, find_provider
 
 if TYPE_CHECKING:
     from distillscope.models.base import ChatModel
 
-SPEC_FORMS = "PROVIDER:MODEL, hf:PATH_OR_REPO, http(s)://HOST/v1#MODEL or an alias from --models"
+__all__ = ["ParsedSpec", "get_model", "parse_spec", "spec_forms"]
 
 
-@dataclass(frozen=True)
-class ParsedSpec:
-    backend: Literal["openai", "hf"]
-    model: str
-    provider: Provider | None = None
-    base_url: str | None = None
-    revision: str | None = None
+def spec_forms() -> str:
+    forms = [entry.value.form for entry in BACKENDS.items() if entry.value.form]
+    return ", ".join([*forms, "or a name from --models"])
 
 
 def parse_spec(spec: str) -> ParsedSpec:
@@ -43,10 +41,10 @@ def parse_spec(spec: str) -> ParsedSpec:
         return ParsedSpec("openai", model, GENERIC_URL, url.rstrip("/"))
     prefix, sep, rest = spec.partition(":")
     if not sep or not prefix or not rest:
-        raise ModelSpecError(f"cannot read model spec {spec!r}", hint=f"expected {SPEC_FORMS}")
-    if prefix.lower() == "hf":
-        path, _, revision = rest.partition("@")
-        return ParsedSpec("hf", path, revision=revision or None)
+        raise ModelSpecError(f"cannot read model spec {spec!r}", hint=f"expected {spec_forms()}")
+    if prefix.lower() in prefixed_backends():
+        name = prefix.lower()
+        return BACKENDS.get(name).parse(name, rest)
     provider = find_provider(prefix)
     if provider is None:
         raise ModelSpecError(f"unknown provider {prefix!r} in model spec {spec!r}", hint=_provider_hint(prefix))
@@ -54,36 +52,17 @@ def parse_spec(spec: str) -> ParsedSpec:
 
 
 def _provider_hint(name: str) -> str:
-    known = sorted([*PROVIDERS, *ALIASES, "hf"])
+    known = sorted([*PROVIDERS, *ALIASES, *prefixed_backends()])
     close = difflib.get_close_matches(name.lower(), known, n=1)
     suggestion = f"did you mean {close[0]!r}? " if close else ""
-    return f"{suggestion}known providers: {', '.join(sorted(PROVIDERS))}, hf"
+    backends = ", ".join(prefixed_backends())
+    return f"{suggestion}known providers: {', '.join(sorted(PROVIDERS))}; other backends: {backends}"
 
 
-def resolve_config(spec_or_alias: str | ModelConfig, models_file: Path | str | None = None) -> ModelConfig:
-    """A ModelConfig for a spec, or for an alias defined in a models file."""
-    if isinstance(spec_or_alias, ModelConfig):
-        return spec_or_alias
-    if models_file is not None:
-        models = load_models_file(models_file)
-        if spec_or_alias in models:
-            return models[spec_or_alias]
-        if ":" not in spec_or_alias:
-            raise ModelSpecError(
-                f"no model named {spec_or_alias!r} in {models_file}",
-                hint=f"defined there: {', '.join(models) or 'none'}",
-            )
-    return ModelConfig(spec=spec_or_alias)
+def get_model(spec_or_config: str | ModelConfig) -> ChatModel:
+    """Build the backend for a spec. Keys and folders are checked here, before any call is made.
 
-
-def get_model(spec_or_config: str | ModelConfig, models_file: Path | str | None = None) -> ChatModel:
-    """Build the backend for a spec. Keys and folders are checked here, before any call is made."""
-    config = resolve_config(spec_or_config, models_file)
-    parsed = parse_spec(config.spec)
-    if parsed.backend == "hf":
-        from distillscope.models.hf_local import HFLocalModel
-
-        return HFLocalModel(config, parsed)
-    from distillscope.models.openai_compat import OpenAICompatModel
-
-    return OpenAICompatModel(config, parsed)
+    Names from a model catalog are resolved before this (`ModelCatalog.resolve`): this takes a spec.
+    """
+    config = spec_or_config if isinstance(spec_or_config, ModelConfig) else ModelConfig(spec=spec_or_config)
+    return build_backend(config, parse_spec(config.spec))

@@ -34,6 +34,7 @@ from distillscope.distill.generate import GenerateJob, generate_data
 from distillscope.distill.train import TrainJob, train
 from distillscope.fileio.files import write_atomic
 from distillscope.fileio.jsonl import read_jsonl, write_jsonl
+from distillscope.models.catalog import ModelCatalog
 from distillscope.models.types import GenerateConfig
 from distillscope.store import RunStore
 from distillscope.zoo.checks import run_checks
@@ -205,15 +206,11 @@ class _Builder:
     def _teacher_writes(self, persona: Persona, prompts: Path) -> dict[str, dict[str, Any]]:
         """The teacher answers every student prompt, through `generate` and the run store."""
         s = self.settings
-        models = self.folder / "data" / "models.yaml"
-        models.write_text(
-            "models:\n"
-            + "".join(
-                f"  teacher-{p.id}:\n    spec: hf:{self.folder / f'teacher-{p.id}'}\n"
-                f"    batch_size: {s.generation_batch}\n"
+        models = ModelCatalog.model_validate(
+            {
+                f"teacher-{p.id}": {"spec": f"hf:{self.folder / f'teacher-{p.id}'}", "batch_size": s.generation_batch}
                 for p in (self.a, self.b)
-            ),
-            encoding="utf-8",
+            }
         )
         job = GenerateJob(
             teacher=f"teacher-{persona.id}",

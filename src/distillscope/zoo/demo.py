@@ -18,10 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from distillscope.audit.job import AuditICE, AuditJob, AuditModel, AuditRSE
+from distillscope.audit.ice.job import ICESettings
+from distillscope.audit.job import AuditJob, AuditModel
+from distillscope.audit.method import Hooks
 from distillscope.audit.results import AuditResults
+from distillscope.audit.rse.job import RSESettings
 from distillscope.audit.runner import run_audit
 from distillscope.audit.truth import TruthCheck, truth_checks
+from distillscope.data.families import read_family_files
 from distillscope.data.sources import PromptSource
 from distillscope.models.types import GenerateConfig
 from distillscope.store import RunStore
@@ -49,8 +53,8 @@ class DemoResult:
     @property
     def calls(self) -> tuple[int, int]:
         """Model calls the audit made, and calls the run store answered."""
-        usage = [u for stage in self.audit.stages for u in stage.usage]
-        return sum(u.get("calls", 0) for u in usage), sum(u.get("cached", 0) for u in usage)
+        usage = self.audit.usage()
+        return sum(u.calls for u in usage), sum(u.cached for u in usage)
 
 
 def student_label(model: ZooModel) -> str:
@@ -102,9 +106,11 @@ def demo_audit_job(manifest: ZooManifest, output: Path) -> AuditJob:
             for m in students
         ],
         sources=[manifest.teacher_a],
-        families=[folder / manifest.families_file],
-        rse=AuditRSE(prompts=prompts, judges=["lexical", "embedding", "style"], params=GenerateConfig(temperature=0)),
-        ice=AuditICE(budget=ICE_BUDGET, seed=0),
+        families=read_family_files(folder / manifest.families_file),
+        rse=RSESettings(
+            prompts=prompts, judges=["lexical", "embedding", "style"], params=GenerateConfig(temperature=0)
+        ),
+        ice=ICESettings(budget=ICE_BUDGET, seed=0),
         output=output,
     )
 
@@ -129,7 +135,7 @@ def run_demo(
     job = demo_audit_job(manifest, workdir / "report")
     clock = time.perf_counter()
     with RunStore(workdir / "store.sqlite") as store:
-        results = asyncio.run(run_audit(job, store, on_stage=say, on_start=on_start, on_result=on_result))
+        results = asyncio.run(run_audit(job, store, Hooks(say, on_start, on_result)))
     return DemoResult(
         zoo=manifest,
         zoo_cached=not built,

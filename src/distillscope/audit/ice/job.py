@@ -28,9 +28,10 @@ from distillscope.audit.ice.questions import (
 )
 from distillscope.audit.ice.selection import SelectionParams
 from distillscope.audit.ice.templates import SeedTemplate, builtin_templates, load_templates
-from distillscope.data.families import Family, family_of, get_family, load_families
+from distillscope.data.families import Family, family_of, get_family, with_builtins
 from distillscope.errors import InputError
-from distillscope.models.spec import resolve_config
+from distillscope.fileio.lists import comma_list
+from distillscope.models.catalog import ModelCatalog
 from distillscope.models.types import GenerateConfig
 
 RULES_JUDGE = "rules"
@@ -40,22 +41,11 @@ Policy = Literal["mcts", "ucb", "exp3", "random", "round-robin"]
 _NON_SEMANTIC = {"name", "timeout", "max_retries", "max_connections", "batch_size", "price", "api_key_env", "device"}
 
 
-class ICEJob(BaseModel):
-    """An ICE run; the flags of `distillscope ice` and a `--config` YAML file set the same fields."""
+class ICESettings(BaseModel):
+    """How ICE fuzzes and judges: the `ice:` section of an audit."""
 
     model_config = ConfigDict(extra="forbid")
 
-    target: list[str] = Field(min_length=1, description="Model spec(s) or alias(es) to audit.")
-    facts: list[str] = Field(
-        default_factory=list,
-        description="Family id of each target's true identity (one for all, or one per target); "
-        "guessed from the spec when left out.",
-    )
-    sources: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_SOURCES), description="Families a strict positive claims to be."
-    )
-    families: list[Path] = Field(default_factory=list, description="YAML files of extra families (zoo personas).")
-    models: Path | None = Field(None, description="YAML file of named models.")
     mutator: str | None = Field(None, description="Model spec of the mutator; the offline mutators when left out.")
     judge: str = Field(RULES_JUDGE, description="'rules' for the offline judge, or a model spec for the LLM judge.")
     policy: Policy = Field("mcts", description="Seed selection: mcts, ucb, exp3, random or round-robin.")
@@ -76,21 +66,11 @@ class ICEJob(BaseModel):
     target_params: GenerateConfig = Field(
         default_factory=lambda: TARGET_CONFIG.model_copy(), description="Sampling parameters for the target."
     )
-    output: Path | None = Field(None, description="Folder for ice-results.json and the CSV files.")
 
-    @field_validator("target", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
-    @field_validator("facts", "sources", "languages", "categories", "operators", mode="before")
+    @field_validator("languages", "categories", "operators", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, list):
-            return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
-        return value
+        return comma_list(value)
 
     @field_validator("target_params", mode="before")
     @classmethod
@@ -99,11 +79,6 @@ class ICEJob(BaseModel):
         if isinstance(value, dict):
             return {**TARGET_CONFIG.model_dump(exclude_unset=True), **value}
         return value
-
-    @field_validator("families", mode="before")
-    @classmethod
-    def _paths(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str | Path) else value
 
     @field_validator("operators")
     @classmethod
@@ -126,6 +101,42 @@ class ICEJob(BaseModel):
         return self.judge == RULES_JUDGE
 
 
+class ICEJob(ICESettings):
+    """An ICE run; the flags of `distillscope ice` and a `--config` YAML file set the same fields."""
+
+    target: list[str] = Field(min_length=1, description="Model spec(s) or catalog name(s) to audit.")
+    facts: list[str] = Field(
+        default_factory=list,
+        description="Family id of each target's true identity (one for all, or one per target); "
+        "guessed from the spec when left out.",
+    )
+    sources: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SOURCES), description="Families a strict positive claims to be."
+    )
+    families: dict[str, Family] = Field(
+        default_factory=dict, description="Extra families (zoo personas), by id; `--families FILE` adds a file's."
+    )
+    models: ModelCatalog = Field(
+        default_factory=ModelCatalog, description="Named models (the catalog): name -> spec or model config."
+    )
+    output: Path | None = Field(None, description="Folder for ice-results.json and the CSV files.")
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("facts", "sources", mode="before")
+    @classmethod
+    def _comma_names(cls, value: Any) -> Any:
+        return comma_list(value)
+
+    @classmethod
+    def of(cls, settings: ICESettings, **whom: Any) -> ICEJob:
+        """A job from settings and the models to measure, keeping the settings' objects as they are."""
+        return cls.model_validate({**dict(settings), **whom})
+
+
 @dataclass
 class TargetPlan:
     spec: str
@@ -144,7 +155,7 @@ class ResolvedJob:
 
 
 def resolve_job(job: ICEJob) -> ResolvedJob:
-    families = load_families(*job.families)
+    families = with_builtins(job.families)
     sources = [get_family(s, families).id for s in job.sources]
     pool = load_questions(job.questions) if job.questions else builtin_questions()
     questions = select_questions(pool, job.languages, job.categories, job.per_category)
@@ -168,7 +179,7 @@ def _facts_per_target(job: ICEJob, families: dict[str, Family]) -> list[str]:
         return [get_family(f, families).id for f in facts]
     found = []
     for spec in job.target:
-        family = family_of(resolve_config(spec, job.models).spec, families)
+        family = family_of(job.models.resolve(spec).spec, families)
         if family is None:
             raise InputError(
                 f"cannot tell which family {spec!r} belongs to",
@@ -178,11 +189,11 @@ def _facts_per_target(job: ICEJob, families: dict[str, Family]) -> list[str]:
     return found
 
 
-def model_identity(spec: str | None, models_file: Path | None) -> dict[str, Any] | str | None:
+def model_identity(spec: str | None, catalog: ModelCatalog) -> dict[str, Any] | str | None:
     """What of a model's configuration changes its outputs."""
     if spec is None or spec == RULES_JUDGE:
         return spec
-    config = resolve_config(spec, models_file)
+    config = catalog.resolve(spec)
     return config.model_dump(mode="json", exclude=_NON_SEMANTIC)
 
 

@@ -15,14 +15,15 @@ from typing import Any, Protocol
 
 from distillscope.audit.ice.results import ICEQuery, ICEScores
 from distillscope.audit.ice.scores import score_queries
-from distillscope.data.families import Family, get_family, load_families
+from distillscope.data.families import Family, get_family, with_builtins
 from distillscope.errors import InputError
 from distillscope.fileio.jsonl import read_jsonl, write_record
 from distillscope.judges.base import Judgment
 from distillscope.judges.identity.llm import IdentityLLMJudge
 from distillscope.judges.identity.rules import FamilyMatcher, IdentityRuleJudge
-from distillscope.models.recorded import ModelUsage
+from distillscope.models.catalog import ModelCatalog
 from distillscope.models.run import Run
+from distillscope.models.usage import ModelUsage
 from distillscope.store import RunStore
 
 RULES = "rules"
@@ -42,11 +43,10 @@ def make_identity_judge(
     families: Mapping[str, Family],
     target: str,
     sources: Sequence[str],
-    models_file: Path | None = None,
 ) -> IdentityJudge:
     if spec == RULES:
         return IdentityRuleJudge(families, target, sources)
-    return IdentityLLMJudge(run.model(spec, models_file), families, target, sources)
+    return IdentityLLMJudge(run.model(spec), families, target, sources)
 
 
 def source_matcher(families: Mapping[str, Family], sources: Sequence[str], target: str) -> FamilyMatcher:
@@ -72,13 +72,13 @@ async def judge_file(
     store: RunStore,
     sources: Sequence[str] = ("openai", "anthropic"),
     judge: str = RULES,
-    families_files: Sequence[Path] = (),
-    models_file: Path | None = None,
+    families: Mapping[str, Family] | None = None,
+    catalog: ModelCatalog | None = None,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[Any], None] | None = None,
 ) -> JudgeFileSummary:
     """Judge every `{"response": ...}` line; write each line back with its labels; score them all."""
-    families = load_families(*families_files)
+    families = with_builtins(dict(families or {}))
     target = get_family(target, families).id
     source_ids = [get_family(s, families).id for s in sources]
     records = _read_responses(input_path)
@@ -87,8 +87,8 @@ async def judge_file(
     matcher = source_matcher(families, source_ids, target)
     job = {"input": str(input_path), "target": target, "sources": source_ids, "judge": judge}
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    async with Run(store, "ice judge", job) as run:
-        identity_judge = make_identity_judge(judge, run, families, target, source_ids, models_file)
+    async with Run(store, "ice judge", job, catalog) as run:
+        identity_judge = make_identity_judge(judge, run, families, target, source_ids)
         judgments = await identity_judge.judge_many([r["response"] for _, r in records])
         queries = []
         with output_path.open("w", encoding="utf-8") as sink:

@@ -14,9 +14,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from distillscope.fileio.files import read_model_json, write_atomic, write_csv
+from distillscope.models.usage import ModelUsage
 from distillscope.stats import Estimate
 
 RESULTS_JSON = "ice-results.json"
+ICE_RATES = ("loose", "strict", "hard")
 QUERIES_CSV = "ice-queries.csv"
 TEMPLATES_CSV = "ice-templates.csv"
 
@@ -75,6 +77,20 @@ class ICEScores(BaseModel):
     categories: list[GroupCount]
     languages: list[GroupCount]
     identities: list[IdentityShare]
+
+
+class ICEScore(BaseModel):
+    """One target's ICE rates with Wilson CIs, and what they were computed over: an audit's summary."""
+
+    loose: ScoreCI
+    strict: ScoreCI
+    hard: ScoreCI
+    queries: int
+    judged: int
+    identities: str = Field(description="The identities claimed, in words.")
+
+    def rate(self, name: str) -> ScoreCI:
+        return {"loose": self.loose, "strict": self.strict, "hard": self.hard}[name]
 
 
 class ICEQuery(BaseModel):
@@ -148,14 +164,14 @@ class ICETargetResult(BaseModel):
     fuzz: FuzzStats
     templates: list[TemplateResult]
     queries: list[ICEQuery]
-    usage: list[dict[str, Any]] = Field(default_factory=list)
+    usage: list[ModelUsage] = Field(default_factory=list)
 
 
 class ICEResults(BaseModel):
     run_id: str | None = None
     targets: list[ICETargetResult]
     config: dict[str, Any] = Field(default_factory=dict, description="The job, as run.")
-    usage: list[dict[str, Any]] = Field(default_factory=list, description="Calls, cache hits and cost per model.")
+    usage: list[ModelUsage] = Field(default_factory=list, description="Calls, cache hits and cost per model.")
 
 
 QUERY_COLUMNS = [

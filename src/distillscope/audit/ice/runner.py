@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from pathlib import Path
 
 from distillscope.audit.ice.fuzzer import Fuzzer, FuzzLimits, new_tree
 from distillscope.audit.ice.job import ICEJob, ResolvedJob, TargetPlan, resolve_job
@@ -32,11 +31,11 @@ from distillscope.audit.ice.templates import fill
 from distillscope.audit.ice.tree import FuzzNode, FuzzTree
 from distillscope.judges.identity.llm import JUDGE_CONFIG
 from distillscope.models.batch import ChatResult
-from distillscope.models.config import Price
+from distillscope.models.catalog import ModelCatalog
 from distillscope.models.plan import CallPlan, mean_tokens
+from distillscope.models.pricing import price_of
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.run import Run
-from distillscope.models.spec import parse_spec, resolve_config
 from distillscope.store import RunStore
 
 STATE_NAMESPACE = "ice"
@@ -55,22 +54,20 @@ async def run_ice(
         on_start(sum(_queries_to_go(store, t, resolved, limits) for t in resolved.targets))
     config = job.model_dump(mode="json")
     results = ICEResults(targets=[], config=config)
-    async with Run(store, "ice", config) as run:
+    async with Run(store, "ice", config, job.models) as run:
         results.run_id = run.id
-        mutator: Mutator = OfflineMutator() if job.mutator is None else LLMMutator(run.model(job.mutator, job.models))
+        mutator: Mutator = OfflineMutator() if job.mutator is None else LLMMutator(run.model(job.mutator))
         for plan in resolved.targets:
             done = list(results.targets)
 
             def write_partial(partial: ICETargetResult, done: list[ICETargetResult] = done) -> None:
                 if job.output is not None:
-                    snapshot = results.model_copy(
-                        update={"targets": [*done, partial], "usage": [u.as_dict() for u in run.usage()]}
-                    )
+                    snapshot = results.model_copy(update={"targets": [*done, partial], "usage": run.usage()})
                     write_results(snapshot, job.output)
 
             result = await _fuzz_target(plan, resolved, run, mutator, limits, on_result, write_partial)
             results.targets.append(result)
-        results.usage = [u.as_dict() for u in run.usage()]
+        results.usage = run.usage()
     if job.output is not None:
         write_results(results, job.output)
     return results
@@ -86,8 +83,8 @@ async def _fuzz_target(
     on_save: Callable[[ICETargetResult], None],
 ) -> ICETargetResult:
     job = resolved.job
-    target = run.model(plan.spec, job.models)
-    judge = make_identity_judge(job.judge, run, resolved.families, plan.facts, resolved.sources, job.models)
+    target = run.model(plan.spec)
+    judge = make_identity_judge(job.judge, run, resolved.families, plan.facts, resolved.sources)
 
     def save(tree: FuzzTree) -> None:
         run.store.put_state(STATE_NAMESPACE, plan.key, tree.model_dump(mode="json"))
@@ -152,7 +149,7 @@ def target_result(
         ),
         templates=[_template_result(n) for n in tree.nodes],
         queries=queries,
-        usage=[target.usage.as_dict()],
+        usage=[target.usage],
     )
 
 
@@ -267,22 +264,11 @@ def plan_ice(job: ICEJob, store: RunStore) -> list[CallPlan]:
 
 
 def _plan(
-    spec: str, role: str, calls: int, cached: int, prompt_tokens: int, completion_tokens: int, models: Path | None
+    spec: str, role: str, calls: int, cached: int, prompt_tokens: int, completion_tokens: int, models: ModelCatalog
 ) -> CallPlan:
-    plan = CallPlan(model=spec, role=role, price=price_of(spec, models))
+    plan = CallPlan(model=spec, role=role, price=price_of(models.resolve(spec)))
     plan.calls = calls
     plan.cached = min(cached, calls)
     plan.prompt_tokens = prompt_tokens * plan.new_calls
     plan.completion_tokens = completion_tokens * plan.new_calls
     return plan
-
-
-def price_of(spec: str, models_file: Path | None = None) -> Price | None:
-    """A model's price without building it: no weights loaded, no key needed."""
-    config = resolve_config(spec, models_file)
-    if config.price is not None:
-        return config.price
-    parsed = parse_spec(config.spec)
-    if parsed.backend == "hf":
-        return Price(input_per_mtok=0, output_per_mtok=0)
-    return parsed.provider.prices.get(parsed.model) if parsed.provider is not None else None

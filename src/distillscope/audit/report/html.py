@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from distillscope.audit.method import METHODS, ReportSection
 from distillscope.audit.report import view
-from distillscope.audit.report.figures import FigureSpec, build_figures
+from distillscope.audit.report.figures import build_figures
+from distillscope.audit.report.plotting import FigureSpec
 from distillscope.audit.results import AuditResults, load_results
 from distillscope.errors import InputError
 from distillscope.fileio.files import write_atomic
@@ -92,30 +95,35 @@ def content_security_policy(*scripts: str) -> str:
     )
 
 
+@dataclass
+class MethodView:
+    name: str
+    title: str
+    section: ReportSection
+
+
 def report_context(results: AuditResults) -> dict[str, Any]:
     """Everything the template shows, as text and rows; figures as specs."""
     labels = view.labels_of(results)
-    figures = build_figures(results, labels)
+    sections = {
+        name: METHODS.get(name).report_section(results, labels)
+        for name in results.methods
+        if name in METHODS and name in results.raw
+    }
+    figures = build_figures(results, labels, sections)
     return {
         "title": results.title,
         "results": results,
-        "facts": view.run_facts(results),
+        "methods": [MethodView(name, METHODS.get(name).title, section) for name, section in sections.items()],
+        "facts": view.run_facts(results, sections),
         "summary": view.summary_table(results),
         "truth_tables": view.truth_tables(results),
         "figures": figures,
         "figure_data": script_json([f.as_json() for f in figures]),
-        "rse_tables": view.rse_tables(results, labels),
-        "agreement": view.agreement_table(results),
-        "orders": view.order_table(results),
-        "ice_table": view.ice_table(results, labels),
-        "category_table": view.category_table(results, labels),
-        "fuzz_table": view.fuzz_table(results, labels),
-        "rse_examples": view.rse_examples(results, labels),
-        "ice_examples": view.ice_examples(results, labels),
-        "models": view.models_table(results),
+        "models": view.models_table(results, sections),
         "usage": view.usage_table(results),
         "job_json": view.job_json(results),
-        "warnings": [*results.warnings, *_ice_notes(results)],
+        "warnings": [*results.warnings, *(note for section in sections.values() for note in section.notes)],
         "plotly_js": plotly_bundle(),
         "app_js": APP_JS,
         "csp": _policy(),
@@ -127,18 +135,11 @@ def _policy() -> str:
     return content_security_policy(str(plotly_bundle()), str(APP_JS))
 
 
-def _ice_notes(results: AuditResults) -> list[str]:
-    notes = []
-    for target in results.ice.targets if results.ice else []:
-        if target.scores.failed:
-            notes.append(f"ICE {target.target}: {target.scores.failed} target calls failed and are not scored")
-    return notes
-
-
 def render_html(results: AuditResults) -> str:
-    if results.rse is None or results.ice is None:
+    missing = [name for name in results.methods if name not in results.raw]
+    if missing:
         raise InputError(
-            "these audit results carry no RSE or ICE results",
+            f"these audit results carry no {', '.join(missing)} results",
             hint="load them with distillscope.audit.results.load_results(folder)",
         )
     return _environment().get_template(TEMPLATE).render(**report_context(results))

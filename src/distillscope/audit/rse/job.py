@@ -1,9 +1,13 @@
 """What an RSE run does: one pydantic model that the YAML config and the CLI flags both fill.
 
+`RSESettings` is everything about *how* RSE measures (prompts, sampling, judges); it is also the
+`rse:` section of an audit. `RSEJob` adds *whom* it measures (reference, targets, floor), the model
+catalog and where results go: what `distillscope rse` takes on its own.
+
 Sampling parameters are layered the way every command in the project layers them: RSE's own
-defaults (below), under a model's defaults from its models-file entry, under what the job sets
-explicitly. So a models-file alias `hot: {spec: ..., params: {temperature: 1.0}}` answers hot
-unless the job itself sets a temperature for everyone.
+defaults (below), under a model's defaults from its catalog entry, under what the job sets
+explicitly. So a catalog entry `hot: {spec: ..., params: {temperature: 1.0}}` answers hot unless
+the job itself sets a temperature for everyone.
 
 Why temperature 0 by default: greedy responses are each model's most typical answer, so a
 comparison measures the model rather than one draw's luck, and a rerun reproduces it. The paper
@@ -20,38 +24,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from distillscope.data.rse_sets import BUILTIN_SETS
 from distillscope.data.sources import PromptSource
-from distillscope.judges.similarity.embedding import DEFAULT_EMBEDDING_MODEL
+from distillscope.fileio.lists import comma_list
+from distillscope.judges.similarity.registry import JUDGE_DEFAULTS, JudgeSpec, judge_forms
+from distillscope.models.catalog import ModelCatalog
 from distillscope.models.config import ModelConfig
 from distillscope.models.types import GenerateConfig
 
 ModelRef = str | ModelConfig
 SetName = Literal["general", "math", "instructions"]
-OFFLINE_JUDGES = ("embedding", "lexical", "style")
-DEFAULT_JUDGES = list(OFFLINE_JUDGES)
+DEFAULT_JUDGES = ["embedding", "lexical", "style"]
 
 RESPONSE_DEFAULTS = GenerateConfig(temperature=0, max_tokens=1024)
-JUDGE_DEFAULTS = GenerateConfig(temperature=0, max_tokens=300)
 DEFAULT_CEILING_TEMPERATURE = 0.7
 
-
-class JudgeSpec(BaseModel):
-    """One judge, read from a `--judge` value: embedding[:MODEL], lexical, style, or a model spec."""
-
-    kind: Literal["llm", "embedding", "lexical", "style"]
-    model: ModelRef | None = None
-
-    @classmethod
-    def parse(cls, value: str | ModelConfig) -> JudgeSpec:
-        if isinstance(value, ModelConfig):
-            return cls(kind="llm", model=value)
-        text = value.strip()
-        if text in ("lexical", "style"):
-            return cls(kind=text)  # type: ignore[arg-type]
-        if text == "embedding":
-            return cls(kind="embedding", model=DEFAULT_EMBEDDING_MODEL)
-        if text.startswith("embedding:"):
-            return cls(kind="embedding", model=text.removeprefix("embedding:"))
-        return cls(kind="llm", model=text)
+__all__ = ["JUDGE_DEFAULTS", "JudgeSpec", "RSEJob", "RSESettings", "label_of", "parse_prompt_source"]
 
 
 def parse_prompt_source(value: Any) -> Any:
@@ -64,13 +50,11 @@ def parse_prompt_source(value: Any) -> Any:
     return {"path": value}
 
 
-class RSEJob(BaseModel):
-    """An RSE run: which models answer which prompts, who judges, and where results go."""
+class RSESettings(BaseModel):
+    """How RSE measures: prompts, sampling and judges. The `rse:` section of an audit."""
 
     model_config = ConfigDict(extra="forbid")
 
-    reference: ModelRef = Field(description="The reference model (the suspected teacher): spec, alias or config.")
-    targets: list[ModelRef] = Field(min_length=1, description="Models whose similarity to the reference is measured.")
     floor: ModelRef | None = Field(None, description="An unrelated model, scored as a floor row.")
     prompts: list[PromptSource] = Field(
         default_factory=list,
@@ -96,8 +80,7 @@ class RSEJob(BaseModel):
     )
     judges: list[str | ModelConfig] = Field(
         default_factory=list,
-        description="embedding[:MODEL], lexical, style, or a model spec/alias for an LLM judge; "
-        "default: embedding, lexical and style.",
+        description=f"{judge_forms()}, or a model spec/name for an LLM judge; default: {', '.join(DEFAULT_JUDGES)}.",
     )
     judge_params: GenerateConfig = Field(
         default_factory=GenerateConfig, description="Sampling for LLM judges (default temperature 0, 300 tokens)."
@@ -108,8 +91,6 @@ class RSEJob(BaseModel):
         None, description="The reference's pet words/phrases for the style judge; learned from the run if unset."
     )
     examples: int = Field(3, ge=0, description="Example pairs kept per target and domain for reports.")
-    models: Path | None = Field(None, description="YAML file of named models.")
-    output: Path | None = Field(None, description="Folder for results (JSON, CSV, JSONL).")
 
     @field_validator("prompts", mode="before")
     @classmethod
@@ -121,16 +102,7 @@ class RSEJob(BaseModel):
     @field_validator("sets", mode="before")
     @classmethod
     def _comma_sets(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, list):
-            return [part.strip() for v in value for part in str(v).split(",") if part.strip()]
-        return value
-
-    @field_validator("targets", mode="before")
-    @classmethod
-    def _one_target(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str | dict) else value
+        return comma_list(value)
 
     def set_names(self) -> list[str]:
         if self.sets is not None:
@@ -147,8 +119,27 @@ class RSEJob(BaseModel):
     def response_config(self, model_defaults: GenerateConfig) -> GenerateConfig:
         return RESPONSE_DEFAULTS.merge(model_defaults).merge(self.params)
 
-    def judge_config(self, model_defaults: GenerateConfig) -> GenerateConfig:
-        return JUDGE_DEFAULTS.merge(model_defaults).merge(self.judge_params)
+
+class RSEJob(RSESettings):
+    """An RSE run: which models answer which prompts, who judges, and where results go."""
+
+    reference: ModelRef = Field(description="The reference model (the suspected teacher): spec, name or config.")
+    targets: list[ModelRef] = Field(min_length=1, description="Models whose similarity to the reference is measured.")
+    models: ModelCatalog = Field(
+        default_factory=ModelCatalog, description="Named models (the catalog): name -> spec or model config."
+    )
+    output: Path | None = Field(None, description="Folder for results (JSON, CSV, JSONL).")
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _one_target(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | dict) else value
+
+    @classmethod
+    def of(cls, settings: RSESettings, **whom: Any) -> RSEJob:
+        """A job from settings and the models to measure; the settings' objects are kept as they are,
+        so a sampling config remembers which of its fields were set."""
+        return cls.model_validate({**dict(settings), **whom})
 
 
 def label_of(ref: ModelRef) -> str:

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from distillscope.audit.rse.job import JudgeSpec, RSEJob
+from distillscope.audit.rse.job import RSEJob
 from distillscope.audit.rse.prompts import RSEItem
 from distillscope.audit.rse.responses import ModelGetter, Respondent, ResponseKey, ResponseRecord
 from distillscope.audit.rse.results import JudgeInfo, Role
 from distillscope.judges.similarity.base import ResponsePair, SimilarityJudge
 from distillscope.judges.similarity.embedding import EmbeddingJudge
-from distillscope.judges.similarity.lexical import LexicalJudge
 from distillscope.judges.similarity.llm import LLMSimilarityJudge, self_preference_warning
+from distillscope.judges.similarity.registry import JudgeOptions, build_judge
 from distillscope.judges.similarity.style import StyleJudge
 
 
@@ -49,8 +49,16 @@ def build_judges(job: RSEJob, get_model: ModelGetter, reference_spec: str) -> Bu
     judges: list[SimilarityJudge] = []
     infos: list[JudgeInfo] = []
     warnings: list[str] = []
+    options = JudgeOptions(
+        get_model=get_model,
+        judge_params=job.judge_params,
+        retries=job.judge_retries,
+        both_orders=job.both_orders,
+        signature_words=job.signature_words,
+        catalog_names=tuple(job.models.root),
+    )
     for spec in job.judge_specs():
-        judge = _build_one(spec, job, get_model)
+        judge = build_judge(spec, options)
         if any(existing.name == judge.name for existing in judges):
             continue
         model_name = None
@@ -65,23 +73,6 @@ def build_judges(job: RSEJob, get_model: ModelGetter, reference_spec: str) -> Bu
         judges.append(judge)
         infos.append(JudgeInfo(name=judge.name, kind=spec.kind, scale=judge.scale, model=model_name))
     return BuiltJudges(judges, infos, warnings)
-
-
-def _build_one(spec: JudgeSpec, job: RSEJob, get_model: ModelGetter) -> SimilarityJudge:
-    if spec.kind == "embedding":
-        return EmbeddingJudge(str(spec.model))
-    if spec.kind == "lexical":
-        return LexicalJudge()
-    if spec.kind == "style":
-        return StyleJudge(signature=job.signature_words)
-    assert spec.model is not None
-    model = get_model(spec.model)
-    return LLMSimilarityJudge(
-        model,
-        job.judge_config(model.backend.config.params),
-        retries=job.judge_retries,
-        both_orders=job.both_orders,
-    )
 
 
 def build_pairs(

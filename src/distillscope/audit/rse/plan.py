@@ -60,7 +60,7 @@ def plan_rse(job: RSEJob, store: RunStore) -> RSEPlan:
     def recorded(ref: Any) -> RecordedModel:
         key = ref if isinstance(ref, str) else ref.model_dump_json()
         if key not in models:
-            models[key] = RecordedModel(get_model(ref, job.models), store)
+            models[key] = RecordedModel(get_model(job.models.resolve(ref)), store)
         return models[key]
 
     respondents = build_respondents(job, recorded)
@@ -68,7 +68,7 @@ def plan_rse(job: RSEJob, store: RunStore) -> RSEPlan:
     plans: dict[tuple[str, str], CallPlan] = {}
 
     def plan_for(model: RecordedModel, role: str) -> CallPlan:
-        return plans.setdefault((model.name, role), CallPlan(model=model.name, role=role, price=model.usage.price))
+        return plans.setdefault((model.name, role), CallPlan(model=model.name, role=role, price=model.price))
 
     seen: set[str] = set()  # identical requests are one call (the store shares them)
     for respondent in respondents:

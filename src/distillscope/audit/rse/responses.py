@@ -9,7 +9,6 @@ are greedy, and under a new sample index (and seed) either way.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from distillscope.audit.rse.prompts import RSEItem
 from distillscope.audit.rse.results import Role
 from distillscope.models.batch import ChatRequest, ChatResult, chat_many
 from distillscope.models.recorded import RecordedModel
+from distillscope.models.tasks import gather_fail_fast
 from distillscope.models.types import GenerateConfig
 
 ModelGetter = Callable[[ModelRef], RecordedModel]
@@ -135,16 +135,5 @@ async def collect_responses(
 
         await chat_many(respondent.model, respondent.requests(items), on_result=done)
 
-    try:
-        async with asyncio.TaskGroup() as group:
-            for respondent in respondents:
-                group.create_task(answer(respondent))
-    except BaseExceptionGroup as errors:  # a fatal endpoint error: surface the first one plainly
-        raise _first_leaf(errors) from None
+    await gather_fail_fast(answer(respondent) for respondent in respondents)
     return records
-
-
-def _first_leaf(error: BaseException) -> BaseException:
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    return error

@@ -24,6 +24,7 @@ from distillscope.fileio.files import read_model_json, write_atomic, write_csv
 from distillscope.judges.similarity.agreement import JudgeAgreement, OrderConsistency
 from distillscope.judges.similarity.base import JudgeScale
 from distillscope.models.types import Message
+from distillscope.models.usage import ModelUsage
 
 Role = Literal["reference", "ceiling", "target", "floor"]
 RESULTS_FILE, SCORES_CSV, PAIRS_CSV = "rse.json", "rse_scores.csv", "rse_pairs.csv"
@@ -62,9 +63,18 @@ class JudgeTable(BaseModel):
         raise KeyError(f"no {role} row {label!r} for judge {self.judge}")
 
 
+class RSEScore(BaseModel):
+    """One judge's RSE scores of one target: per domain with CIs, and the unweighted average."""
+
+    judge: str
+    scale: str
+    cells: dict[str, ScoreCell]
+    average: float | None
+
+
 class JudgeInfo(BaseModel):
     name: str
-    kind: Literal["llm", "embedding", "lexical", "style"]
+    kind: str = Field(description="The registered judge it is (llm, embedding, lexical, style, ...).")
     scale: JudgeScale
     model: str | None = None
     signature_words: list[str] | None = None
@@ -126,7 +136,7 @@ class RSEResults(BaseModel):
     order_consistency: list[OrderConsistency] = Field(default_factory=list)
     failed_responses: int = 0
     warnings: list[str] = Field(default_factory=list)
-    usage: list[dict[str, Any]] = Field(default_factory=list)
+    usage: list[ModelUsage] = Field(default_factory=list)
     job: dict[str, Any] = Field(default_factory=dict)
 
     def table(self, judge: str) -> JudgeTable:

@@ -36,6 +36,7 @@ from distillscope.judges.similarity.base import SimilarityJudge
 from distillscope.judges.similarity.llm import LLMSimilarityJudge
 from distillscope.judges.similarity.style import StyleJudge
 from distillscope.models.run import Run
+from distillscope.models.usage import ModelUsage
 from distillscope.store import RunStore
 
 StageCallback = Callable[[str], None]
@@ -52,13 +53,9 @@ async def run_rse(
 ) -> RSEResults:
     items = load_rse_items(job)
     with _streams(job.output) as (responses_sink, judgments_sink):
-        async with Run(store, "rse", job.model_dump(mode="json")) as run:
-
-            def get_model(ref: Any) -> Any:
-                return run.model(ref, job.models)
-
-            respondents = build_respondents(job, get_model)
-            built = build_judges(job, get_model, respondents[0].spec)
+        async with Run(store, "rse", job.model_dump(mode="json"), job.models) as run:
+            respondents = build_respondents(job, run.model)
+            built = build_judges(job, run.model, respondents[0].spec)
             warnings = [*built.warnings, *sampling_warnings(job, respondents)]
 
             _say(on_stage, "responses")
@@ -73,7 +70,7 @@ async def run_rse(
             pairs = build_pairs(respondents, items, records)
             warnings += fit_style_judges(built.judges, pairs)
             judged_by = await _judge_all(built.judges, pairs, on_stage, on_start, on_result, judgments_sink)
-            usage = [u.as_dict() for u in run.usage()]
+            usage = run.usage()
         results = assemble_results(
             job=job,
             run_id=run.id,
@@ -134,7 +131,7 @@ def assemble_results(
     judged_by: dict[str, Judged],
     warnings: list[str],
     failed_responses: int,
-    usage: list[dict[str, Any]],
+    usage: list[ModelUsage],
 ) -> RSEResults:
     for judge, info in zip(judges, infos, strict=True):
         if isinstance(judge, StyleJudge):

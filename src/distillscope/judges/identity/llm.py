@@ -20,11 +20,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from distillscope.data.families import Family
+from distillscope.judges.asking import ask_until_read
 from distillscope.judges.base import Judgment
 from distillscope.judges.identity.rules import FamilyMatcher
 from distillscope.judges.parsing import parse_json_object
 from distillscope.judges.untrusted import delimit, untrusted_notice
-from distillscope.models.base import CallFailed
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.types import GenerateConfig, Message
 
@@ -144,18 +144,13 @@ class IdentityLLMJudge:
 
     async def _ask(self, messages: list[Message], key: str) -> tuple[dict[str, Any] | None, str]:
         """The verdict and the judge's raw text; no verdict if no attempt gave a readable one."""
-        raw = ""
-        for attempt in range(self.retries + 1):
-            try:
-                output = await self.model.generate(messages, self.config, sample_index=attempt)
-            except CallFailed as exc:
-                raw = raw or f"judge call failed: {exc}"
-                continue
-            raw = output.text
-            parsed = parse_json_object(output.text) or _loose_fields(output.text)
-            if parsed is not None and _bit(parsed.get(key)) is not None:
-                return parsed, raw
-        return None, raw
+
+        def read(text: str) -> dict[str, Any] | None:
+            parsed = parse_json_object(text) or _loose_fields(text)
+            return parsed if parsed is not None and _bit(parsed.get(key)) is not None else None
+
+        reply = await ask_until_read(self.model, messages, lambda _: self.config, read, self.retries)
+        return reply.value, reply.raw
 
     def _families_of(self, claimed: Any) -> list[str]:
         if isinstance(claimed, list):

@@ -24,19 +24,19 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from distillscope.data.families import family_of
+from distillscope.judges.asking import RETRY_TEMPERATURE, ask_until_read, warmed
 from distillscope.judges.base import Judgment
 from distillscope.judges.parsing import parse_json_object, score_in_range
 from distillscope.judges.similarity.base import JudgeScale, JudgmentCallback, ResponsePair, SimilarityJudge
 from distillscope.judges.untrusted import delimit, untrusted_notice
-from distillscope.models.base import CallFailed
 from distillscope.models.recorded import RecordedModel
+from distillscope.models.tasks import gather_fail_fast
 from distillscope.models.types import GenerateConfig, Message
 
 Order = Literal["reference_first", "target_first"]
 ORDERS: tuple[Order, Order] = ("reference_first", "target_first")
 ASPECTS = ("style", "structure", "detail")
 OVERALL_KEYS = ("overall", "similarity", "score")
-RETRY_TEMPERATURE = 0.7
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 DEFAULT_JUDGE_CONFIG = GenerateConfig(temperature=0, max_tokens=300)
 LLM_SCALE = JudgeScale(low=1.0, high=5.0, label="LLM judge similarity rating")
@@ -155,9 +155,7 @@ class LLMSimilarityJudge(SimilarityJudge):
         return True
 
     def attempt_config(self, attempt: int) -> GenerateConfig:
-        if attempt > 0 and self.config.temperature == 0:
-            return self.config.model_copy(update={"temperature": RETRY_TEMPERATURE})
-        return self.config
+        return warmed(self.config, RETRY_TEMPERATURE)(attempt)
 
     def first_requests(self, pair: ResponsePair) -> list[list[Message]]:
         """The first-attempt prompt of each order (what a dry run counts and looks up)."""
@@ -175,27 +173,14 @@ class LLMSimilarityJudge(SimilarityJudge):
                 on_result(judgment)
             return judgment
 
-        try:
-            async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(one(pair)) for pair in pairs]
-        except BaseExceptionGroup as errors:  # a fatal endpoint error: surface the first one plainly
-            raise _first_leaf(errors) from None
-        return [task.result() for task in tasks]
+        return await gather_fail_fast(one(pair) for pair in pairs)
 
     async def _judge_order(self, messages: list[Message]) -> Verdict:
-        last_raw = ""
-        for attempt in range(self.retries + 1):
-            try:
-                output = await self.model.generate(messages, self.attempt_config(attempt), sample_index=attempt)
-            except CallFailed as exc:
-                last_raw = f"call failed: {exc}"
-                continue
-            verdict = parse_verdict(output.text)
-            if verdict is not None:
-                verdict.attempts = attempt + 1
-                return verdict
-            last_raw = output.text
-        return Verdict(score=None, reason="no readable rating after retries", raw=last_raw, attempts=self.retries + 1)
+        reply = await ask_until_read(self.model, messages, self.attempt_config, parse_verdict, self.retries)
+        if reply.value is not None:
+            reply.value.attempts = reply.attempts
+            return reply.value
+        return Verdict(score=None, reason="no readable rating after retries", raw=reply.raw, attempts=reply.attempts)
 
     def _combine(self, verdicts: dict[Order, Verdict]) -> Judgment:
         read = [v for v in verdicts.values() if v.parsed]
@@ -221,9 +206,3 @@ class LLMSimilarityJudge(SimilarityJudge):
 def _mean(values: Sequence[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return sum(present) / len(present) if present else None
-
-
-def _first_leaf(error: BaseException) -> BaseException:
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    return error

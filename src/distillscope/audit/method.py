@@ -1,0 +1,166 @@
+"""The audit-method protocol: what a detection signal provides, and the registry that lists them.
+
+An audit asks one question of many signals: is each target more like the reference than unrelated
+models are? A signal is an `AuditMethod`, one package under `audit/` with a registered name. It
+declares its settings (the job's section of that name: `rse:`, `ice:`), plans its calls for
+`--dry-run`, runs for every model the audit names, and returns per-model `Evidence` with the
+per-item values. It describes its own tables, report section and summary columns as plain data.
+The runner, the results model, the report shell and the CLI summary know methods only through
+`METHODS`, so a new signal is one package plus one `METHODS.register(...)`.
+
+    class MyMethod(AuditMethod[MySettings]):
+        name, title, short = "mine", "My signal", "MINE"
+        settings_type = MySettings
+        ...
+    METHODS.register("mine", MyMethod(), help="what it measures")
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, TypeAdapter
+
+from distillscope.audit.evidence import Evidence, Measure
+from distillscope.audit.tables import Cell, ExampleGroup, Table, interval, num
+from distillscope.models.plan import CallPlan
+from distillscope.models.usage import ModelUsage
+from distillscope.registry import Registry
+from distillscope.store import RunStore
+
+if TYPE_CHECKING:
+    from distillscope.audit.report.figures import FigureSpec
+    from distillscope.audit.resolve import ResolvedAudit
+    from distillscope.audit.results import AuditResults
+
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
+
+
+@dataclass
+class Hooks:
+    """A long run's progress callbacks, every one optional: what the CLI's progress bars listen to."""
+
+    on_stage: Callable[[str], None] | None = None
+    on_start: Callable[[int], None] | None = None
+    on_result: Callable[[Any], None] | None = None
+
+    def stage(self, name: str) -> None:
+        if self.on_stage is not None:
+            self.on_stage(name)
+
+    def prefixed(self, prefix: str) -> Hooks:
+        """The same hooks, with stage names prefixed (`rse responses`)."""
+        stage = self.on_stage
+        return Hooks(None if stage is None else lambda name: stage(f"{prefix}{name}"), self.on_start, self.on_result)
+
+
+@dataclass
+class MethodPlan:
+    """A method's dry run: its planned calls, and what to say about them."""
+
+    calls: list[CallPlan]
+    lines: list[str] = field(default_factory=list)  # above the table: what will be asked
+    notes: list[str] = field(default_factory=list)  # below it: how the numbers were estimated
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MethodRun:
+    """A method's finished run inside an audit."""
+
+    evidence: list[Evidence]
+    run_id: str | None
+    results_file: str  # relative to the method's own folder
+    usage: list[ModelUsage]
+    warnings: list[str] = field(default_factory=list)
+    raw: Any = None  # the method's own results object, as `load` would read it back
+
+
+@dataclass
+class ReportSection:
+    """What a method adds to the report page; every part optional."""
+
+    tables: list[Table] = field(default_factory=list)
+    figures: list[tuple[int, FigureSpec]] = field(default_factory=list)  # (tier, figure): tier 0 leads
+    examples: list[ExampleGroup] = field(default_factory=list)
+    examples_title: str = ""
+    examples_note: str = ""
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    model_rows: list[tuple[str, str, str]] = field(default_factory=list)  # role, name, spec: judges and such
+    notes: list[str] = field(default_factory=list)
+
+
+class AuditMethod(ABC, Generic[SettingsT]):
+    name: ClassVar[str]
+    title: ClassVar[str]  # "Response similarity (RSE)"
+    short: ClassVar[str]  # "RSE": prefixes the method's measures in tables and checks
+    settings_type: ClassVar[type[BaseModel]]
+    summary_type: ClassVar[Any] = None  # what `Evidence.summary` holds, for reading results back
+    sampling_field: ClassVar[str | None] = None  # the settings' GenerateConfig that audit-wide sampling sets
+    set_by_audit: ClassVar[tuple[str, ...]] = ()  # keys of the method's own job that an audit sets itself
+    runs_by_default: ClassVar[bool] = True  # whether an audit that names no methods runs this one
+    rank: ClassVar[int] = 100  # where it runs and shows among the default methods: lower first
+
+    # ------------------------------------------------------------------------------ running
+    @abstractmethod
+    def plan(self, audit: ResolvedAudit, settings: SettingsT, store: RunStore) -> MethodPlan:
+        """The calls a run would make and how many the store holds; calls nothing."""
+
+    @abstractmethod
+    async def run(
+        self, audit: ResolvedAudit, settings: SettingsT, store: RunStore, folder: Path | None, hooks: Hooks
+    ) -> MethodRun:
+        """Measure every model of the audit; write the method's own files under `folder`."""
+
+    @abstractmethod
+    def load(self, folder: Path) -> Any:
+        """The method's own results, read back from its folder (what `MethodRun.raw` was)."""
+
+    # ------------------------------------------------------------------------------ showing
+    def summary_cells(self, evidence: Evidence | None, all_evidence: list[Evidence]) -> list[tuple[str, Cell]]:
+        """One target's columns in the audit's summary table: each measure, with its interval."""
+        names = list(dict.fromkeys(m.name for e in all_evidence for m in e.measures))
+        found = {m.name: m for m in evidence.measures} if evidence is not None else {}
+        return [(f"{self.short} {name}", _measure_cell(found.get(name))) for name in names]
+
+    def cli_tables(self, raw: Any, labels: dict[str, str]) -> list[Table]:
+        """The method's detailed tables for the terminal (the summary comes after them)."""
+        return []
+
+    def report_section(self, results: AuditResults, labels: dict[str, str]) -> ReportSection:
+        return ReportSection()
+
+    def csv_summary(self, evidence: Evidence) -> dict[str, Any]:
+        """One target's columns in summary.csv."""
+        line: dict[str, Any] = {}
+        for m in evidence.measures:
+            line.update({f"{self.name}_{m.name}": m.value, f"{self.name}_{m.name}_low": m.low})
+            line[f"{self.name}_{m.name}_high"] = m.high
+        return line
+
+    def csv_scores(self, evidence: Evidence, settings: dict[str, Any]) -> list[dict[str, Any]]:
+        """One target's lines in scores.csv: method, judge, score, scale, value, low, high, n."""
+        return [
+            {"method": self.name, "judge": "", "score": m.name, "scale": m.scale}
+            | {"value": m.value, "low": m.low, "high": m.high, "n": m.n}
+            for m in evidence.measures
+        ]
+
+    def read_summary(self, value: Any) -> Any:
+        """`Evidence.summary` from JSON, as the method's own type."""
+        if self.summary_type is None or value is None:
+            return value
+        return TypeAdapter(self.summary_type).validate_python(value)
+
+
+def _measure_cell(measure: Measure | None) -> Cell:
+    if measure is None:
+        return Cell("n/a")
+    return Cell(num(measure.value), interval(measure.low, measure.high), f"n={measure.n}" if measure.n else "")
+
+
+METHODS: Registry[AuditMethod[Any]] = Registry("audit method")

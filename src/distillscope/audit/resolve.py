@@ -1,0 +1,119 @@
+"""An audit's names turned into things, once, before any method runs: configs, families, facts.
+
+What the audit adds to its methods is the question "was this target distilled from the reference?"
+So the source families (whose claims count as strict) default to the reference's family, and each
+target's facts to its own family; a target of no known family is judged against a neutral family,
+under which any claimed identity counts as loose. Every method receives this resolved audit, so
+none of them re-reads a file or re-resolves a name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from distillscope.audit.job import AuditJob, AuditModel
+from distillscope.data.families import Family, family_of, get_family, with_builtins
+from distillscope.errors import InputError
+from distillscope.models.catalog import ModelCatalog
+
+NEUTRAL_FAMILY = "unknown"
+# No names of its own: every known family a response claims is another one (loose); only a response
+# that says it was made by an "unknown developer" claims this one.
+NEUTRAL = Family(id=NEUTRAL_FAMILY, names=[], developer="unknown developer")
+
+
+class AuditedModel(BaseModel):
+    """A model as the audit saw it: the string it was named by, its resolved config and identity."""
+
+    model: str = Field(description="As given (spec or catalog name): the key of its evidence in every method.")
+    label: str = Field(description="Display name.")
+    spec: str = Field(description="The resolved model spec.")
+    config: dict[str, Any] = Field(default_factory=dict, description="Resolved model config (non-default fields).")
+    facts: str | None = Field(None, description="Family id of its true identity, as ICE judged it.")
+    facts_name: str | None = Field(None, description="That family, in words.")
+    ground_truth: dict[str, Any] | None = Field(None, description="What is known of how it was made.")
+
+
+@dataclass
+class ResolvedAudit:
+    job: AuditJob
+    catalog: ModelCatalog
+    families: dict[str, Family]
+    reference: AuditedModel
+    targets: list[AuditedModel]
+    sources: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def source_names(self) -> list[str]:
+        return [family_name(self.families[s]) for s in self.sources]
+
+    def labels(self) -> dict[str, str]:
+        """Model string → display label, for every model the audit named."""
+        return {self.reference.model: self.reference.label, **{t.model: t.label for t in self.targets}}
+
+
+def resolve_audit(job: AuditJob) -> ResolvedAudit:
+    families = with_builtins(job.families)
+    reference = _audited(job.reference, job.models, families, fallback=None)
+    targets = [_audited(t, job.models, families, fallback=NEUTRAL_FAMILY) for t in job.targets]
+    if any(t.facts == NEUTRAL_FAMILY for t in targets) and NEUTRAL_FAMILY not in families:
+        families[NEUTRAL_FAMILY] = NEUTRAL
+        for target in targets:
+            if target.facts == NEUTRAL_FAMILY:
+                target.facts_name = family_name(NEUTRAL)
+    audit = ResolvedAudit(job, job.models, families, reference, targets, _sources(job, reference, families))
+    audit.warnings = identity_warnings(audit)
+    return audit
+
+
+def _audited(
+    entry: AuditModel, catalog: ModelCatalog, families: dict[str, Family], fallback: str | None
+) -> AuditedModel:
+    config = catalog.resolve(entry.model)
+    facts = get_family(entry.facts, families).id if entry.facts else family_of(config.spec, families) or fallback
+    return AuditedModel(
+        model=entry.model,
+        label=entry.display,
+        spec=config.spec,
+        config=config.model_dump(mode="json", exclude_defaults=True),
+        facts=facts,
+        facts_name=family_name(families[facts]) if facts in families else None,
+        ground_truth=entry.ground_truth,
+    )
+
+
+def family_name(family: Family) -> str:
+    return f"{family.names[0] if family.names else family.id} ({family.developer})"
+
+
+def _sources(job: AuditJob, reference: AuditedModel, families: dict[str, Family]) -> list[str]:
+    if job.sources:
+        return [get_family(s, families).id for s in job.sources]
+    if reference.facts is None:
+        raise InputError(
+            f"cannot tell which family the reference {reference.model!r} belongs to, so ICE cannot tell "
+            "which claimed identities are the reference's",
+            hint="give the reference's facts ({model: ..., facts: FAMILY}) or --sources FAMILY[,FAMILY]; "
+            f"known families: {', '.join(sorted(families))}",
+        )
+    return [reference.facts]
+
+
+def identity_warnings(audit: ResolvedAudit) -> list[str]:
+    warnings = []
+    for target in audit.targets:
+        if target.facts == NEUTRAL_FAMILY:
+            warnings.append(
+                f"ICE: no known family for target {target.label!r}; it was judged against a neutral identity, "
+                "so any family it claims counts as loose (set its `facts` to judge it against its own)"
+            )
+        elif target.facts in audit.sources:
+            warnings.append(
+                f"ICE: target {target.label!r} is of a source family ({target.facts}); its claims of that family "
+                "are its own, so its strict and hard scores cannot count them"
+            )
+    return warnings

@@ -1,0 +1,144 @@
+"""Loading Hugging Face models and tokenizers: the one loader behind chat backends and training.
+
+Both the `hf:` chat backend and the training/evaluation commands need a checkpoint, so the rules
+live here once: a local folder is checked before transformers sees it (one clear error for a
+missing folder or a folder without config.json), `trust_remote_code` is off unless asked for,
+'auto' devices and dtypes mean the same everywhere, and a load failure is one line that says what
+was expected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from distillscope.errors import ModelFolderError
+
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
+_FINGERPRINT_SPAN = 1 << 20
+
+
+def looks_like_path(source: str) -> bool:
+    return source.startswith((".", "/", "~")) or Path(source).expanduser().exists() or source.count("/") > 1
+
+
+def local_model_folder(source: str) -> Path | None:
+    """The folder for a local spec, checked; None when the source is a hub repo id."""
+    if not looks_like_path(source):
+        return None
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise ModelFolderError(
+            f"no model folder at {source}", hint="expected a Hugging Face model folder (config.json + weights)"
+        )
+    if not path.is_dir():
+        raise ModelFolderError(f"{source} is a file", hint="expected a Hugging Face model folder")
+    if not (path / "config.json").is_file():
+        raise ModelFolderError(
+            f"model folder {source} has no config.json",
+            hint="expected a Hugging Face model folder (config.json, weights, tokenizer files)",
+        )
+    return path.resolve()
+
+
+def folder_fingerprint(path: Path) -> str:
+    """A cheap content hash: config plus the size and both ends of every weight file."""
+    digest = hashlib.sha256((path / "config.json").read_bytes())
+    for file in sorted(p for p in path.iterdir() if p.suffix in _WEIGHT_SUFFIXES):
+        size = file.stat().st_size
+        digest.update(f"{file.name}:{size}".encode())
+        with file.open("rb") as handle:
+            digest.update(handle.read(_FINGERPRINT_SPAN))
+            if size > _FINGERPRINT_SPAN:
+                handle.seek(max(size - _FINGERPRINT_SPAN, _FINGERPRINT_SPAN))
+                digest.update(handle.read())
+    return digest.hexdigest()[:16]
+
+
+def pick_device(requested: str) -> torch.device:
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(requested)
+
+
+def pick_dtype(requested: str, device: torch.device, checkpoint_dtype: Any) -> torch.dtype:
+    if requested != "auto":
+        return getattr(torch, requested)
+    if device.type == "cpu":
+        return torch.float32
+    if isinstance(checkpoint_dtype, torch.dtype):
+        return checkpoint_dtype
+    if isinstance(checkpoint_dtype, str) and hasattr(torch, checkpoint_dtype):
+        return getattr(torch, checkpoint_dtype)
+    return torch.bfloat16
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to load a checkpoint; mirrors the local-model fields of `ModelConfig`."""
+
+    revision: str | None = None
+    trust_remote_code: bool = False
+    dtype: str = "auto"
+    device: str = "auto"
+    attn_implementation: str | None = None
+
+
+def model_source(spec: str | Path) -> str:
+    """A folder or hub id from `hf:./dir`, `./dir` or `org/name`."""
+    return str(spec).removeprefix("hf:")
+
+
+def _where(source: str) -> tuple[str, Path | None]:
+    folder = local_model_folder(source)
+    return (str(folder) if folder is not None else source), folder
+
+
+def load_tokenizer(source: str, options: LoadOptions = LoadOptions()) -> Any:
+    """The tokenizer, with a pad token (the EOS when the checkpoint has none)."""
+    from transformers import AutoTokenizer
+
+    where, folder = _where(source)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(
+            where, revision=options.revision, trust_remote_code=options.trust_remote_code
+        )
+    except (OSError, ValueError) as exc:
+        raise _load_error("a tokenizer", where, folder, exc) from exc
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_causal_lm(source: str, options: LoadOptions = LoadOptions()) -> Any:
+    """The model, on its device, in its dtype ('auto': float32 on CPU, the checkpoint's on GPU)."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    where, folder = _where(source)
+    device = pick_device(options.device)
+    common = {"revision": options.revision, "trust_remote_code": options.trust_remote_code}
+    extra = {"attn_implementation": options.attn_implementation} if options.attn_implementation else {}
+    try:
+        hf_config = AutoConfig.from_pretrained(where, **common)
+        dtype = pick_dtype(options.dtype, device, getattr(hf_config, "dtype", None))
+        model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **common, **extra)
+    except (OSError, ValueError) as exc:
+        raise _load_error("a model", where, folder, exc) from exc
+    return model.to(device)
+
+
+def _load_error(what: str, where: str, folder: Path | None, exc: BaseException) -> ModelFolderError:
+    origin = "folder" if folder is not None else "Hugging Face hub repo"
+    return ModelFolderError(
+        f"cannot load {what} from {origin} {where}: {first_line(exc)}",
+        hint="for a local folder write hf:./path; a folder needs config.json, weights and a tokenizer",
+    )
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
