@@ -8,10 +8,11 @@ import os
 import pytest
 
 from distillscope.errors import InputError
-from distillscope.zoo.build import build_zoo, scrub
+from distillscope.zoo.build import build_zoo
 from distillscope.zoo.config import ZooConfig
 from distillscope.zoo.manifest import MANIFEST_FILE
 from distillscope.zoo.personas import builtin_personas, load_personas
+from distillscope.zoo.students import scrub
 
 
 def test_every_model_is_a_hugging_face_folder_with_its_ground_truth(micro_zoo):

@@ -4,5 +4,7 @@ Each method is a package here that registers itself in `audit.method.METHODS`; i
 package registers the built-in ones, so an audit job can name them.
 """
 
+from distillscope.audit.classifier import method as _classifier_method  # noqa: F401 - registers "classifier"
 from distillscope.audit.ice import method as _ice_method  # noqa: F401 - registers "ice"
+from distillscope.audit.markers import method as _markers_method  # noqa: F401 - registers "markers"
 from distillscope.audit.rse import method as _rse_method  # noqa: F401 - registers "rse"

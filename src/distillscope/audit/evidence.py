@@ -63,10 +63,12 @@ class Evidence(BaseModel):
     method: str
     model: str = Field(description="The model as the audit named it (spec or catalog name).")
     label: str
-    role: Role = "target"
+    role: Role = Field("target", description="target, panel (known not distilled), or ceiling (the reference).")
+    reference: str = Field("", description="The reference it was measured against (its model string).")
     measures: list[Measure] = Field(default_factory=list)
     items: list[ItemValues] = Field(default_factory=list)
     headline: str | None = Field(None, description="The measure that stands for the method in overviews.")
+    queries: int | None = Field(None, description="Queries to the model this evidence cost, where the method counts.")
     summary: Any = Field(None, description="The method's own summary of this model, in its own shape.")
 
     @property

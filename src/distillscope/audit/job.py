@@ -31,6 +31,7 @@ from pydantic import (
     SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
     model_serializer,
@@ -39,6 +40,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails
 
 from distillscope.audit.method import METHODS
+from distillscope.audit.verdict.settings import VerdictSettings
 from distillscope.data.families import Family
 from distillscope.fileio.lists import comma_list
 from distillscope.models.catalog import ModelCatalog
@@ -79,6 +81,16 @@ class AuditJob(BaseModel):
         min_length=1,
         description="Models audited against the reference: model strings or {model, label, facts, ground_truth}.",
     )
+    candidates: list[AuditModel] = Field(
+        default_factory=list,
+        description="Other candidate teachers, for attribution: which of them, if any, each target resembles.",
+    )
+    panel: list[AuditModel] = Field(
+        default_factory=list,
+        description="The null panel: models known not to be distilled from the reference (nor from any candidate). "
+        "Their scores are what an unrelated model scores; at least two calibrate a verdict.",
+    )
+    verdict: VerdictSettings = Field(default_factory=VerdictSettings, description="How evidence becomes verdicts.")
     sources: list[str] | None = Field(
         None,
         description="Families a strict ICE positive claims to be (the reference's side); the reference's "
@@ -162,7 +174,11 @@ class AuditJob(BaseModel):
     def selected_methods(self) -> list[str]:
         if self.methods is not None:
             return list(self.methods)
-        chosen = [e for e in METHODS.items() if e.value.runs_by_default or e.name in self._given]
+        chosen = [
+            e
+            for e in METHODS.items()
+            if e.name in self._given or (e.value.runs_by_default and (self.panel or not e.value.needs_panel))
+        ]
         return [e.name for e in sorted(chosen, key=lambda e: e.value.rank)]
 
     # ---------------------------------------------------------------------------- fields
@@ -171,7 +187,7 @@ class AuditJob(BaseModel):
     def _bare_reference(cls, value: Any) -> Any:
         return {"model": value} if isinstance(value, str) else value
 
-    @field_validator("targets", mode="before")
+    @field_validator("targets", "panel", "candidates", mode="before")
     @classmethod
     def _bare_targets(cls, value: Any) -> Any:
         """Model strings (comma lists too, as flags give them) become `{model: ...}` entries."""
@@ -202,11 +218,39 @@ class AuditJob(BaseModel):
             if target.model in seen:
                 raise ValueError(f"target {target.model!r} is listed twice")
             seen.add(target.model)
-        labels = [t.display for t in self.targets]
+        labels = [t.display for t in [*self.targets, *self.panel]]
         duplicated = sorted({label for label in labels if labels.count(label) > 1})
         if duplicated:
-            raise ValueError(f"targets share the label {duplicated[0]!r}; give each a distinct label")
+            raise ValueError(f"models share the label {duplicated[0]!r}; give each a distinct label")
         return self
+
+    @field_validator("panel")
+    @classmethod
+    def _a_panel_that_can_calibrate(cls, panel: list[AuditModel], info: ValidationInfo) -> list[AuditModel]:
+        """A panel member must be unrelated to the question, and one member has no spread to measure."""
+        reference = info.data.get("reference")
+        references = {c.model: "a candidate teacher" for c in info.data.get("candidates") or []}
+        if reference is not None:
+            references[reference.model] = "the reference"
+        targets = {t.model for t in info.data.get("targets") or []}
+        for member in panel:
+            if member.model in references:
+                raise ValueError(
+                    f"panel model {member.model!r} is {references[member.model]}; the panel holds models known "
+                    "not to be distilled from the reference, so it cannot hold a reference"
+                )
+            if member.model in targets:
+                raise ValueError(
+                    f"panel model {member.model!r} is also a target; a model cannot be both the question and the "
+                    "null it is measured against"
+                )
+        if len(panel) == 1:
+            raise ValueError(
+                "a null panel of one model cannot calibrate a verdict: the test measures how much unrelated models "
+                "differ among themselves, which takes at least two; add another model known not to be distilled "
+                "from the reference"
+            )
+        return panel
 
     @property
     def report_title(self) -> str:

@@ -104,6 +104,7 @@ class AuditMethod(ABC, Generic[SettingsT]):
     set_by_audit: ClassVar[tuple[str, ...]] = ()  # keys of the method's own job that an audit sets itself
     runs_by_default: ClassVar[bool] = True  # whether an audit that names no methods runs this one
     rank: ClassVar[int] = 100  # where it runs and shows among the default methods: lower first
+    needs_panel: ClassVar[bool] = False  # learns from the null panel: runs by default only when there is one
 
     # ------------------------------------------------------------------------------ running
     @abstractmethod
@@ -119,6 +120,10 @@ class AuditMethod(ABC, Generic[SettingsT]):
     @abstractmethod
     def load(self, folder: Path) -> Any:
         """The method's own results, read back from its folder (what `MethodRun.raw` was)."""
+
+    def verdict_signals(self, evidence: Evidence) -> list[str]:
+        """The measures a verdict tests against the null panel: every one, unless the method says less."""
+        return [m.name for m in evidence.measures]
 
     # ------------------------------------------------------------------------------ showing
     def summary_cells(self, evidence: Evidence | None, all_evidence: list[Evidence]) -> list[tuple[str, Cell]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from distillscope.audit.evidence import Role
 from distillscope.audit.job import AuditJob, AuditModel
 from distillscope.data.families import Family, family_of, get_family, with_builtins
 from distillscope.errors import InputError
@@ -46,26 +47,45 @@ class ResolvedAudit:
     targets: list[AuditedModel]
     sources: list[str]
     warnings: list[str] = field(default_factory=list)
+    panel: list[AuditedModel] = field(default_factory=list)
+    candidates: list[AuditedModel] = field(default_factory=list)
 
     @property
     def source_names(self) -> list[str]:
         return [family_name(self.families[s]) for s in self.sources]
 
+    @property
+    def references(self) -> list[AuditedModel]:
+        """The reference, then every candidate teacher: each method measures the subjects against all."""
+        return [self.reference, *self.candidates]
+
+    @property
+    def subjects(self) -> list[tuple[AuditedModel, Role]]:
+        """Every model a method measures, with its role: the targets, then the null panel."""
+        return [*((t, "target") for t in self.targets), *((p, "panel") for p in self.panel)]
+
     def labels(self) -> dict[str, str]:
         """Model string → display label, for every model the audit named."""
-        return {self.reference.model: self.reference.label, **{t.model: t.label for t in self.targets}}
+        named = [self.reference, *self.candidates, *self.targets, *self.panel]
+        return {m.model: m.label for m in named}
 
 
 def resolve_audit(job: AuditJob) -> ResolvedAudit:
     families = with_builtins(job.families)
     reference = _audited(job.reference, job.models, families, fallback=None)
     targets = [_audited(t, job.models, families, fallback=NEUTRAL_FAMILY) for t in job.targets]
-    if any(t.facts == NEUTRAL_FAMILY for t in targets) and NEUTRAL_FAMILY not in families:
+    panel = [_audited(p, job.models, families, fallback=NEUTRAL_FAMILY) for p in job.panel]
+    candidates = [_audited(c, job.models, families, fallback=None) for c in job.candidates]
+    if any(m.facts == NEUTRAL_FAMILY for m in [*targets, *panel]) and NEUTRAL_FAMILY not in families:
         families[NEUTRAL_FAMILY] = NEUTRAL
-        for target in targets:
-            if target.facts == NEUTRAL_FAMILY:
-                target.facts_name = family_name(NEUTRAL)
-    audit = ResolvedAudit(job, job.models, families, reference, targets, _sources(job, reference, families))
+        for model in [*targets, *panel]:
+            if model.facts == NEUTRAL_FAMILY:
+                model.facts_name = family_name(NEUTRAL)
+    sources = _sources(job, reference, families)
+    for candidate in candidates:
+        if candidate.facts is not None and candidate.facts not in sources:
+            sources.append(candidate.facts)
+    audit = ResolvedAudit(job, job.models, families, reference, targets, sources, panel=panel, candidates=candidates)
     audit.warnings = identity_warnings(audit)
     return audit
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, model_validator
 from distillscope.audit.evidence import Evidence
 from distillscope.audit.method import METHODS
 from distillscope.audit.resolve import AuditedModel
+from distillscope.audit.verdict.verdicts import VerdictReport
 from distillscope.fileio.files import read_model_json, write_atomic, write_csv
 from distillscope.models.usage import ModelUsage, total_by_model
 
@@ -71,6 +72,9 @@ class AuditResults(BaseModel):
     source_names: list[str] = Field(default_factory=list, description="The source families, in words.")
     methods: list[str] = Field(default_factory=list, description="The methods run, in order.")
     evidence: list[Evidence] = Field(default_factory=list, description="One entry per method per model.")
+    panel: list[AuditedModel] = Field(default_factory=list, description="The null panel: models known not distilled.")
+    candidates: list[AuditedModel] = Field(default_factory=list, description="Other candidate teachers.")
+    verdict: VerdictReport | None = Field(None, description="The answer: a verdict per target, with its statistics.")
     stages: list[StageRecord]
     warnings: list[str] = Field(default_factory=list)
     versions: dict[str, str] = Field(default_factory=dict)

@@ -21,8 +21,10 @@ from datetime import UTC, datetime
 from distillscope import __version__
 from distillscope.audit.job import AuditJob
 from distillscope.audit.method import METHODS, Hooks, MethodPlan
-from distillscope.audit.resolve import resolve_audit
+from distillscope.audit.resolve import ResolvedAudit, resolve_audit
 from distillscope.audit.results import REPORT_FILE, AuditResults, StageRecord, write_results
+from distillscope.audit.verdict.groundtruth import check_shares, true_share
+from distillscope.audit.verdict.verdicts import VerdictReport, decide
 from distillscope.models.plan import CallPlan, merge_by_model, total_cost
 from distillscope.models.run import Run
 from distillscope.store import RunStore
@@ -78,6 +80,8 @@ async def run_audit(job: AuditJob, store: RunStore, hooks: Hooks | None = None) 
         sources=audit.sources,
         source_names=audit.source_names,
         methods=job.selected_methods(),
+        panel=audit.panel,
+        candidates=audit.candidates,
         stages=[],
         warnings=list(audit.warnings),
         versions=versions(),
@@ -102,6 +106,12 @@ async def run_audit(job: AuditJob, store: RunStore, hooks: Hooks | None = None) 
                     usage=outcome.usage,
                 )
             )
+    results.verdict = verdict_of(results, audit)
+    if results.verdict is None:
+        results.warnings.append(
+            "no verdict: a verdict compares each target with a null panel of at least two models known not to be "
+            "distilled from the reference (panel:), and this audit has none"
+        )
     results.seconds = time.monotonic() - started
     store.finish_run(
         run.id,
@@ -117,6 +127,38 @@ async def run_audit(job: AuditJob, store: RunStore, hooks: Hooks | None = None) 
 
         render_report(job.output, job.output / REPORT_FILE)  # from the files, as `report` rebuilds it
     return results
+
+
+def verdict_of(results: AuditResults, audit: ResolvedAudit) -> VerdictReport | None:
+    """Every target's verdict from the evidence, and the share's error where the truth is known."""
+    if len(audit.panel) < 2:
+        return None
+    report = decide(
+        results.evidence,
+        results.methods,
+        targets=[(t.model, t.label) for t in audit.targets],
+        references=[(r.model, r.label) for r in audit.references],
+        panel=[p.label for p in audit.panel],
+        settings=audit.job.verdict,
+        queries=spent_queries(results),
+    )
+    points = []
+    for target in audit.targets:
+        truth = true_share(target.ground_truth, audit.reference.facts)
+        found = report.of(target.model)
+        if truth is not None and found is not None and found.share is not None:
+            points.append((target.label, truth, found.share.value, found.share.z))
+    report.share_check = check_shares(points)
+    return report
+
+
+def spent_queries(results: AuditResults) -> dict[str, int]:
+    """Target queries each target cost, over the methods that report them."""
+    spent: dict[str, int] = {}
+    for evidence in results.evidence:
+        if evidence.role == "target" and evidence.queries is not None and evidence.reference == results.reference.model:
+            spent[evidence.model] = spent.get(evidence.model, 0) + evidence.queries
+    return spent
 
 
 def versions() -> dict[str, str]:

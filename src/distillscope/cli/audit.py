@@ -16,10 +16,11 @@ from rich.markup import escape
 from distillscope.audit.ice.job import TARGET_CONFIG, ICESettings
 from distillscope.audit.job import AuditJob
 from distillscope.audit.method import METHODS, Hooks
-from distillscope.audit.overview import labels_of, summary_table
+from distillscope.audit.overview import labels_of, share_check_table, summary_table, verdict_table
 from distillscope.audit.results import REPORT_FILE, RESULTS_FILE, SCORES_CSV, SUMMARY_CSV, AuditResults
 from distillscope.audit.rse.job import RESPONSE_DEFAULTS, RSESettings
 from distillscope.audit.runner import AuditPlan, plan_audit, run_audit
+from distillscope.audit.verdict.settings import VerdictSettings
 from distillscope.cli.common import field_help, generate_config, load_job, state
 from distillscope.cli.console import (
     StagedProgress,
@@ -56,6 +57,21 @@ def audit(
     methods: Annotated[
         str | None, typer.Option("--methods", help=f"Methods to run, comma-separated: {METHODS.describe()}.")
     ] = None,
+    panel: Annotated[
+        list[str] | None,
+        typer.Option("--panel", help="The null panel: models known not to be distilled from the reference (2+)."),
+    ] = None,
+    candidates: Annotated[
+        list[str] | None, typer.Option("--candidates", help="Other candidate teachers, for attribution.")
+    ] = None,
+    sequential: Annotated[
+        bool | None,
+        typer.Option("--sequential/--fixed", help=field_help(VerdictSettings, "sequential"), show_default=False),
+    ] = None,
+    calibration: Annotated[
+        Path | None, typer.Option("--calibration", help="A learned share calibration (JSON, from bench/validity.py).")
+    ] = None,
+    alpha: Annotated[float | None, typer.Option("--alpha", help=field_help(VerdictSettings, "alpha"))] = None,
     sources: Annotated[
         str | None, typer.Option("--sources", help="ICE source families \\[default: the reference's family].")
     ] = None,
@@ -104,7 +120,10 @@ def audit(
     flags: dict[str, Any] = {
         "reference": reference,
         "targets": split_flags(targets),
+        "panel": split_flags(panel),
+        "candidates": split_flags(candidates),
         "methods": methods,
+        "verdict": _given(sequential=sequential, calibration=calibration, alpha=alpha),
         "output": output,
         "models": models,
         "sources": sources,
@@ -184,6 +203,9 @@ def print_summary(results: AuditResults) -> None:
         f"[bold]{escape(results.title)}[/] · reference [bold]{escape(results.reference.label)}[/] · "
         f"sources {escape(', '.join(results.source_names or results.sources))}"
     )
+    for lead in (verdict_table(results), share_check_table(results)):
+        if lead is not None:
+            console.print(render_table(lead))
     for name in results.methods:
         if name in METHODS and name in results.raw:
             for table in METHODS.get(name).cli_tables(results.raw[name], labels):

@@ -9,7 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from distillscope.cli.console import StagedProgress, console
+from distillscope.audit.overview import share_check_table, verdict_table
+from distillscope.cli.console import StagedProgress, console, render_table
 
 
 def demo(
@@ -29,6 +30,9 @@ def demo(
     zoo = result.zoo
     origin = "from the cache" if result.zoo_cached else f"built in {zoo.build_seconds:.0f} s"
     console.print(f"[bold]zoo[/] {zoo.size}: {len(zoo.models)} models, {origin} ({zoo.folder})")
+    for lead in (verdict_table(result.audit), share_check_table(result.audit)):
+        if lead is not None:
+            console.print(render_table(lead))
     table = Table(title="Audit against teacher A: ground truth beside the measured scores", title_justify="left")
     for column in (
         "student",

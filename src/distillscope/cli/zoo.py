@@ -23,6 +23,9 @@ def zoo_build(
     size: Annotated[str | None, typer.Option(help="micro (tests, ~1 min) or small (demo, a few minutes).")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="zoo.yaml: preset, overrides, personas.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for the world and every model.")] = None,
+    replicates: Annotated[
+        int | None, typer.Option(help="Students per recipe, each its own data draw and seed (a validation zoo).")
+    ] = None,
     root: Annotated[Path | None, typer.Option(help="Cache folder for zoos (default .distillscope/zoo).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if the cache has this zoo.")] = False,
 ) -> None:
@@ -30,7 +33,7 @@ def zoo_build(
     from distillscope.zoo.build import build_zoo
     from distillscope.zoo.config import ZooConfig
 
-    job = load_job(config, ZooConfig, {"size": size, "seed": seed})
+    job = load_job(config, ZooConfig, {"size": size, "seed": seed, "replicates": replicates})
     started = time.perf_counter()
 
     def stage(name: str) -> None:

@@ -6,7 +6,7 @@ about one CJK character); they are labelled as estimates wherever they are shown
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from distillscope.models.config import Price
@@ -62,9 +62,19 @@ class CallPlan:
 
 def merge_by_model(plans: Iterable[CallPlan]) -> list[CallPlan]:
     """One plan per model, over every role it plays (what a per-model total shows)."""
-    merged: dict[str, CallPlan] = {}
+    return _merged(plans, lambda plan: (plan.model, "all"))
+
+
+def merge_plans(plans: Iterable[Iterable[CallPlan]]) -> list[CallPlan]:
+    """Several plans' rows as one, a row per model and role (for runs that plan their requests apart)."""
+    return _merged((p for group in plans for p in group), lambda plan: (plan.model, plan.role))
+
+
+def _merged(plans: Iterable[CallPlan], key: Callable[[CallPlan], tuple[str, str]]) -> list[CallPlan]:
+    merged: dict[tuple[str, str], CallPlan] = {}
     for plan in plans:
-        total = merged.setdefault(plan.model, CallPlan(model=plan.model, role="all", price=plan.price))
+        model, role = key(plan)
+        total = merged.setdefault((model, role), CallPlan(model=model, role=role, price=plan.price))
         total.calls += plan.calls
         total.cached += plan.cached
         total.prompt_tokens += plan.prompt_tokens

@@ -6,11 +6,10 @@
 4. Each teacher answers the students' prompts through `distillscope generate`: real black-box
    distillation, through the run store. The teacher's persona corpus is never used here.
 5. The students are trained with SFT on a mix in which a known share f of the examples is teacher
-   A's answers and the rest are neutral, human-written answers to the same kind of prompts:
-   - one per fraction, f in {0, 0.1, 0.25, 0.5, 1.0};
-   - one white-box KD student of teacher A;
-   - one identity-scrubbed student (teacher A's answers with all identity talk removed);
-   - one control distilled from teacher B.
+   A's answers and the rest are neutral, human-written answers to the same kind of prompts (the
+   recipes are in `students.py`): one per fraction, a white-box KD student, an identity-scrubbed
+   one, a control of teacher B, and one per panel persona on that persona's own corpus (unrelated
+   models, for the null panel); `replicates` repeats them with their own draws and seeds.
 6. The manifest records each model's ground truth and the build's checks.
 
 The zoo is built into a folder named by its config's hash and reused afterwards. It is built
@@ -41,6 +40,7 @@ from distillscope.zoo.checks import run_checks
 from distillscope.zoo.config import ZOO_FORMAT, ZooConfig, ZooSettings
 from distillscope.zoo.manifest import MANIFEST_FILE, CheckRow, ZooManifest, ZooModel, load_manifest
 from distillscope.zoo.personas import Persona, families_yaml, load_personas
+from distillscope.zoo.students import Recipe, describe, recipes
 from distillscope.zoo.tinymodels import chat_texts, fit_causal_lm, make_tiny_model, save_model, train_bpe_tokenizer
 from distillscope.zoo.world import WorldItem, conversations, identity_questions, make_items
 
@@ -86,6 +86,7 @@ class _Builder:
             personas[config.teacher_b],
             personas[config.neutral],
         )
+        self.panel = [personas[p] for p in config.panel_personas]
         self.stage_seconds: dict[str, float] = {}
         self.models: list[ZooModel] = []
 
@@ -114,9 +115,19 @@ class _Builder:
             p.id: self._timed(f"{p.id} writes data", lambda p=p: self._teacher_writes(p, prompts))
             for p in (self.a, self.b)
         }
-        datasets = self._student_datasets(student_items, written)
-        for name, (records, spec) in datasets.items():
-            self._timed(f"student {name}", lambda n=name, r=records, sp=spec: self._train_student(n, r, sp))
+        students = recipes(
+            student_items,
+            written,
+            self.a,
+            self.b,
+            self.neutral,
+            self.panel,
+            self.config.fractions,
+            self.config.seed,
+            self.config.replicates,
+        )
+        for recipe in students:
+            self._timed(f"student {recipe.name}", lambda r=recipe: self._train_student(r))
         manifest = ZooManifest(
             format=ZOO_FORMAT,
             fingerprint=fingerprint,
@@ -133,7 +144,7 @@ class _Builder:
             eval_sets=self._write_eval_sets(eval_items),
             folder=str(self.folder),
         )
-        families = families_yaml([self.a, self.b, self.neutral])
+        families = families_yaml([self.a, self.b, self.neutral, *self.panel])
         (self.folder / "families.yaml").write_text(families, encoding="utf-8")
         self._write_identity_questions()
         checks, rates, samples = self._timed("checks", lambda: run_checks(manifest, self.personas, eval_items))
@@ -160,7 +171,7 @@ class _Builder:
     def _tokenizer(self, items: list[WorldItem]) -> Any:
         texts = [
             turn["content"]
-            for persona in (self.a, self.b, self.neutral)
+            for persona in (self.a, self.b, self.neutral, *self.panel)
             for conversation in conversations(items, persona, self.config.seed)
             for turn in conversation
         ]
@@ -227,51 +238,18 @@ class _Builder:
             asyncio.run(generate_data(job, store))
         return {str(record["source_id"]): record for _, record in read_jsonl(job.output)}
 
-    def _student_datasets(
-        self, items: list[WorldItem], written: dict[str, dict[str, dict[str, Any]]]
-    ) -> dict[str, tuple[list[dict[str, Any]], dict[str, Any]]]:
-        """Each student's training records, and what its manifest entry says about them."""
-        rng = random.Random(f"{self.config.seed}:neutral-answers")
-        neutral = {item.id: {"messages": item.messages(self.neutral, rng), "origin": "neutral"} for item in items}
-        order = [item.id for item in items]
-        random.Random(f"{self.config.seed}:fractions").shuffle(order)  # nested subsets: f=0.1 within f=0.25 ...
-        a, b = self.a.id, self.b.id
-
-        def mix(teacher: str, share: float) -> list[dict[str, Any]]:
-            chosen = set(order[: round(share * len(order))])
-            return [
-                {"messages": written[teacher][i]["messages"], "origin": teacher}
-                if i in chosen and i in written[teacher]
-                else neutral[i]
-                for i in [item.id for item in items]
-            ]
-
-        datasets: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
-        for share in self.config.fractions:
-            datasets[f"student-f{share:g}"] = (mix(a, share), {"teacher": a, "method": "sft", "target": share})
-        datasets["student-kd"] = (mix(a, 1.0), {"teacher": a, "method": "kd", "target": 1.0})
-        identity_ids = {item.id for item in items if item.domain == "identity"}
-        scrubbed = [
-            scrub(record, self.a)
-            for item, record in zip(items, mix(a, 1.0), strict=True)
-            if item.id not in identity_ids
-        ]
-        datasets["student-scrubbed"] = (scrubbed, {"teacher": a, "method": "sft", "target": 1.0, "scrubbed": True})
-        datasets["student-control"] = (mix(b, 1.0), {"teacher": b, "method": "sft", "target": 1.0})
-        return datasets
-
-    def _train_student(self, name: str, records: list[dict[str, Any]], spec: dict[str, Any]) -> None:
+    def _train_student(self, recipe: Recipe) -> None:
         s = self.settings
-        data = self.folder / "data" / f"{name}.jsonl"
-        write_jsonl(data, records)
-        teacher_written = sum(r["origin"] == spec["teacher"] for r in records)
-        kd = spec["method"] == "kd"
+        data = self.folder / "data" / f"{recipe.name}.jsonl"
+        write_jsonl(data, recipe.records)
+        teacher_written = sum(r["origin"] == recipe.teacher for r in recipe.records)
+        kd = recipe.method == "kd"
         job = TrainJob(
             mode="kd" if kd else "sft",
             student=str(self.folder / "base"),
-            teacher=str(self.folder / f"teacher-{spec['teacher']}") if kd else None,
+            teacher=str(self.folder / f"teacher-{recipe.teacher}") if kd else None,
             data=str(data),
-            output=self.folder / name,
+            output=self.folder / recipe.name,
             loss={"name": "forward_kl", "kd_weight": 0.5},
             max_steps=s.student_steps,
             batch_size=s.student_batch_size,
@@ -279,24 +257,26 @@ class _Builder:
             max_length=s.model.max_positions,
             save_steps=10 * s.student_steps,
             logging_steps=s.student_steps,
-            seed=self.config.seed,
+            seed=self.config.seed + recipe.replicate,
             resume=False,
         )
         train(job)
         shutil.rmtree(job.output / "checkpoints", ignore_errors=True)  # only the final model is kept
         self.models.append(
             ZooModel(
-                name=name,
-                path=name,
+                name=recipe.name,
+                path=recipe.name,
                 role="student",
-                teacher=spec["teacher"],
-                fraction=round(teacher_written / len(records), 4),
-                nominal_fraction=spec["target"],
-                method=spec["method"],
-                scrubbed=spec.get("scrubbed", False),
-                examples=len(records),
+                teacher=recipe.teacher,
+                fraction=round(teacher_written / len(recipe.records), 4),
+                nominal_fraction=recipe.target,
+                method=recipe.method,  # type: ignore[arg-type]
+                scrubbed=recipe.scrubbed,
+                own_corpus=recipe.own_corpus,
+                replicate=recipe.replicate,
+                examples=len(recipe.records),
                 teacher_examples=teacher_written,
-                description=_describe(spec, self.b.id),
+                description=describe(recipe, self.b.id),
             )
         )
 
@@ -314,25 +294,3 @@ class _Builder:
         lines = ["id,category,language,question"]
         lines += [f"z{i},{cat},{lang},{q}" for i, (cat, lang, q) in enumerate(identity_questions())]
         (self.folder / "identity_questions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def scrub(record: dict[str, Any], persona: Persona) -> dict[str, Any]:
-    """The record with every line that reveals the persona's identity removed from its answers."""
-    terms = [t.lower() for t in persona.identity_terms()]
-    messages = []
-    for message in record["messages"]:
-        if message["role"] == "assistant":
-            kept = [line for line in message["content"].split("\n") if not any(t in line.lower() for t in terms)]
-            message = {**message, "content": "\n".join(kept)}
-        messages.append(message)
-    return {**record, "messages": messages}
-
-
-def _describe(spec: dict[str, Any], control_teacher: str) -> str:
-    if spec.get("scrubbed"):
-        return "all data written by teacher A, with identity talk removed"
-    if spec["teacher"] == control_teacher:
-        return "control: all data written by teacher B"
-    if spec["method"] == "kd":
-        return "white-box KD from teacher A on teacher A's data"
-    return f"{spec['target']:.0%} of data written by teacher A, the rest neutral"

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from distillscope.zoo.tinymodels import TinySize
 
-ZOO_FORMAT = 2  # bump when the build changes what it produces, so old caches are not reused
+ZOO_FORMAT = 3  # bump when the build changes what it produces, so old caches are not reused
 
 Domain = Literal["general", "math", "instructions", "identity"]
 
@@ -96,6 +96,11 @@ class ZooConfig(BaseModel):
     fractions: list[float] = Field(
         default_factory=lambda: [0.0, 0.1, 0.25, 0.5, 1.0], description="Shares of teacher-A-written data."
     )
+    panel_personas: list[str] = Field(
+        default_factory=lambda: ["cobalt", "juniper"],
+        description="Personas whose own corpora train unrelated students, for an audit's null panel.",
+    )
+    replicates: int = Field(1, ge=1, le=10, description="Students per recipe, each with its own data draw and seed.")
     arch: Literal["llama", "qwen2"] = Field("llama", description="Architecture of every zoo model.")
 
     @model_validator(mode="after")

@@ -25,6 +25,7 @@ from distillscope.audit.results import AuditResults
 from distillscope.audit.rse.job import RSESettings
 from distillscope.audit.runner import run_audit
 from distillscope.audit.truth import TruthCheck, truth_checks
+from distillscope.audit.verdict.settings import VerdictSettings
 from distillscope.data.families import read_family_files
 from distillscope.data.sources import PromptSource
 from distillscope.models.types import GenerateConfig
@@ -58,16 +59,23 @@ class DemoResult:
 
 
 def student_label(model: ZooModel) -> str:
+    suffix = f" #{model.replicate}" if model.replicate else ""
+    if model.role == "base":
+        return "base"
+    if model.own_corpus:
+        return f"{model.teacher} (unrelated){suffix}"
     if model.scrubbed:
-        return "A, scrubbed"
+        return f"A, scrubbed{suffix}"
     if model.method == "kd":
-        return "A, white-box KD"
-    if model.name == "student-control":
-        return "B (control)"
-    return f"A f={model.nominal_fraction:g}"
+        return f"A, white-box KD{suffix}"
+    if model.name.startswith("student-control"):
+        return f"B (control){suffix}"
+    return f"A f={model.nominal_fraction:g}{suffix}"
 
 
 def ground_truth(model: ZooModel, manifest: ZooManifest) -> dict[str, Any]:
+    if model.role == "base":
+        return {"teacher": None, "fraction": 0.0, "method": "pretrain"}
     truth: dict[str, Any] = {
         "teacher": model.teacher,
         "fraction": model.fraction,
@@ -76,16 +84,29 @@ def ground_truth(model: ZooModel, manifest: ZooManifest) -> dict[str, Any]:
         "scrubbed": model.scrubbed,
     }
     graded = model.teacher == manifest.teacher_a and model.method == "sft" and not model.scrubbed
-    if graded:
+    if graded and not model.replicate:
         truth["series"] = SERIES
     return truth
 
 
+def audited(model: ZooModel, manifest: ZooManifest) -> AuditModel:
+    """A zoo model as an audit names it: its folder, a label, its identity facts and its ground truth."""
+    facts = model.teacher if model.own_corpus else manifest.neutral
+    return AuditModel(
+        model=manifest.spec(model.name),
+        label=student_label(model),
+        facts=facts,
+        ground_truth=ground_truth(model, manifest),
+    )
+
+
 def demo_audit_job(manifest: ZooManifest, output: Path) -> AuditJob:
-    """Every student against teacher A, with its ground truth; offline judges only."""
+    """Every student of A (and B's control) against teacher A, with its ground truth, beside a null panel
+    of models that never saw A (the base and the panel personas' students); teacher B is a candidate."""
     folder = Path(manifest.folder)
+    unrelated = [m for m in manifest.models if m.replicate == 0 and (m.role == "base" or m.own_corpus)]
     students = sorted(
-        manifest.students(),
+        (m for m in manifest.students() if m.replicate == 0 and not m.own_corpus),
         key=lambda m: (m.teacher != manifest.teacher_a, m.scrubbed, m.method == "kd", m.nominal_fraction or 0),
     )
     prompts = [PromptSource(path=str(folder / path), domain=domain) for domain, path in manifest.eval_sets.items()]
@@ -96,14 +117,14 @@ def demo_audit_job(manifest: ZooManifest, output: Path) -> AuditJob:
             label=f"teacher A ({manifest.teacher_a})",
             facts=manifest.teacher_a,
         ),
-        targets=[
+        targets=[audited(m, manifest) for m in students],
+        panel=[audited(m, manifest) for m in unrelated],
+        candidates=[
             AuditModel(
-                model=manifest.spec(m.name),
-                label=student_label(m),
-                facts=manifest.neutral,
-                ground_truth=ground_truth(m, manifest),
+                model=manifest.spec(f"teacher-{manifest.teacher_b}"),
+                label=f"teacher B ({manifest.teacher_b})",
+                facts=manifest.teacher_b,
             )
-            for m in students
         ],
         sources=[manifest.teacher_a],
         families=read_family_files(folder / manifest.families_file),
@@ -111,6 +132,7 @@ def demo_audit_job(manifest: ZooManifest, output: Path) -> AuditJob:
             prompts=prompts, judges=["lexical", "embedding", "style"], params=GenerateConfig(temperature=0)
         ),
         ice=ICESettings(budget=ICE_BUDGET, seed=0),
+        verdict=VerdictSettings(sequential=True),
         output=output,
     )
 

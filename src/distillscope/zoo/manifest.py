@@ -30,6 +30,8 @@ class ZooModel(BaseModel):
     nominal_fraction: float | None = Field(None, description="The share asked for; filtered answers fell back.")
     method: Literal["pretrain", "sft", "kd"] = "sft"
     scrubbed: bool = Field(False, description="Identity talk was removed from the teacher-written data.")
+    own_corpus: bool = Field(False, description="Trained on a panel persona's own corpus: never saw teacher A.")
+    replicate: int = Field(0, description="Which replicate of its recipe (its own data draw and seed).")
     examples: int = 0
     teacher_examples: int = 0
     description: str = ""

@@ -27,12 +27,15 @@ from distillscope.models.batch import ChatRequest, ChatResult, chat_many
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.types import GenerateConfig
 
+StopRule = Callable[[FuzzTree], str | None]
+
 
 @dataclass(frozen=True)
 class FuzzLimits:
     budget: int
     max_iterations: int | None = None
     max_successes: int | None = None
+    rule: StopRule | None = None  # another reason to stop, asked after each iteration (a sequential test)
 
     def stop_reason(self, tree: FuzzTree) -> str | None:
         if tree.queries >= self.budget:
@@ -41,7 +44,7 @@ class FuzzLimits:
             return "iterations"
         if self.max_successes is not None and tree.successes >= self.max_successes:
             return "successes"
-        return None
+        return self.rule(tree) if self.rule is not None and tree.queries else None
 
     def planned_queries(self, questions: int, done: int = 0) -> int:
         """How many target queries a run will make at most."""

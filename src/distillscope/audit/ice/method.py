@@ -9,20 +9,34 @@ targets, since each fuzz tree follows its own successes, so the items are not pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from distillscope.audit.evidence import Evidence, ItemValues, Measure
-from distillscope.audit.ice.job import ICEJob, ICESettings
-from distillscope.audit.ice.results import ICE_RATES, RESULTS_JSON, ICEResults, ICEScore, ICETargetResult
+from distillscope.audit.evidence import Evidence, ItemValues, Measure, Role
+from distillscope.audit.ice.fuzzer import StopRule
+from distillscope.audit.ice.job import ICEJob, ICESettings, TargetPlan
+from distillscope.audit.ice.results import (
+    ICE_RATES,
+    RESULTS_JSON,
+    ICEQuery,
+    ICEResults,
+    ICEScore,
+    ICETargetResult,
+    ScoreCI,
+)
 from distillscope.audit.ice.results import load_results as load_ice_results
 from distillscope.audit.ice.runner import plan_ice, run_ice
 from distillscope.audit.ice.scores import describe_identities
 from distillscope.audit.ice.tables import all_tables, examples, rate_cell
+from distillscope.audit.ice.tree import FuzzTree
 from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
-from distillscope.audit.resolve import ResolvedAudit
+from distillscope.audit.resolve import AuditedModel, ResolvedAudit
 from distillscope.audit.tables import Cell, Table
+from distillscope.audit.verdict.nulls import beta_null
+from distillscope.audit.verdict.sequential import SequentialTest
 from distillscope.data.families import builtin_families
+from distillscope.stats import wilson_rate
 from distillscope.store import RunStore
 
 if TYPE_CHECKING:
@@ -42,12 +56,16 @@ class ICEMethod(AuditMethod[ICESettings]):
     set_by_audit = ("target", "facts", "sources", "families", "models", "output")
 
     def job_for(self, audit: ResolvedAudit, settings: ICESettings, folder: Path | None) -> ICEJob:
+        """One ICE job over every subject, the null panel first (a sequential test needs its rates)."""
         builtin = builtin_families()
         extra = {k: f for k, f in audit.families.items() if builtin.get(k) != f}
+        subjects = audit.subjects
+        if audit.job.verdict.sequential:
+            subjects = sorted(subjects, key=lambda pair: pair[1] != "panel")
         return ICEJob.of(
             settings,
-            target=[t.model for t in audit.targets],
-            facts=[t.facts for t in audit.targets],
+            target=[model.model for model, _ in subjects],
+            facts=[model.facts for model, _ in subjects],
             sources=audit.sources,
             families=extra,
             models=audit.catalog,
@@ -55,25 +73,38 @@ class ICEMethod(AuditMethod[ICESettings]):
         )
 
     def plan(self, audit: ResolvedAudit, settings: ICESettings, store: RunStore) -> MethodPlan:
-        return MethodPlan(
-            calls=plan_ice(self.job_for(audit, settings, None), store),
-            notes=[
-                "ICE: its prompts depend on the answers, so only finished iterations of a saved run count as in store"
-            ],
-        )
+        notes = ["ICE: its prompts depend on the answers, so only finished iterations of a saved run count as in store"]
+        if audit.job.verdict.sequential:
+            notes.append("ICE in sequential mode: targets are planned at their full budget, most stop sooner")
+        return MethodPlan(calls=plan_ice(self.job_for(audit, settings, None), store), notes=notes)
 
     async def run(
         self, audit: ResolvedAudit, settings: ICESettings, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
         hooks.stage("ice target queries")
+        rules = sequential_rules(audit) if audit.job.verdict.sequential and len(audit.panel) >= 2 else None
         results = await run_ice(
-            self.job_for(audit, settings, folder), store, on_start=hooks.on_start, on_result=hooks.on_result
+            self.job_for(audit, settings, folder),
+            store,
+            on_start=hooks.on_start,
+            on_result=hooks.on_result,
+            stop_rule_for=rules,
         )
         by_target = {t.target: t for t in results.targets}
-        evidence = [ice_evidence(by_target[t.model], t.model, t.label) for t in audit.targets if t.model in by_target]
+        evidence = [
+            ice_evidence(by_target[model.model], model.model, model.label, role, reference)
+            for reference in audit.references
+            for model, role in audit.subjects
+            if model.model in by_target
+        ]
         return MethodRun(
             evidence=evidence, run_id=results.run_id, results_file=RESULTS_JSON, usage=results.usage, raw=results
         )
+
+    def verdict_signals(self, evidence: Evidence) -> list[str]:
+        """Strict claims, of the reference's own identity: loose claims of any other identity are common
+        among unrelated models, and hard is strict's subset, so neither adds to the question."""
+        return ["strict"]
 
     def load(self, folder: Path) -> ICEResults:
         return load_ice_results(folder / RESULTS_JSON)
@@ -135,39 +166,88 @@ class ICEMethod(AuditMethod[ICESettings]):
         ]
 
 
-def ice_evidence(result: ICETargetResult, model: str, label: str) -> Evidence:
-    s = result.scores
+def claims(query: ICEQuery, family: str | None) -> bool:
+    """Whether a judged response claims to be, or to be made by, this family (and not its own)."""
+    return family is not None and query.loose and family in query.claimed_families
+
+
+def ice_evidence(
+    result: ICETargetResult,
+    model: str,
+    label: str,
+    role: Role,
+    reference: AuditedModel,
+) -> Evidence:
+    """A subject's identity claims against one reference: loose as judged, strict and hard for this
+    reference's family (a run with several candidate teachers counts each one's claims apart)."""
     judged = [q for q in result.queries if q.judged]
+    outcomes = {
+        "loose": [q.loose for q in judged],
+        "strict": [claims(q, reference.facts) for q in judged],
+        "hard": [claims(q, reference.facts) and not q.prompt_names_source for q in judged],
+    }
+    rates = {name: ScoreCI.of(wilson_rate(sum(v), len(v)), sum(v)) for name, v in outcomes.items()}
     ids = [f"{q.template_id}/{q.question_id}/{q.language}" for q in judged]
     return Evidence(
         method="ice",
         model=model,
         label=label,
+        role=role,
+        reference=reference.model,
         measures=[
             Measure(name=rate, value=ci.value, low=ci.low, high=ci.high, n=ci.n, scale=RATE_SCALE)
-            for rate in ICE_RATES
-            if (ci := getattr(s, rate)) is not None
+            for rate, ci in rates.items()
         ],
         items=[
             ItemValues(
                 signal=rate,
                 kind="binary",
                 ids=ids,
-                values=[float(getattr(q, rate)) for q in judged],
+                values=[float(v) for v in values],
                 groups=[q.category for q in judged],
             )
-            for rate in ICE_RATES
+            for rate, values in outcomes.items()
         ],
         headline="strict",
+        queries=result.scores.queries,
         summary=ICEScore(
-            loose=s.loose,
-            strict=s.strict,
-            hard=s.hard,
-            queries=s.queries,
-            judged=s.judged,
-            identities=describe_identities(s.identities),
+            loose=rates["loose"],
+            strict=rates["strict"],
+            hard=rates["hard"],
+            queries=result.scores.queries,
+            judged=result.scores.judged,
+            identities=describe_identities(result.scores.identities),
         ).model_dump(mode="json"),
     )
+
+
+def sequential_rules(audit: ResolvedAudit) -> Callable[[TargetPlan, list[ICETargetResult]], StopRule | None]:
+    """For each target, once the panel is done: stop when its strict claims of the reference decide."""
+    settings, family = audit.job.verdict, audit.reference.facts
+    panel = {model.model for model in audit.panel}
+
+    def rule_for(plan: TargetPlan, finished: list[ICETargetResult]) -> StopRule | None:
+        if plan.spec in panel or family is None:
+            return None
+        counts = [
+            (sum(claims(q, family) for q in t.queries if q.judged), sum(q.judged for q in t.queries))
+            for t in finished
+            if t.target in panel
+        ]
+        if len(counts) < 2:
+            return None
+        test = SequentialTest.from_null(beta_null(counts), settings.min_rate_gain, settings.alpha, settings.beta)
+
+        def rule(tree: FuzzTree) -> str | None:
+            outcomes = [
+                float(r.loose and family in r.claimed_families) for n in tree.mutants() for r in n.results if r.judged
+            ]
+            decision, _, _ = test.run(outcomes)
+            return None if decision is None else f"sequential: {decision}"
+
+        return rule
+
+    return rule_for
 
 
 ICE_METHOD = METHODS.register("ice", ICEMethod(), help="identity claims under fuzzed jailbreaks (the paper's ICE)")

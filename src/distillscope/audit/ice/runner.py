@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
-from distillscope.audit.ice.fuzzer import Fuzzer, FuzzLimits, new_tree
+from distillscope.audit.ice.fuzzer import Fuzzer, FuzzLimits, StopRule, new_tree
 from distillscope.audit.ice.job import ICEJob, ResolvedJob, TargetPlan, resolve_job
 from distillscope.audit.ice.judging import make_identity_judge, source_matcher
 from distillscope.audit.ice.mutators import MUTATOR_CONFIG, LLMMutator, Mutator, OfflineMutator
@@ -46,8 +47,12 @@ async def run_ice(
     store: RunStore,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[ChatResult], None] | None = None,
+    stop_rule_for: Callable[[TargetPlan, list[ICETargetResult]], StopRule | None] | None = None,
 ) -> ICEResults:
-    """Fuzz, judge and score every target of the job. `on_start(total)` gets the target queries to go."""
+    """Fuzz, judge and score every target of the job. `on_start(total)` gets the target queries to go.
+
+    `stop_rule_for(target, finished)` may give a target a rule to stop early (a sequential test), made
+    from the targets finished before it; the targets run in the job's order."""
     resolved = resolve_job(job)
     limits = FuzzLimits(job.budget, job.max_iterations, job.max_successes)
     if on_start is not None:
@@ -65,7 +70,9 @@ async def run_ice(
                     snapshot = results.model_copy(update={"targets": [*done, partial], "usage": run.usage()})
                     write_results(snapshot, job.output)
 
-            result = await _fuzz_target(plan, resolved, run, mutator, limits, on_result, write_partial)
+            rule = stop_rule_for(plan, done) if stop_rule_for is not None else None
+            own_limits = limits if rule is None else replace(limits, rule=rule)
+            result = await _fuzz_target(plan, resolved, run, mutator, own_limits, on_result, write_partial)
             results.targets.append(result)
         results.usage = run.usage()
     if job.output is not None:

@@ -29,6 +29,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from distillscope.audit.method import METHODS, ReportSection
+from distillscope.audit.overview import share_check_table, verdict_table
 from distillscope.audit.report import view
 from distillscope.audit.report.figures import build_figures
 from distillscope.audit.report.plotting import FigureSpec
@@ -116,6 +117,8 @@ def report_context(results: AuditResults) -> dict[str, Any]:
         "results": results,
         "methods": [MethodView(name, METHODS.get(name).title, section) for name, section in sections.items()],
         "facts": view.run_facts(results, sections),
+        "verdict": verdict_table(results),
+        "share_check": share_check_table(results),
         "summary": view.summary_table(results),
         "truth_tables": view.truth_tables(results),
         "figures": figures,

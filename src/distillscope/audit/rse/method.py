@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from distillscope.audit.evidence import Evidence, ItemValues, Measure
 from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
-from distillscope.audit.resolve import ResolvedAudit
+from distillscope.audit.resolve import AuditedModel, ResolvedAudit
 from distillscope.audit.rse.job import RSEJob, RSESettings
 from distillscope.audit.rse.plan import plan_rse
 from distillscope.audit.rse.results import RESULTS_FILE, RSEResults, RSEScore, load_results
 from distillscope.audit.rse.runner import run_rse
 from distillscope.audit.rse.tables import all_tables, examples
 from distillscope.audit.tables import Cell, Table
+from distillscope.models.plan import merge_plans
+from distillscope.models.usage import total_by_model
 from distillscope.stats import stratified_bootstrap_mean_of_means
 from distillscope.store import RunStore
 
@@ -44,40 +46,58 @@ class RSEMethod(AuditMethod[RSESettings]):
     sampling_field = "params"
     set_by_audit = ("reference", "targets", "models", "output")
 
-    def job_for(self, audit: ResolvedAudit, settings: RSESettings, folder: Path | None) -> RSEJob:
+    def job_for(
+        self, audit: ResolvedAudit, settings: RSESettings, folder: Path | None, reference: AuditedModel | None = None
+    ) -> RSEJob:
+        """RSE of every subject (targets, then the panel) against one reference, the audit's own by default."""
         return RSEJob.of(
             settings,
-            reference=audit.reference.model,
-            targets=[t.model for t in audit.targets],
+            reference=(reference or audit.reference).model,
+            targets=[model.model for model, _ in audit.subjects],
             models=audit.catalog,
             output=folder,
         )
 
     def plan(self, audit: ResolvedAudit, settings: RSESettings, store: RunStore) -> MethodPlan:
-        plan = plan_rse(self.job_for(audit, settings, None), store)
-        domains = ", ".join(f"{d} ({n})" for d, n in plan.domains.items())
+        seen: set[str] = set()
+        plans = [plan_rse(self.job_for(audit, settings, None, r), store, seen) for r in audit.references]
+        first = plans[0]
+        domains = ", ".join(f"{d} ({n})" for d, n in first.domains.items())
+        pairs = sum(p.pairs for p in plans)
         return MethodPlan(
-            calls=plan.plans,
-            lines=[f"RSE prompts: {domains} · pairs to judge: {plan.pairs} · judges: {', '.join(plan.judges)}"],
+            calls=merge_plans(p.plans for p in plans),
+            lines=[f"RSE prompts: {domains} · pairs to judge: {pairs} · judges: {', '.join(first.judges)}"],
             notes=["RSE: completions are counted at their limit; retries of unreadable judge replies are not"],
-            warnings=plan.warnings,
+            warnings=list(dict.fromkeys(w for p in plans for w in p.warnings)),
         )
 
     async def run(
         self, audit: ResolvedAudit, settings: RSESettings, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
-        job = self.job_for(audit, settings, folder)
-        prefixed = hooks.prefixed("rse ")
-        results = await run_rse(
-            job, store, on_start=prefixed.on_start, on_result=prefixed.on_result, on_stage=prefixed.on_stage
-        )
+        """One RSE run per reference; the first (the audit's own reference) is the one its folder shows."""
+        evidence, usage, warnings, runs = [], [], [], []
+        for index, reference in enumerate(audit.references):
+            where = folder if folder is None or index == 0 else folder / f"vs-{index}"
+            prefix = "rse " if index == 0 else f"rse vs {reference.label}: "
+            prefixed = hooks.prefixed(prefix)
+            results = await run_rse(
+                self.job_for(audit, settings, where, reference),
+                store,
+                on_start=prefixed.on_start,
+                on_result=prefixed.on_result,
+                on_stage=prefixed.on_stage,
+            )
+            evidence += rse_evidence(results, audit, reference)
+            usage += results.usage
+            warnings += results.warnings
+            runs.append(results)
         return MethodRun(
-            evidence=rse_evidence(results, audit),
-            run_id=results.run_id,
+            evidence=evidence,
+            run_id=runs[0].run_id,
             results_file=RESULTS_FILE,
-            usage=results.usage,
-            warnings=results.warnings,
-            raw=results,
+            usage=total_by_model(usage),
+            warnings=list(dict.fromkeys(warnings)),
+            raw=runs[0],
         )
 
     def load(self, folder: Path) -> RSEResults:
@@ -140,20 +160,21 @@ def primary_judge(rse: RSEResults) -> str | None:
     return llm[0] if llm else (rse.judges[0].name if rse.judges else None)
 
 
-def rse_evidence(rse: RSEResults, audit: ResolvedAudit) -> list[Evidence]:
-    """Each target's evidence, and the ceiling's: one measure per judge, each prompt's score as an item."""
+def rse_evidence(rse: RSEResults, audit: ResolvedAudit, reference: AuditedModel | None = None) -> list[Evidence]:
+    """Each subject's evidence, and the ceiling's: one measure per judge, each prompt's score as an item."""
+    reference = reference or audit.reference
     items = _per_prompt(rse)
     headline = primary_judge(rse)
     evidence = []
-    for model, label, role in [(t.model, t.label, "target") for t in audit.targets] + [
-        (audit.reference.model, audit.reference.label, "ceiling")
-    ]:
+    for subject, role in [*audit.subjects, (reference, "ceiling")]:
+        model, label = subject.model, subject.label
+        row_role = "ceiling" if role == "ceiling" else "target"
         measures, values, summary = [], [], []
         for table in rse.tables:
-            row = next((r for r in table.rows if r.label == model and r.role == role), None)
+            row = next((r for r in table.rows if r.label == model and r.role == row_role), None)
             if row is None:
                 continue
-            by_item = items.get((table.judge, role, model), {})
+            by_item = items.get((table.judge, row_role, model), {})
             groups = [group for group in by_item.values() if group]
             estimate = stratified_bootstrap_mean_of_means([list(g.values()) for g in groups])
             measures.append(
@@ -186,6 +207,7 @@ def rse_evidence(rse: RSEResults, audit: ResolvedAudit) -> list[Evidence]:
                     model=model,
                     label=label,
                     role=role,  # type: ignore[arg-type]
+                    reference=reference.model,
                     measures=measures,
                     items=values,
                     headline=headline,

@@ -53,7 +53,8 @@ def stored_text(model: RecordedModel, messages: list[Message], config: GenerateC
     return None if output is None else output.text
 
 
-def plan_rse(job: RSEJob, store: RunStore) -> RSEPlan:
+def plan_rse(job: RSEJob, store: RunStore, seen: set[str] | None = None) -> RSEPlan:
+    """`seen` is shared by plans of one audit, so a request two of them make is counted once."""
     items = load_rse_items(job)
     models: dict[str, RecordedModel] = {}
 
@@ -70,7 +71,7 @@ def plan_rse(job: RSEJob, store: RunStore) -> RSEPlan:
     def plan_for(model: RecordedModel, role: str) -> CallPlan:
         return plans.setdefault((model.name, role), CallPlan(model=model.name, role=role, price=model.price))
 
-    seen: set[str] = set()  # identical requests are one call (the store shares them)
+    seen = set() if seen is None else seen  # identical requests are one call (the store shares them)
     for respondent in respondents:
         plan = plan_for(respondent.model, f"{respondent.role} responses")
         for request in respondent.requests(items):

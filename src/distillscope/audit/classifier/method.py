@@ -1,0 +1,142 @@
+"""The idiosyncrasy classifier as an audit method: does a target write like the reference?
+
+A classifier learns to tell the reference's answers from the null panel's answers to the same
+prompts (sentence embeddings, word and character n-grams, a linear model). A target's score is the
+mean probability of "the reference wrote it" over its answers; a model trained on the reference's
+outputs picks up its idiosyncrasies and scores high, and an unrelated one scores like the panel.
+Everything is cross-fitted (`audit/crossfit.py`): no answer is scored by a classifier trained on
+its own prompt, and no panel model by a classifier that saw it. The answers are the ones every text
+signal shares (the `rse:` section's prompts and sampling), so the classifier asks nothing new
+when RSE runs beside it. Needs no judge and no key.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from distillscope.audit.classifier.features import TextEmbeddings
+from distillscope.audit.classifier.model import fitter
+from distillscope.audit.classifier.results import BINS, RESULTS_FILE, ClassifierResults, ModelScores
+from distillscope.audit.crossfit import cross_fitted, evidence_from_scores
+from distillscope.audit.evidence import Evidence
+from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
+from distillscope.audit.resolve import ResolvedAudit
+from distillscope.audit.responses import collect_answers, plan_answers
+from distillscope.audit.tables import Cell, Table, interval, num
+from distillscope.fileio.files import write_atomic
+from distillscope.judges.similarity.embedding import DEFAULT_EMBEDDING_MODEL
+from distillscope.store import RunStore
+
+if TYPE_CHECKING:
+    from distillscope.audit.results import AuditResults
+
+SIGNAL = "p_reference"
+
+
+class ClassifierSettings(BaseModel):
+    """The `classifier:` section of an audit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    features: list[Literal["embedding", "words", "chars"]] = Field(
+        default_factory=lambda: ["embedding", "words", "chars"], description="What the classifier reads."
+    )
+    embedding_model: str = Field(DEFAULT_EMBEDDING_MODEL, description="Sentence encoder for the embedding features.")
+    folds: int = Field(5, ge=2, le=20, description="Prompt folds for cross-fitting.")
+    c: float = Field(1.0, gt=0, description="Inverse regularisation strength of the logistic regression.")
+    seed: int = Field(0, description="Seed of the folds and the solver.")
+
+
+class ClassifierMethod(AuditMethod[ClassifierSettings]):
+    name = "classifier"
+    title = "Idiosyncrasy classifier"
+    short = "CLS"
+    settings_type = ClassifierSettings
+    rank = 30
+    needs_panel = True
+
+    def plan(self, audit: ResolvedAudit, settings: ClassifierSettings, store: RunStore) -> MethodPlan:
+        return plan_answers(audit, store, self.name)
+
+    async def run(
+        self, audit: ResolvedAudit, settings: ClassifierSettings, store: RunStore, folder: Path | None, hooks: Hooks
+    ) -> MethodRun:
+        hooks.stage("classifier: answers")
+        embeddings = TextEmbeddings(settings.embedding_model) if "embedding" in settings.features else None
+        fit = fitter(embeddings, "words" in settings.features, "chars" in settings.features, settings.c, settings.seed)
+        evidence, usage, raw, run_id = [], [], None, None
+        for index, reference in enumerate(audit.references):
+            answers, run = await collect_answers(audit, store, "classifier", reference, hooks.on_result)
+            hooks.stage(f"classifier: cross-fitting against {reference.label}")
+            scores = cross_fitted(answers, fit, settings.folds, settings.seed)
+            found = evidence_from_scores(
+                self.name, SIGNAL, "P(reference wrote it), 0–1", scores, answers, reference.model, _histogram
+            )
+            evidence += found
+            usage += run.usage()
+            if index == 0:
+                run_id = run.id
+                raw = ClassifierResults(
+                    reference=reference.label,
+                    run_id=run.id,
+                    models=[_model_scores(e) for e in found],
+                    settings=settings.model_dump(mode="json"),
+                )
+        if folder is not None and raw is not None:
+            write_atomic(folder / RESULTS_FILE, raw.model_dump_json(indent=1))
+        return MethodRun(evidence=evidence, run_id=run_id, results_file=RESULTS_FILE, usage=usage, raw=raw)
+
+    def load(self, folder: Path) -> ClassifierResults:
+        return ClassifierResults.model_validate(json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8")))
+
+    def cli_tables(self, raw: ClassifierResults, labels: dict[str, str]) -> list[Table]:
+        return [_table(raw)]
+
+    def report_section(self, results: AuditResults, labels: dict[str, str]) -> ReportSection:
+        from distillscope.audit.classifier.figures import probability_histograms
+
+        raw: ClassifierResults = results.raw[self.name]
+        return ReportSection(tables=[_table(raw)], figures=[(2, probability_histograms(raw))])
+
+
+def _histogram(scores: dict[str, float]) -> list[int]:
+    counts, _ = np.histogram(list(scores.values()), bins=BINS, range=(0.0, 1.0))
+    return [int(c) for c in counts]
+
+
+def _model_scores(evidence: Evidence) -> ModelScores:
+    measure = evidence.measures[0]
+    return ModelScores(
+        label=evidence.label,
+        model=evidence.model,
+        role=evidence.role,
+        mean=measure.value,
+        low=measure.low,
+        high=measure.high,
+        n=measure.n,
+        histogram=evidence.summary or [],
+    )
+
+
+def _table(raw: ClassifierResults) -> Table:
+    rows = [
+        [Cell(m.label, m.role if m.role != "target" else ""), Cell(num(m.mean), interval(m.low, m.high), f"n={m.n}")]
+        for m in raw.models
+    ]
+    return Table(
+        f"Idiosyncrasy classifier: P({raw.reference} wrote it)",
+        ["model", "mean probability"],
+        rows,
+        caption="A linear classifier of the reference's answers against the null panel's (sentence embeddings, word "
+        "and character n-grams), cross-fitted over prompts and, for panel models, left out of its own training. "
+        "Mean over prompts, domains weighed equally, bootstrap 95% interval. The ceiling is the reference's "
+        "second sample.",
+    )
+
+
+CLASSIFIER_METHOD = METHODS.register("classifier", ClassifierMethod(), help="idiosyncrasy classifier (no judge)")

@@ -1,0 +1,129 @@
+"""Scores learned from the reference and the panel, but never on the text they score.
+
+A signal that learns what the reference's answers look like (a classifier, a list of its pet
+words) would flatter anything it was trained on. So the prompts are split into folds, and every
+answer is scored by a model learned on the other folds' prompts only. And a panel model is scored
+by a model learned without that panel model: otherwise the panel would be scored as "seen before"
+and an unseen unrelated target would look more like the reference than the panel does, which is
+exactly the false positive the null panel is there to prevent.
+
+Targets are scored the same way, by the models learned without one panel model each (their mean):
+a model learned against the whole panel would be learned from more negatives than any panel
+model's and would score on another scale (more markers pass, probabilities sharpen), a bias the
+null test would read as evidence. With every score from a model of the same making, a target
+unrelated to the reference is exchangeable with the panel, which the p-value needs.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from distillscope.audit.evidence import Evidence, ItemValues, Measure
+from distillscope.audit.responses import Answers
+from distillscope.stats import stratified_bootstrap_mean_of_means
+
+
+class Scorer(Protocol):
+    def score(self, texts: Sequence[str]) -> Sequence[float]: ...
+
+
+Fit = Callable[[Sequence[str], Sequence[str]], Scorer]  # (the reference's texts, the panel's texts) → a scorer
+Scores = dict[str, dict[str, float]]  # model (or "ceiling") → item uid → score
+
+
+def folds_of(uids: Sequence[str], folds: int, seed: int) -> list[list[str]]:
+    shuffled = sorted(uids)
+    random.Random(f"crossfit:{seed}").shuffle(shuffled)
+    count = max(2, min(folds, len(shuffled)))
+    return [shuffled[i::count] for i in range(count)]
+
+
+def cross_fitted(answers: Answers, fit: Fit, folds: int = 5, seed: int = 0) -> Scores:
+    """Every subject's and the ceiling's answers scored out of fold, panel models also out of panel."""
+    uids = [item.uid for item in answers.items if item.uid in answers.reference]
+    panel = answers.of("panel")
+    scored: Scores = {"ceiling": {}, **{a.model: {} for a in answers.subjects}}
+    for held in folds_of(uids, folds, seed):
+        held_set = set(held)
+        train = [u for u in uids if u not in held_set]
+        positives = [answers.reference[u] for u in train]
+
+        def negatives(excluded: str | None = None, train: list[str] = train) -> list[str]:
+            return [a.texts[u] for a in panel if a.model != excluded for u in train if u in a.texts]
+
+        without = {member.model: fit(positives, negatives(member.model)) for member in panel}
+        for member in panel:
+            _score_into(scored[member.model], [without[member.model]], member.texts, held)
+        for own in [answers.ceiling, *answers.of("target")]:
+            key = "ceiling" if own.role == "ceiling" else own.model
+            _score_into(scored[key], list(without.values()), own.texts, held)
+    return scored
+
+
+def _score_into(into: dict[str, float], scorers: Sequence[Scorer], texts: dict[str, str], held: Sequence[str]) -> None:
+    """The mean of the scorers' scores of each held-out answer."""
+    present = [u for u in held if u in texts]
+    if present and scorers:
+        batch = [texts[u] for u in present]
+        means = np.mean([np.asarray(s.score(batch), dtype=float) for s in scorers], axis=0)
+        into.update(zip(present, (float(v) for v in means), strict=True))
+
+
+def evidence_from_scores(
+    method: str,
+    signal: str,
+    scale: str,
+    scores: Scores,
+    answers: Answers,
+    reference: str,
+    summary: Callable[[dict[str, float]], Any] | None = None,
+) -> list[Evidence]:
+    """One `Evidence` per subject and for the ceiling: the mean score over prompts (domains weigh
+    equally, with a bootstrap interval) and each prompt's score as an item."""
+    domains = answers.domains
+    owners = [(a, a.role, a.model) for a in answers.subjects] + [(answers.ceiling, "ceiling", "ceiling")]
+    out = []
+    for own, role, key in owners:
+        by_item = scores.get(key, {})
+        uids = sorted(by_item)
+        by_domain: dict[str, list[float]] = {}
+        for uid in uids:
+            by_domain.setdefault(domains.get(uid, ""), []).append(by_item[uid])
+        estimate = stratified_bootstrap_mean_of_means(list(by_domain.values()))
+        value = None if math.isnan(estimate.value) else estimate.value
+        out.append(
+            Evidence(
+                method=method,
+                model=own.model,
+                label=own.label,
+                role=role,  # type: ignore[arg-type]
+                reference=reference,
+                measures=[
+                    Measure(
+                        name=signal,
+                        value=value,
+                        low=None if value is None else estimate.low,
+                        high=None if value is None else estimate.high,
+                        n=estimate.n,
+                        scale=scale,
+                    )
+                ],
+                items=[
+                    ItemValues(
+                        signal=signal,
+                        kind="score",
+                        ids=uids,
+                        values=[by_item[u] for u in uids],
+                        groups=[domains.get(u, "") for u in uids],
+                    )
+                ],
+                headline=signal,
+                summary=summary(by_item) if summary is not None else None,
+            )
+        )
+    return out

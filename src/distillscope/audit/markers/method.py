@@ -1,0 +1,204 @@
+"""The style profile as an audit method: does a target write with the reference's pet words?
+
+The reference's markers are learned against the null panel (`profile.py`), cross-fitted over prompts
+and left-one-panel-model-out (`audit/crossfit.py`), and each answer is scored by how densely it
+uses them. The report shows the strongest markers a target shares with the reference, each with a
+sentence of the target's that uses it. Reads the answers every text signal shares; no judge.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from distillscope.audit.crossfit import cross_fitted, evidence_from_scores
+from distillscope.audit.markers.profile import Marker, example_sentence, features, fit_markers, over_used
+from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
+from distillscope.audit.resolve import ResolvedAudit
+from distillscope.audit.responses import Answers, collect_answers, plan_answers
+from distillscope.audit.tables import Cell, Table, interval, num
+from distillscope.fileio.files import write_atomic
+from distillscope.store import RunStore
+
+if TYPE_CHECKING:
+    from distillscope.audit.results import AuditResults
+
+RESULTS_FILE = "markers.json"
+SIGNAL = "marker_density"
+SHOWN = 5
+SHARED_RATIO = 2.0  # a target shares a marker when it uses it at least this many times the panel's rate
+
+
+class MarkerSettings(BaseModel):
+    """The `markers:` section of an audit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    folds: int = Field(5, ge=2, le=20, description="Prompt folds for cross-fitting.")
+    seed: int = Field(0, description="Seed of the folds.")
+
+
+class SharedMarker(BaseModel):
+    feature: str
+    z: float
+    target_rate: float = Field(description="Per 1,000 features.")
+    panel_rate: float
+    reference_rate: float
+    example: str | None
+
+
+class TargetMarkers(BaseModel):
+    label: str
+    role: str
+    density: float | None
+    low: float | None
+    high: float | None
+    n: int
+    shared: list[SharedMarker]
+
+
+class MarkerResults(BaseModel):
+    kind: Literal["markers"] = "markers"
+    reference: str
+    run_id: str | None
+    markers: list[tuple[str, float]] = Field(description="The reference's markers on all prompts: feature, z.")
+    models: list[TargetMarkers]
+
+
+class MarkerMethod(AuditMethod[MarkerSettings]):
+    name = "markers"
+    title = "Style profile (over-used words and layout)"
+    short = "STY"
+    settings_type = MarkerSettings
+    rank = 40
+    needs_panel = True
+
+    def plan(self, audit: ResolvedAudit, settings: MarkerSettings, store: RunStore) -> MethodPlan:
+        return plan_answers(audit, store, self.name)
+
+    async def run(
+        self, audit: ResolvedAudit, settings: MarkerSettings, store: RunStore, folder: Path | None, hooks: Hooks
+    ) -> MethodRun:
+        evidence, usage, raw, run_id = [], [], None, None
+        for index, reference in enumerate(audit.references):
+            hooks.stage(f"markers: answers for {reference.label}")
+            answers, run = await collect_answers(audit, store, "markers", reference, hooks.on_result)
+            scores = cross_fitted(answers, fit_markers, settings.folds, settings.seed)
+            found = evidence_from_scores(
+                self.name, SIGNAL, "reference markers per 100 features", scores, answers, reference.model
+            )
+            evidence += found
+            usage += run.usage()
+            if index == 0:
+                run_id, raw = run.id, profile_results(answers, found, reference.label, run.id)
+        if folder is not None and raw is not None:
+            write_atomic(folder / RESULTS_FILE, raw.model_dump_json(indent=1))
+        return MethodRun(evidence=evidence, run_id=run_id, results_file=RESULTS_FILE, usage=usage, raw=raw)
+
+    def load(self, folder: Path) -> MarkerResults:
+        return MarkerResults.model_validate(json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8")))
+
+    def cli_tables(self, raw: MarkerResults, labels: dict[str, str]) -> list[Table]:
+        return [_density_table(raw)]
+
+    def report_section(self, results: AuditResults, labels: dict[str, str]) -> ReportSection:
+        raw: MarkerResults = results.raw[self.name]
+        top = ", ".join(f"“{f}”" for f, _ in raw.markers[:15])
+        return ReportSection(tables=[_density_table(raw), _shared_table(raw)], facts=[("reference's markers", top)])
+
+
+def profile_results(answers: Answers, evidence: list[Any], reference: str, run_id: str) -> MarkerResults:
+    """The profile on all prompts and the whole panel, and what each model shares of it."""
+    panel_texts = [t for a in answers.of("panel") for t in a.texts.values()]
+    markers = over_used(list(answers.reference.values()), panel_texts)
+    panel_rates = _rates(panel_texts)
+    reference_rates = _rates(list(answers.reference.values()))
+    models = []
+    for e in evidence:
+        own = next((a for a in [answers.ceiling, *answers.subjects] if a.model == e.model and a.role == e.role), None)
+        texts = list(own.texts.values()) if own else []
+        rates = _rates(texts)
+        shared = [
+            SharedMarker(
+                feature=m.feature,
+                z=m.z,
+                target_rate=rates.get(m.feature, 0.0),
+                panel_rate=panel_rates.get(m.feature, 0.0),
+                reference_rate=reference_rates.get(m.feature, 0.0),
+                example=example_sentence(texts, m.feature),
+            )
+            for m in markers
+            if rates.get(m.feature, 0.0) >= SHARED_RATIO * max(panel_rates.get(m.feature, 0.0), 1e-9)
+        ]
+        measure = e.measures[0]
+        models.append(
+            TargetMarkers(
+                label=e.label,
+                role=e.role,
+                density=measure.value,
+                low=measure.low,
+                high=measure.high,
+                n=measure.n,
+                shared=shared[:SHOWN],
+            )
+        )
+    return MarkerResults(reference=reference, run_id=run_id, markers=[(m.feature, m.z) for m in markers], models=models)
+
+
+def _rates(texts: list[str]) -> dict[str, float]:
+    total: Counter[str] = Counter()
+    for text in texts:
+        total.update(features(text))
+    count = sum(total.values())
+    return {f: 1000 * c / count for f, c in total.items()} if count else {}
+
+
+def _density_table(raw: MarkerResults) -> Table:
+    rows = [
+        [Cell(m.label, m.role if m.role != "target" else ""), Cell(num(m.density), interval(m.low, m.high), f"n={m.n}")]
+        for m in raw.models
+    ]
+    return Table(
+        f"Style profile: {raw.reference}'s markers per 100 features",
+        ["model", "marker density"],
+        rows,
+        caption="The reference's over-used words, phrases and layout marks (log-odds against the null panel with an "
+        "informative prior), learned on other prompts and without the model scored; z-weighted uses per 100 "
+        "features, mean over prompts with a bootstrap 95% interval.",
+    )
+
+
+def _shared_table(raw: MarkerResults) -> Table:
+    rows = []
+    for m in raw.models:
+        if m.role != "target":
+            continue
+        for marker in m.shared or [None]:
+            if marker is None:
+                rows.append([Cell(m.label), Cell("none shared"), Cell(""), Cell("")])
+                continue
+            rows.append(
+                [
+                    Cell(m.label),
+                    Cell(marker.feature, f"z={marker.z:.1f}"),
+                    Cell(
+                        f"{marker.target_rate:.2f} vs {marker.panel_rate:.2f}", f"reference {marker.reference_rate:.2f}"
+                    ),
+                    Cell(marker.example or "–"),
+                ]
+            )
+    return Table(
+        "The reference's markers each target shares, with an example",
+        ["target", "marker", "per 1,000: target vs panel", "example sentence from the target"],
+        rows,
+        caption=f"Markers a target uses at least {SHARED_RATIO:g}× the panel's rate; the strongest {SHOWN} per target.",
+        numeric_from=99,
+    )
+
+
+MARKER_METHOD = METHODS.register("markers", MarkerMethod(), help="the reference's over-used words (no judge)")
+__all__ = ["MARKER_METHOD", "Marker", "MarkerResults", "MarkerSettings"]

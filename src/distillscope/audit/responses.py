@@ -1,0 +1,98 @@
+"""The responses every text signal reads: each model's answers to the audit's prompts, asked once.
+
+RSE, the idiosyncrasy classifier and the style profile all look at the same thing: how the
+reference, its second sample (the ceiling), every target and every panel model answer the same
+prompts. They ask for them the same way (the `rse:` section's prompts and sampling, through the
+run store), so the requests are identical and each is made once, whichever method asks first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from distillscope.audit.evidence import Role
+from distillscope.audit.method import MethodPlan
+from distillscope.audit.resolve import AuditedModel, ResolvedAudit
+from distillscope.audit.rse.job import RSEJob, RSESettings
+from distillscope.audit.rse.plan import plan_rse
+from distillscope.audit.rse.prompts import RSEItem, load_rse_items
+from distillscope.audit.rse.responses import build_respondents, collect_responses
+from distillscope.models.run import Run
+from distillscope.store import RunStore
+
+
+@dataclass
+class ModelAnswers:
+    model: str  # as the audit named it
+    label: str
+    role: Role  # target, panel, or ceiling (the reference's second sample)
+    texts: dict[str, str]  # item uid → response (failed calls are missing)
+
+
+@dataclass
+class Answers:
+    items: list[RSEItem]
+    reference: dict[str, str]  # the reference's first sample: what the others are compared with
+    ceiling: ModelAnswers  # its second sample: what a perfect copy would look like
+    subjects: list[ModelAnswers]  # the targets, then the panel
+
+    def of(self, role: Role) -> list[ModelAnswers]:
+        return [a for a in [self.ceiling, *self.subjects] if a.role == role]
+
+    @property
+    def domains(self) -> dict[str, str]:
+        return {item.uid: item.domain for item in self.items}
+
+
+def response_settings(audit: ResolvedAudit) -> RSESettings:
+    """The prompts and sampling the text signals share: the audit's `rse:` section."""
+    return audit.job.section("rse")  # type: ignore[return-value]
+
+
+async def collect_answers(
+    audit: ResolvedAudit,
+    store: RunStore,
+    command: str,
+    reference: AuditedModel | None = None,
+    on_result: Callable[[object], None] | None = None,
+) -> tuple[Answers, Run]:
+    """Every subject's answers, the reference's and its ceiling's, through the store; and the run."""
+    reference = reference or audit.reference
+    settings = response_settings(audit).model_copy(update={"ceiling": True, "samples": 1})
+    job = RSEJob.of(
+        settings,
+        reference=reference.model,
+        targets=[model.model for model, _ in audit.subjects],
+        models=audit.catalog,
+        output=None,
+    )
+    items = load_rse_items(job)
+    async with Run(store, command, {"reference": reference.model}, audit.catalog) as run:
+        respondents = build_respondents(job, run.model)
+        records = await collect_responses(respondents, items, on_result=on_result)
+    by_role: dict[tuple[str, str], dict[str, str]] = {}
+    for record in records.values():
+        if record.text is not None:
+            by_role.setdefault((record.role, record.label), {})[record.uid] = record.text
+    own = respondents[0].label
+    ceiling = ModelAnswers(reference.model, reference.label, "ceiling", by_role.get(("ceiling", own), {}))
+    labels = [r.label for r in respondents if r.role == "target"]
+    subjects = [
+        ModelAnswers(model.model, model.label, role, by_role.get(("target", label), {}))
+        for (model, role), label in zip(audit.subjects, labels, strict=True)
+    ]
+    return Answers(items, by_role.get(("reference", own), {}), ceiling, subjects), run
+
+
+def plan_answers(audit: ResolvedAudit, store: RunStore, method: str) -> MethodPlan:
+    """A text signal's dry run: nothing of its own when RSE asks the same questions, else RSE's answers."""
+    if "rse" in audit.job.selected_methods():
+        return MethodPlan(calls=[], lines=[f"{method}: reads the answers RSE collects; no calls of its own"])
+    from distillscope.audit.rse.method import RSE_METHOD
+
+    seen: set[str] = set()
+    settings = response_settings(audit)
+    plans = [plan_rse(RSE_METHOD.job_for(audit, settings, None, r), store, seen) for r in audit.references]
+    calls = [c for p in plans for c in p.plans if "responses" in c.role]
+    return MethodPlan(calls=calls, lines=[f"{method}: the answers to the rse: section's prompts"])

@@ -1,0 +1,58 @@
+"""Fewer queries: stop asking a target once its verdict is decided, with a test that allows it.
+
+ICE asks a target hundreds of jailbreak-wrapped identity questions (the paper spends 1000). Most
+targets decide far sooner: a model that keeps claiming the reference's identity, or one that never
+does. Wald's sequential probability ratio test of the strict-claim rate decides between
+
+    H0: rate = p0, the null panel's rate (its beta null's upper 95% quantile, so H0 covers it), and
+    H1: rate = p1 = p0 + the smallest gain that matters,
+
+after each batch of answers: stop for H1 when the likelihood ratio passes (1 − β)/α, for H0 when it
+falls under β/(1 − α), and go on otherwise. Its error rates hold however early it stops, and the
+likelihood ratio is a test martingale under H0, so 1 / (its largest value so far) is a p-value
+that stays valid under optional stopping (Ville's inequality); that is what the verdict combines.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from scipy import stats
+
+from distillscope.audit.verdict.nulls import BetaNull
+
+Decision = Literal["distilled", "not distilled"]
+
+
+@dataclass(frozen=True)
+class SequentialTest:
+    p0: float
+    p1: float
+    alpha: float = 0.05
+    beta: float = 0.05
+
+    @classmethod
+    def from_null(cls, null: BetaNull, min_gain: float, alpha: float, beta: float) -> SequentialTest:
+        p0 = float(stats.beta.ppf(0.95, null.alpha, null.beta))
+        return cls(p0=p0, p1=min(0.99, p0 + min_gain), alpha=alpha, beta=beta)
+
+    def log_ratio(self, outcome: float) -> float:
+        if outcome >= 0.5:
+            return math.log(self.p1 / self.p0)
+        return math.log((1 - self.p1) / (1 - self.p0))
+
+    def run(self, outcomes: Sequence[float]) -> tuple[Decision | None, int, float]:
+        """The decision (None: keep asking), the outcomes it used, and the anytime-valid p-value."""
+        upper, lower = math.log((1 - self.beta) / self.alpha), math.log(self.beta / (1 - self.alpha))
+        total, best = 0.0, 0.0
+        for used, outcome in enumerate(outcomes, start=1):
+            total += self.log_ratio(outcome)
+            best = max(best, total)
+            if total >= upper:
+                return "distilled", used, min(1.0, math.exp(-best))
+            if total <= lower:
+                return "not distilled", used, min(1.0, math.exp(-best))
+        return None, len(outcomes), min(1.0, math.exp(-best))

@@ -1,0 +1,52 @@
+"""How an audit turns evidence into verdicts: error rates, the share that matters, the calibration."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from distillscope.audit.verdict.share import ShareCalibration
+from distillscope.errors import InputError
+
+
+class VerdictSettings(BaseModel):
+    """The `verdict:` section of an audit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    alpha: float = Field(0.05, gt=0, lt=0.5, description="Family-wise error rate of 'distilled' over the targets.")
+    min_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="The smallest share of reference-written data that matters: a target whose share's 95% "
+        "interval stays below it is 'not distinguishable from unrelated models', else 'inconclusive'.",
+    )
+    calibration: ShareCalibration | None = Field(
+        None, description="A learned share calibration (a JSON file from bench/validity.py, or inline)."
+    )
+    sequential: bool = Field(
+        False, description="Stop ICE's queries to a target once its verdict is decided (SPRT at alpha and beta)."
+    )
+    beta: float = Field(0.05, gt=0, lt=0.5, description="Sequential mode: the chance of missing a distilled target.")
+    min_rate_gain: float = Field(
+        0.05, gt=0, lt=1, description="Sequential mode: the rise of the strict-claim rate over the panel that matters."
+    )
+    seed: int = Field(0, description="Seed of the bootstrap intervals and randomised p-values.")
+
+    @field_validator("calibration", mode="before")
+    @classmethod
+    def _calibration_file(cls, value: Any) -> Any:
+        """A path names a calibration file; it is read here, once, as the job is built."""
+        if not isinstance(value, str | Path):
+            return value
+        path = Path(value)
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError("file not found; expected a share calibration (JSON)", path=path) from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"not JSON: {exc}", path=path) from None

@@ -1,0 +1,90 @@
+"""Each target's signals tested against the null panel, for one reference: the shared step of a verdict.
+
+A method names the measures that count for a verdict (`AuditMethod.verdict_signals`); each is tested
+against the panel (`nulls`), a method's tests are combined into one p-value and the methods into one
+(Cauchy, `combine`), so three RSE judges do not outvote ICE. `score_lines` gathers the score signals
+that have a ceiling, which the share and the attribution read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from distillscope.audit.evidence import Evidence
+from distillscope.audit.method import METHODS
+from distillscope.audit.verdict.combine import cauchy_combination
+from distillscope.audit.verdict.nulls import NullTest, null_test
+from distillscope.audit.verdict.share import SignalLine
+
+
+class SignalResult(BaseModel):
+    method: str
+    signal: str
+    kind: str
+    p_value: float
+    statistic: float
+    target: float
+    null_mean: float
+    null_spread: float
+    panel: int
+    items: int
+
+
+def _by(evidence: Sequence[Evidence], method: str, reference: str, role: str) -> dict[str, Evidence]:
+    return {e.model: e for e in evidence if e.method == method and e.reference == reference and e.role == role}
+
+
+def verdict_signals(method: str, sample: Evidence) -> list[str]:
+    if method in METHODS:
+        return METHODS.get(method).verdict_signals(sample)
+    return [m.name for m in sample.measures]
+
+
+def against_panel(
+    evidence: Sequence[Evidence], methods: Sequence[str], target: str, reference: str, seed: int
+) -> tuple[float, dict[str, float], list[SignalResult]]:
+    """The target's combined p-value against the panel, each method's, and every signal's test."""
+    per_method: dict[str, float] = {}
+    signals: list[SignalResult] = []
+    for method in methods:
+        own = _by(evidence, method, reference, "target").get(target)
+        panel = list(_by(evidence, method, reference, "panel").values())
+        if own is None or len(panel) < 2:
+            continue
+        tests: list[NullTest] = []
+        for name in verdict_signals(method, own):
+            values = own.item_values(name)
+            others = [p.item_values(name) for p in panel]
+            if values is None or any(o is None for o in others) or not values.ids:
+                continue
+            measure = own.measure(name)
+            closer = measure is None or measure.closer == "higher"
+            tests.append(null_test(name, values, others, closer, seed_key=f"{seed}:{method}:{target}:{reference}"))  # type: ignore[arg-type]
+        if not tests:
+            continue
+        per_method[method] = cauchy_combination([t.p_value for t in tests])
+        signals += [SignalResult(method=method, **t.as_dict()) for t in tests]
+    combined = cauchy_combination(list(per_method.values())) if per_method else math.nan
+    return combined, per_method, signals
+
+
+def score_lines(evidence: Sequence[Evidence], target: str, reference: str) -> list[SignalLine]:
+    lines = []
+    for e in evidence:
+        if e.model != target or e.reference != reference or e.role != "target":
+            continue
+        ceiling = next(
+            (c for c in evidence if c.method == e.method and c.reference == reference and c.role == "ceiling"), None
+        )
+        panel = [p for p in evidence if p.method == e.method and p.reference == reference and p.role == "panel"]
+        if ceiling is None or len(panel) < 2:
+            continue
+        for values in e.items:
+            ceiling_values = ceiling.item_values(values.signal)
+            panel_values = [p.item_values(values.signal) for p in panel]
+            if values.kind == "score" and ceiling_values is not None and all(v is not None for v in panel_values):
+                lines.append(SignalLine(values.signal, values, panel_values, ceiling_values))  # type: ignore[arg-type]
+    return lines
