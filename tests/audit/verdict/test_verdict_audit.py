@@ -10,10 +10,42 @@ import pytest
 
 from distillscope.fileio.jsonl import write_jsonl
 
-WORDS = (
-    "the a model answer data light water energy system process result value simple clear first then because "
-    "therefore example number time people world place small large fast slow cold warm north south tree river"
-).split()
+WORDS = [
+    "the",
+    "a",
+    "model",
+    "answer",
+    "data",
+    "light",
+    "water",
+    "energy",
+    "system",
+    "process",
+    "result",
+    "value",
+    "simple",
+    "clear",
+    "first",
+    "then",
+    "because",
+    "therefore",
+    "example",
+    "number",
+    "time",
+    "people",
+    "world",
+    "place",
+    "small",
+    "large",
+    "fast",
+    "slow",
+    "cold",
+    "warm",
+    "north",
+    "south",
+    "tree",
+    "river",
+]
 
 
 def sentence(rng: random.Random, length: int) -> str:
@@ -74,7 +106,7 @@ def test_the_verdict_leads_and_calls_the_copy_distilled_and_the_stranger_not(cli
     assert verdicts["panel"] == ["u1", "u2", "u3", "u4"]
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert page.index("verdict-table") < page.index("summary-table")
-    assert "distilled from the reference" in page and "not distinguishable" in page or "inconclusive" in page
+    assert ("distilled from the reference" in page and "not distinguishable" in page) or "inconclusive" in page
 
 
 @pytest.mark.parametrize(
