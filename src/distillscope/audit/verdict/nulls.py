@@ -75,12 +75,19 @@ def effect(values: ItemValues, items: Sequence[str]) -> float:
     return sum(means) / len(means) if means else float("nan")
 
 
-def prediction_t(target: float, panel: Sequence[float], higher_is_closer: bool = True) -> tuple[float, float]:
-    """(t, one-sided p) of one new draw against k earlier draws of a normal population."""
+def prediction_t(
+    target: float, panel: Sequence[float], higher_is_closer: bool = True, floor: float = 0.0
+) -> tuple[float, float]:
+    """(t, one-sided p) of one new draw against k earlier draws of a normal population.
+
+    `floor` stands in for a spread of zero (a panel that scored exactly alike, as untrained models
+    all agreeing on nothing do): the target's own standard error, so that a sliver of difference
+    is not called infinitely significant."""
     k = len(panel)
     if k < 2:
         raise ValueError("a prediction test needs at least two panel models")
     mean, spread = float(np.mean(panel)), float(np.std(panel, ddof=1))
+    spread = spread if spread > 0 else floor
     sign = 1.0 if higher_is_closer else -1.0
     if spread == 0.0:
         difference = sign * (target - mean)
@@ -97,7 +104,9 @@ def score_test(signal: str, target: ItemValues, panel: Sequence[ItemValues], hig
         raise ValueError(f"{signal}: the target and the panel share no item")
     effects = [effect(p, items) for p in panel]
     own = effect(target, items)
-    t, p = prediction_t(own, effects, higher_is_closer)
+    values = [v for i, v in zip(target.ids, target.values, strict=True) if i in set(items)]
+    floor = float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0
+    t, p = prediction_t(own, effects, higher_is_closer, floor)
     return NullTest(
         signal, "score", t, p, own, float(np.mean(effects)), float(np.std(effects, ddof=1)), len(panel), len(items)
     )

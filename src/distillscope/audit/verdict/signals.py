@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -25,10 +26,10 @@ class SignalResult(BaseModel):
     signal: str
     kind: str
     p_value: float
-    statistic: float
-    target: float
-    null_mean: float
-    null_spread: float
+    statistic: float | None
+    target: float | None
+    null_mean: float | None
+    null_spread: float | None
     panel: int
     items: int
 
@@ -66,7 +67,7 @@ def against_panel(
         if not tests:
             continue
         per_method[method] = cauchy_combination([t.p_value for t in tests])
-        signals += [SignalResult(method=method, **t.as_dict()) for t in tests]
+        signals += [SignalResult(method=method, **_finite_fields(t.as_dict())) for t in tests]
     combined = cauchy_combination(list(per_method.values())) if per_method else math.nan
     return combined, per_method, signals
 
@@ -88,3 +89,16 @@ def score_lines(evidence: Sequence[Evidence], target: str, reference: str) -> li
             if values.kind == "score" and ceiling_values is not None and all(v is not None for v in panel_values):
                 lines.append(SignalLine(values.signal, values, panel_values, ceiling_values))  # type: ignore[arg-type]
     return lines
+
+
+def _finite_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """JSON holds no infinity nor NaN: an infinite statistic (a panel that could not vary) is written as
+    ±1e300, an undefined one as None."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, float) and math.isinf(value):
+            value = math.copysign(1e300, value)
+        elif isinstance(value, float) and math.isnan(value):
+            value = None
+        out[key] = value
+    return out

@@ -83,7 +83,10 @@ def share_of(
     estimate = estimate_share(score_lines(evidence, target, reference), calibration, seed)
     if estimate is None or math.isnan(estimate.value):
         return None
-    return ShareResult(**estimate.__dict__)
+    found = ShareResult(**estimate.__dict__)
+    if math.isnan(found.low) or math.isnan(found.high):
+        found.low = found.high = found.value
+    return found
 
 
 # --------------------------------------------------------------------------------------- verdicts

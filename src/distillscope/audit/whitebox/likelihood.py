@@ -1,0 +1,178 @@
+"""White-box likelihood: how probable a target finds the reference's own answers.
+
+A student trained on the reference's text assigns that text more likelihood than an unrelated
+model does; no judge can give this evidence. For each prompt, the target reads the reference's
+answer after the prompt in its own chat format, and its log-likelihood per character (nats per
+character, comparable across tokenizers) is the item's value. The panel's local models give the
+null; the reference reading its own answers is the ceiling. Every scoring goes through the run
+store, so a rerun scores nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from distillscope.audit.evidence import Evidence, ItemValues, Measure, Role
+from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
+from distillscope.audit.resolve import AuditedModel, ResolvedAudit
+from distillscope.audit.responses import collect_answers, plan_answers
+from distillscope.audit.tables import Cell, Table, interval, num
+from distillscope.audit.whitebox.local import Passage, is_local, needs_weights, reference_passages
+from distillscope.fileio.files import write_atomic
+from distillscope.models.run import Run
+from distillscope.stats import stratified_bootstrap_mean_of_means
+from distillscope.store import RunStore
+
+if TYPE_CHECKING:
+    from distillscope.audit.results import AuditResults
+
+RESULTS_FILE = "likelihood.json"
+SIGNAL = "loglik_per_char"
+
+
+class LikelihoodSettings(BaseModel):
+    """The `likelihood:` section of an audit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_passages: int | None = Field(None, ge=1, description="Score at most this many prompts' answers (all: None).")
+
+
+class LikelihoodRow(BaseModel):
+    label: str
+    role: str
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+
+
+class LikelihoodResults(BaseModel):
+    kind: Literal["likelihood"] = "likelihood"
+    reference: str
+    run_id: str | None
+    rows: list[LikelihoodRow]
+    skipped: list[str] = Field(default_factory=list)
+
+
+class LikelihoodMethod(AuditMethod[LikelihoodSettings]):
+    name = "likelihood"
+    title = "White-box likelihood of the reference's answers"
+    short = "LIK"
+    settings_type = LikelihoodSettings
+    rank = 50
+    needs_panel = True
+    runs_by_default = False
+
+    def plan(self, audit: ResolvedAudit, settings: LikelihoodSettings, store: RunStore) -> MethodPlan:
+        plan = plan_answers(audit, store, self.name)
+        plan.warnings += [needs_weights(self.name, m) for m, _ in audit.subjects if not is_local(m)]
+        return plan
+
+    async def run(
+        self, audit: ResolvedAudit, settings: LikelihoodSettings, store: RunStore, folder: Path | None, hooks: Hooks
+    ) -> MethodRun:
+        warnings = [needs_weights(self.name, m) for m, _ in audit.subjects if not is_local(m)]
+        evidence: list[Evidence] = []
+        usage, raw, run_id = [], None, None
+        for index, reference in enumerate(audit.references):
+            answers, first = await collect_answers(audit, store, "likelihood answers", reference, hooks.on_result)
+            usage += first.usage()
+            passages = reference_passages(answers)[: settings.max_passages]
+            readers: list[tuple[AuditedModel, Role]] = [(m, r) for m, r in audit.subjects if is_local(m)]
+            if is_local(reference):
+                readers.append((reference, "ceiling"))
+            hooks.stage(f"likelihood: {len(readers)} models read {len(passages)} answers of {reference.label}")
+            async with Run(store, "likelihood", {"reference": reference.model}, audit.catalog) as run:
+                found = [await _read(run, model, role, passages, reference.model) for model, role in readers]
+            evidence += found
+            usage += run.usage()
+            if index == 0:
+                run_id = run.id
+                raw = LikelihoodResults(
+                    reference=reference.label,
+                    run_id=run.id,
+                    rows=[_row(e) for e in found],
+                    skipped=[m.label for m, _ in audit.subjects if not is_local(m)],
+                )
+        if folder is not None and raw is not None:
+            write_atomic(folder / RESULTS_FILE, raw.model_dump_json(indent=1))
+        return MethodRun(evidence, run_id, RESULTS_FILE, usage, warnings=warnings, raw=raw)
+
+    def load(self, folder: Path) -> LikelihoodResults:
+        return LikelihoodResults.model_validate(json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8")))
+
+    def cli_tables(self, raw: LikelihoodResults, labels: dict[str, str]) -> list[Table]:
+        return [_table(raw)]
+
+    def report_section(self, results: AuditResults, labels: dict[str, str]) -> ReportSection:
+        return ReportSection(tables=[_table(results.raw[self.name])])
+
+
+async def _read(run: Run, model: AuditedModel, role: Role, passages: list[Passage], reference: str) -> Evidence:
+    recorded = run.model(model.model)
+    scorer = recorded.scoring
+    assert scorer is not None  # only local models are read
+    contexts = [scorer.chat_prompt(p.messages) for p in passages]
+    scores = await recorded.token_logprobs([p.text for p in passages], contexts)
+    values = [s.total / max(1, len(p.text)) for s, p in zip(scores, passages, strict=True)]
+    by_domain: dict[str, list[float]] = {}
+    for passage, value in zip(passages, values, strict=True):
+        by_domain.setdefault(passage.domain, []).append(value)
+    estimate = stratified_bootstrap_mean_of_means(list(by_domain.values()))
+    return Evidence(
+        method="likelihood",
+        model=model.model,
+        label=model.label,
+        role=role,
+        reference=reference,
+        measures=[
+            Measure(
+                name=SIGNAL,
+                value=estimate.value,
+                low=estimate.low,
+                high=estimate.high,
+                n=estimate.n,
+                scale="log-likelihood of the reference's answers, nats per character",
+            )
+        ],
+        items=[
+            ItemValues(
+                signal=SIGNAL,
+                kind="score",
+                ids=[p.uid for p in passages],
+                values=values,
+                groups=[p.domain for p in passages],
+            )
+        ],
+        headline=SIGNAL,
+    )
+
+
+def _row(evidence: Evidence) -> LikelihoodRow:
+    m = evidence.measures[0]
+    return LikelihoodRow(label=evidence.label, role=evidence.role, value=m.value, low=m.low, high=m.high, n=m.n)
+
+
+def _table(raw: LikelihoodResults) -> Table:
+    rows = [
+        [Cell(r.label, r.role if r.role != "target" else ""), Cell(num(r.value), interval(r.low, r.high), f"n={r.n}")]
+        for r in raw.rows
+    ]
+    caption = (
+        "Each model's log-likelihood of the reference's answers (after the prompt, in the model's own chat format), "
+        "in nats per character; higher: the answers are more the model's own. Mean over prompts with a bootstrap "
+        "95% interval. The ceiling is the reference reading its own answers."
+    )
+    if raw.skipped:
+        caption += f" Left out (no local weights): {', '.join(raw.skipped)}."
+    return Table(
+        f"White-box likelihood of {raw.reference}'s answers", ["model", "nats per character"], rows, caption=caption
+    )
+
+
+LIKELIHOOD_METHOD = METHODS.register("likelihood", LikelihoodMethod(), help="white-box likelihood (hf: targets)")
