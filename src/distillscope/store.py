@@ -73,6 +73,13 @@ CREATE TABLE IF NOT EXISTS state (
     updated_at REAL NOT NULL,
     PRIMARY KEY (namespace, key)
 );
+CREATE TABLE IF NOT EXISTS vectors (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    created_at REAL NOT NULL
+);
 CREATE INDEX IF NOT EXISTS errors_by_run ON errors(run_id);
 """
 
@@ -215,6 +222,26 @@ class RunStore:
     def get_state(self, namespace: str, key: str) -> Any | None:
         row = self._db.execute("SELECT value FROM state WHERE namespace = ? AND key = ?", (namespace, key)).fetchone()
         return None if row is None else json.loads(row["value"])
+
+    # ---------------------------------------------------------------- vectors
+    def get_vectors(self, keys: list[str]) -> dict[str, bytes]:
+        """Stored vectors (float32 bytes) by key: embeddings of texts, computed once."""
+        found: dict[str, bytes] = {}
+        for lo in range(0, len(keys), 500):
+            chunk = keys[lo : lo + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT key, data FROM vectors WHERE key IN ({marks})", chunk).fetchall()
+            found.update({row["key"]: row["data"] for row in rows})
+        return found
+
+    def put_vectors(self, model: str, rows: list[tuple[str, bytes, int]]) -> None:
+        """Save (key, float32 bytes, dimension) rows in one commit."""
+        now = time.time()
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?,?,?,?,?)", [(k, model, d, b, now) for k, b, d in rows]
+            )
 
     # ------------------------------------------------------------------- runs
     def start_run(self, command: str, config: dict[str, Any] | None = None) -> str:

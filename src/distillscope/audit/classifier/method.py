@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from distillscope.audit.classifier.features import TextEmbeddings
 from distillscope.audit.classifier.model import fitter
 from distillscope.audit.classifier.results import BINS, RESULTS_FILE, ClassifierResults, ModelScores
 from distillscope.audit.crossfit import cross_fitted, evidence_from_scores
@@ -29,7 +28,7 @@ from distillscope.audit.resolve import ResolvedAudit
 from distillscope.audit.responses import collect_answers, plan_answers
 from distillscope.audit.tables import Cell, Table, interval, num
 from distillscope.fileio.files import write_atomic
-from distillscope.judges.similarity.embedding import DEFAULT_EMBEDDING_MODEL
+from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL, Encoder
 from distillscope.store import RunStore
 
 if TYPE_CHECKING:
@@ -67,7 +66,7 @@ class ClassifierMethod(AuditMethod[ClassifierSettings]):
         self, audit: ResolvedAudit, settings: ClassifierSettings, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
         hooks.stage("classifier: answers")
-        embeddings = TextEmbeddings(settings.embedding_model) if "embedding" in settings.features else None
+        embeddings = Encoder(settings.embedding_model, store) if "embedding" in settings.features else None
         fit = fitter(embeddings, "words" in settings.features, "chars" in settings.features, settings.c, settings.seed)
         evidence, usage, raw, run_id = [], [], None, None
         for index, reference in enumerate(audit.references):

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from distillscope.audit.classifier.features import Featurizer, TextEmbeddings
+from distillscope.audit.classifier.features import Featurizer
 from distillscope.audit.crossfit import Fit
+from distillscope.judges.similarity.encoding import Encoder
 
 
 class ReferenceClassifier:
@@ -27,7 +28,7 @@ class ReferenceClassifier:
         return self.model.predict_proba(self.featurizer.transform(texts))[:, 1]  # type: ignore[attr-defined]
 
 
-def fitter(embeddings: TextEmbeddings | None, words: bool, chars: bool, c: float, seed: int) -> Fit:
+def fitter(embeddings: Encoder | None, words: bool, chars: bool, c: float, seed: int) -> Fit:
     """A `Fit` for `crossfit.cross_fitted`: a fresh classifier of the reference against the panel."""
     from sklearn.linear_model import LogisticRegression
 

@@ -20,6 +20,7 @@ from distillscope.judges.similarity.embedding import EmbeddingJudge
 from distillscope.judges.similarity.llm import LLMSimilarityJudge, self_preference_warning
 from distillscope.judges.similarity.registry import JudgeOptions, build_judge
 from distillscope.judges.similarity.style import StyleJudge
+from distillscope.store import RunStore
 
 
 @dataclass
@@ -45,7 +46,9 @@ class BuiltJudges:
     warnings: list[str]
 
 
-def build_judges(job: RSEJob, get_model: ModelGetter, reference_spec: str) -> BuiltJudges:
+def build_judges(
+    job: RSEJob, get_model: ModelGetter, reference_spec: str, store: RunStore | None = None
+) -> BuiltJudges:
     judges: list[SimilarityJudge] = []
     infos: list[JudgeInfo] = []
     warnings: list[str] = []
@@ -56,6 +59,7 @@ def build_judges(job: RSEJob, get_model: ModelGetter, reference_spec: str) -> Bu
         both_orders=job.both_orders,
         signature_words=job.signature_words,
         catalog_names=tuple(job.models.root),
+        store=store,
     )
     for spec in job.judge_specs():
         judge = build_judge(spec, options)

@@ -55,7 +55,7 @@ async def run_rse(
     with _streams(job.output) as (responses_sink, judgments_sink):
         async with Run(store, "rse", job.model_dump(mode="json"), job.models) as run:
             respondents = build_respondents(job, run.model)
-            built = build_judges(job, run.model, respondents[0].spec)
+            built = build_judges(job, run.model, respondents[0].spec, store)
             warnings = [*built.warnings, *sampling_warnings(job, respondents)]
 
             _say(on_stage, "responses")

