@@ -49,6 +49,9 @@ class LikelihoodRow(BaseModel):
     low: float | None
     high: float | None
     n: int
+    gap: tuple[float, float, float] | None = Field(
+        None, description="Above the panel's mean on the same answers: value, 95% interval (paired bootstrap)."
+    )
 
 
 class LikelihoodResults(BaseModel):
@@ -96,7 +99,7 @@ class LikelihoodMethod(AuditMethod[LikelihoodSettings]):
                 raw = LikelihoodResults(
                     reference=reference.label,
                     run_id=run.id,
-                    rows=[_row(e) for e in found],
+                    rows=[_row(e, found) for e in found],
                     skipped=[m.label for m, _ in audit.subjects if not is_local(m)],
                 )
         if folder is not None and raw is not None:
@@ -153,25 +156,46 @@ async def _read(run: Run, model: AuditedModel, role: Role, passages: list[Passag
     )
 
 
-def _row(evidence: Evidence) -> LikelihoodRow:
+def _row(evidence: Evidence, everyone: list[Evidence]) -> LikelihoodRow:
     m = evidence.measures[0]
-    return LikelihoodRow(label=evidence.label, role=evidence.role, value=m.value, low=m.low, high=m.high, n=m.n)
+    row = LikelihoodRow(label=evidence.label, role=evidence.role, value=m.value, low=m.low, high=m.high, n=m.n)
+    panel = [e.items[0].by_id() for e in everyone if e.role == "panel" and e is not evidence]
+    if not panel:
+        return row
+    by_domain: dict[str, list[float]] = {}
+    own = evidence.items[0]
+    for uid, value, domain in zip(own.ids, own.values, own.groups, strict=True):
+        others = [p[uid] for p in panel if uid in p]
+        if others:
+            by_domain.setdefault(domain, []).append(value - sum(others) / len(others))
+    gap = stratified_bootstrap_mean_of_means(list(by_domain.values()))
+    if gap.n:
+        row.gap = (gap.value, gap.low, gap.high)
+    return row
 
 
 def _table(raw: LikelihoodResults) -> Table:
     rows = [
-        [Cell(r.label, r.role if r.role != "target" else ""), Cell(num(r.value), interval(r.low, r.high), f"n={r.n}")]
+        [
+            Cell(r.label, r.role if r.role != "target" else ""),
+            Cell(num(r.value), interval(r.low, r.high), f"n={r.n}"),
+            Cell(f"{r.gap[0]:+.3f}", interval(r.gap[1], r.gap[2])) if r.gap else Cell("–"),
+        ]
         for r in raw.rows
     ]
     caption = (
         "Each model's log-likelihood of the reference's answers (after the prompt, in the model's own chat format), "
         "in nats per character; higher: the answers are more the model's own. Mean over prompts with a bootstrap "
-        "95% interval. The ceiling is the reference reading its own answers."
+        "95% interval; the gap is over the panel's mean on the same answers (the other panel models, for a panel "
+        "model), with a paired bootstrap interval. The ceiling is the reference reading its own answers."
     )
     if raw.skipped:
         caption += f" Left out (no local weights): {', '.join(raw.skipped)}."
     return Table(
-        f"White-box likelihood of {raw.reference}'s answers", ["model", "nats per character"], rows, caption=caption
+        f"White-box likelihood of {raw.reference}'s answers",
+        ["model", "nats per character", "gap over the panel"],
+        rows,
+        caption=caption,
     )
 
 
