@@ -9,12 +9,13 @@ store, so the reference's answer is encoded once for all the targets beside it a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import numpy as np
 
 from distillscope.judges.base import Judgment
-from distillscope.judges.similarity.base import JudgeScale, OfflineJudge, ResponsePair
+from distillscope.judges.similarity.base import JudgeScale, JudgmentCallback, OfflineJudge, ResponsePair
 from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL, Encoder, load_encoder
 from distillscope.store import RunStore
 
@@ -33,6 +34,20 @@ class EmbeddingJudge(OfflineJudge):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings, one row per text; each distinct text is encoded once, ever, per store."""
         return self.encoder.vectors(texts)
+
+    async def judge_many(
+        self, pairs: Sequence[ResponsePair], on_result: JudgmentCallback | None = None
+    ) -> list[Judgment]:
+        """The store is read and written here, on the event loop's thread (SQLite connections stay in
+        their thread); only the encoding of texts never seen runs in a worker thread."""
+        missing = self.encoder.recall([p.reference for p in pairs] + [p.target for p in pairs])
+        if missing:
+            self.encoder.keep(missing, await asyncio.to_thread(self.encoder.encode, missing))
+        judgments = self.score_pairs(pairs)
+        if on_result is not None:
+            for judgment in judgments:
+                on_result(judgment)
+        return judgments
 
     def score_pairs(self, pairs: Sequence[ResponsePair]) -> list[Judgment]:
         if not pairs:

@@ -92,25 +92,38 @@ class Encoder:
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors, one row per text, from memory, the store, or the encoder."""
-        unique = list(dict.fromkeys(texts))
-        keys = {text: self.key(text) for text in unique}
-        missing = [t for t in unique if keys[t] not in self._memory]
-        if missing and self.store is not None:
-            stored = self.store.get_vectors([keys[t] for t in missing])
-            for text in missing:
-                if keys[text] in stored:
-                    self._memory[keys[text]] = np.frombuffer(stored[keys[text]], dtype=np.float32)
-            missing = [t for t in missing if keys[t] not in self._memory]
+        missing = self.recall(texts)
         if missing:
-            encoded = self._encode(missing)
-            for text, vector in zip(missing, encoded, strict=True):
-                self._memory[keys[text]] = vector
-            if self.store is not None:
-                rows = [(keys[t], v.tobytes(), int(v.shape[0])) for t, v in zip(missing, encoded, strict=True)]
-                self.store.put_vectors(self.model, rows)
+            self.keep(missing, self.encode(missing))
+        return self.rows(texts)
+
+    def recall(self, texts: Sequence[str]) -> list[str]:
+        """Load what the store knows of these texts; the distinct texts still to encode."""
+        unique = [t for t in dict.fromkeys(texts) if self.key(t) not in self._memory]
+        if unique and self.store is not None:
+            stored = self.store.get_vectors([self.key(t) for t in unique])
+            for text in unique:
+                if self.key(text) in stored:
+                    self._memory[self.key(text)] = np.frombuffer(stored[self.key(text)], dtype=np.float32)
+        return [t for t in unique if self.key(t) not in self._memory]
+
+    def keep(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Remember new vectors, and commit them to the store."""
+        for text, vector in zip(texts, vectors, strict=True):
+            self._memory[self.key(text)] = vector
+        if self.store is not None and len(texts):
+            self.store.put_vectors(
+                self.model, [(self.key(t), v.tobytes(), int(v.shape[0])) for t, v in zip(texts, vectors, strict=True)]
+            )
+
+    def rows(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.vstack([self._memory[keys[t]] for t in texts])
+        return np.vstack([self._memory[self.key(t)] for t in texts])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Encode texts (no store: safe in a worker thread); length-sorted batches."""
+        return self._encode(texts)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         encoder: Any = load_encoder(self.model)
