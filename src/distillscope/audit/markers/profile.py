@@ -3,8 +3,10 @@
 Over-used words ("delve") and n-grams carry a lab's fingerprint into models trained on its outputs.
 A feature's over-use is its log-odds ratio between the reference's answers and the panel's, with an
 informative Dirichlet prior (Monroe, Colaresi and Quinn 2008, "Fightin' Words"): the prior (the
-feature's pooled rate times `PRIOR_STRENGTH`) shrinks rare features, and the z-score divides by the
-ratio's standard error, so a word seen twice is not a marker however lopsided. Features are word
+feature's pooled rate times a strength of a tenth of the data, at most `PRIOR_STRENGTH`) shrinks
+common features toward their shared rate, a half count on each side (Haldane) keeps a phrase the
+panel never uses from an infinite ratio, and the z-score divides by the ratio's standard error, so
+a word seen twice is not a marker however lopsided. Features are word
 uni-, bi- and trigrams (Chinese by character), plus layout marks (bullets, numbering, headings,
 bold), which is where much of a model's style lives.
 
@@ -20,7 +22,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-PRIOR_STRENGTH = 1000.0  # pseudo-counts spread over the features in proportion to their pooled rate
+PRIOR_STRENGTH = 1000.0  # at most this many pseudo-counts, spread over the features by their pooled rate
+HALF_COUNT = 0.5
 MIN_SUPPORT = 3  # a marker must appear at least this often in the reference's answers
 Z_THRESHOLD = 1.96
 MAX_MARKERS = 100
@@ -67,14 +70,15 @@ def over_used(reference: Sequence[str], panel: Sequence[str]) -> list[Marker]:
     if not n_ref or not n_other:
         return []
     pooled = n_ref + n_other
+    strength = min(PRIOR_STRENGTH, 0.1 * pooled)
     markers = []
     for feature, y_ref in ref.items():
         if y_ref < MIN_SUPPORT:
             continue
         y_other = other.get(feature, 0)
-        alpha = PRIOR_STRENGTH * (y_ref + y_other) / pooled
-        delta = math.log((y_ref + alpha) / (n_ref + PRIOR_STRENGTH - y_ref - alpha)) - math.log(
-            (y_other + alpha) / (n_other + PRIOR_STRENGTH - y_other - alpha)
+        alpha = HALF_COUNT + strength * (y_ref + y_other) / pooled
+        delta = math.log((y_ref + alpha) / (n_ref + strength - y_ref - alpha + 2 * HALF_COUNT)) - math.log(
+            (y_other + alpha) / (n_other + strength - y_other - alpha + 2 * HALF_COUNT)
         )
         z = delta / math.sqrt(1 / (y_ref + alpha) + 1 / (y_other + alpha))
         if z >= Z_THRESHOLD:
