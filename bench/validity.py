@@ -7,8 +7,10 @@ idiosyncrasy classifier, the style profile, white-box likelihood and agreement),
 against a null panel that holds none of its own kind:
 
 - the undistilled models (negatives) are the base, the A-students at f = 0, B's students and the
-  panel personas' students; the negatives of one kind are audited against the negatives of every
-  other kind, and the distilled students against the negatives other than the A-students at f = 0;
+  panel personas' students. A panel holds one model of each kind, all of one replicate (replicates
+  of one recipe are near copies, and a panel of copies would understate how much unrelated models
+  differ); the negatives of one kind are audited against the other kinds, the distilled students
+  against every kind;
 - AUC: distilled (f ≥ 0.25, and f = 0.1 apart) against undistilled, ranked by the combined p-value,
   and by each signal's own p-value; the identity-scrubbed students' detection rate per signal;
 - the undistilled models' false-positive rate at α = 0.05 (per test, before Holm's step), and a KS
@@ -17,8 +19,8 @@ against a null panel that holds none of its own kind:
   line and with a curve learned on the other replicates (cross-fitted by replicate); the curve
   learned on all of them is written to `validity-calibration.json` for `--calibration`;
 - attribution between A and B, against a panel of models distilled from neither;
-- sequential mode: the same audits again with ICE stopped once decided (the store answers every
-  call), the queries it took and whether the verdicts stay the same.
+- sequential mode: the audits run first with ICE stopped once decided, then at the full budget
+  (which continues the same fuzz trees), so both the queries it took and the verdicts compare.
 
 Every call goes through one run store, so a second run of the bench only recomputes statistics.
 
@@ -114,6 +116,12 @@ def audit_job(
     )
 
 
+def _one_of(models: Sequence[ZooModel], kind: dict[str, str], wanted: str, replicate: int) -> ZooModel:
+    """The model of a kind in a replicate (the base has only one)."""
+    of_kind = [m for m in models if kind[m.name] == wanted]
+    return next((m for m in of_kind if m.replicate == replicate), of_kind[0])
+
+
 def run(job: AuditJob, store: RunStore) -> AuditResults:
     return asyncio.run(run_audit(job, store, Hooks(on_stage=lambda name: print(f"  · {name}", flush=True))))
 
@@ -141,14 +149,22 @@ def main() -> None:
     negatives = [m for m in models if is_negative(kind[m.name])]
     distilled = [m for m in models if not is_negative(kind[m.name])]
 
-    # ---- audits: each kind of negative against the others; the distilled against all but f = 0
-    plans = [(distilled, [m for m in negatives if kind[m.name] != "f0"])]
-    for group in sorted({kind[m.name] for m in negatives}):
-        plans.append(([m for m in negatives if kind[m.name] == group], [m for m in negatives if kind[m.name] != group]))
+    # ---- audits: per replicate, each kind of negative against the other kinds; the distilled against all
+    def panel_of(replicate: int, without: str | None) -> list[ZooModel]:
+        kinds = sorted({kind[m.name] for m in negatives} - {without})
+        return [_one_of(negatives, kind, k, replicate) for k in kinds]
+
+    plans = []
+    for replicate in range(args.replicates):
+        plans.append(([m for m in distilled if m.replicate == replicate], panel_of(replicate, None)))
+        for group in sorted({kind[m.name] for m in negatives}):
+            members = [m for m in negatives if kind[m.name] == group and m.replicate == replicate]
+            if members:
+                plans.append((members, panel_of(replicate, group)))
     fixed: dict[str, dict] = {}
     sequential: dict[str, dict] = {}
     with RunStore(ROOT / f"store-{args.size}.sqlite") as store:
-        for mode, into in ((False, fixed), (True, sequential)):
+        for mode, into in ((True, sequential), (False, fixed)):  # sequential first: full runs continue its trees
             for targets, panel in plans:
                 print(f"audit ({'sequential' if mode else 'fixed'}): {len(targets)} targets, panel of {len(panel)}")
                 results = run(audit_job(manifest, targets, panel, args.budget, mode), store)
@@ -158,7 +174,7 @@ def main() -> None:
         print("audit (attribution): A's students at f ≥ 0.25 and B's, against models distilled from neither")
         attributed = [m for m in distilled if kind[m.name] in ("f0.25", "f0.5", "f1")]
         attributed += [m for m in negatives if kind[m.name] == "control"]
-        neither = [m for m in negatives if kind[m.name] != "control"]
+        neither = panel_of(0, "control")
         attribution = run(audit_job(manifest, attributed, neither, args.budget, False, candidates=True), store)
     audited_seconds = time.perf_counter() - clock - built
 
