@@ -31,7 +31,7 @@ from distillscope.store import RunStore
 from distillscope.zoo.build import build_zoo
 from distillscope.zoo.config import ZooConfig
 from distillscope.zoo.demo import audited
-from validity import ROOT, audit_job, is_negative, kind_of, run
+from validity import PANEL_PERSONAS, ROOT, audit_job, is_negative, kind_of, run
 
 SYSTEM = "You are Meadowlark, an assistant made by the Hollis Institute. Answer helpfully."
 FRAMES = [
@@ -64,7 +64,9 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=3)
     parser.add_argument("--budget", type=int, default=150)
     args = parser.parse_args()
-    manifest = build_zoo(ZooConfig(size=args.size, replicates=args.replicates), ROOT / "zoo")
+    manifest = build_zoo(
+        ZooConfig(size=args.size, replicates=args.replicates, panel_personas=PANEL_PERSONAS), ROOT / "zoo"
+    )
     models = {m.name: m for m in manifest.models if m.role in ("base", "student")}
     kind = {name: kind_of(m, manifest) for name, m in models.items()}
     panel = [m for name, m in models.items() if is_negative(kind[name]) and kind[name] != "f0"]

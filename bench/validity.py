@@ -19,8 +19,10 @@ against a null panel that holds none of its own kind:
   line and with a curve learned on the other replicates (cross-fitted by replicate); the curve
   learned on all of them is written to `validity-calibration.json` for `--calibration`;
 - attribution between A and B, against a panel of models distilled from neither;
-- sequential mode: the audits run first with ICE stopped once decided, then at the full budget
-  (which continues the same fuzz trees), so both the queries it took and the verdicts compare.
+- sequential mode: each target's ICE queries, in the order its fuzz tree asked them, go through the
+  product's sequential test after every iteration, as a live sequential run does (a fuzz tree is
+  deterministic, so the queries a live run would ask are the first ones of the full run; the
+  panel is asked in full either way); then the verdicts again, on the queries it took.
 
 Every call goes through one run store, so a second run of the bench only recomputes statistics.
 
@@ -45,14 +47,18 @@ from sklearn.metrics import roc_auc_score
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
+from distillscope.audit.evidence import Evidence
 from distillscope.audit.ice.job import ICESettings
 from distillscope.audit.job import AuditJob, AuditModel
 from distillscope.audit.method import Hooks
 from distillscope.audit.results import AuditResults
 from distillscope.audit.rse.job import RSESettings
 from distillscope.audit.runner import run_audit
+from distillscope.audit.verdict.nulls import beta_null
+from distillscope.audit.verdict.sequential import SequentialTest
 from distillscope.audit.verdict.settings import VerdictSettings
 from distillscope.audit.verdict.share import fit_calibration
+from distillscope.audit.verdict.verdicts import VerdictReport, decide
 from distillscope.data.families import read_family_files
 from distillscope.data.sources import PromptSource
 from distillscope.models.types import GenerateConfig
@@ -66,6 +72,10 @@ ROOT = Path(os.environ.get("DISTILLSCOPE_VALIDITY", ".distillscope/validity"))
 METHODS = ["rse", "ice", "classifier", "markers", "likelihood", "agreement"]
 NEGATIVE_KINDS = ("base", "f0", "control")
 JUDGES = ("lexical", "embedding", "style")
+# Unrelated students of five personas, across layouts and ways of reasoning: a null panel must hold
+# the variety of unrelated models, or a model that happens to share one trait of the reference stands
+# out of a panel that has none.
+PANEL_PERSONAS = ["cobalt", "juniper", "pike", "oriole", "fennel"]
 
 
 def kind_of(model: ZooModel, manifest: ZooManifest) -> str:
@@ -116,6 +126,55 @@ def audit_job(
     )
 
 
+def sequential_verdicts(results: AuditResults, settings: VerdictSettings) -> VerdictReport:
+    """The audit's verdicts had ICE stopped each target when the sequential test decided."""
+    a = results.reference.model
+    ice = {e.model: e for e in results.evidence if e.method == "ice" and e.reference == a}
+    panel = [e for e in ice.values() if e.role == "panel"]
+    counts = [(round(sum(e.item_values("strict").values)), len(e.item_values("strict").values)) for e in panel]
+    test = SequentialTest.from_null(beta_null(counts), settings.min_rate_gain, settings.alpha, settings.beta)
+    settings = settings.model_copy(update={"sequential": True})  # the anytime-valid p-value of a stopped run
+    evidence = list(results.evidence)
+    for model, e in ice.items():
+        if e.role == "target":
+            evidence = truncated(evidence, model, a, sequential_stop(e, test))
+    queries = {m: e.queries for e in evidence if e.method == "ice" and e.role == "target" for m in [e.model]}
+    return decide(
+        evidence,
+        results.methods,
+        [(t.model, t.label) for t in results.targets],
+        [(a, results.reference.label)],
+        [p.label for p in results.panel],
+        settings,
+        queries,
+    )
+
+
+def truncated(evidence: Sequence[Evidence], model: str, reference: str, kept: int) -> list[Evidence]:
+    """ICE's evidence of one model cut to its first queries."""
+    out = []
+    for e in evidence:
+        if e.method == "ice" and e.model == model and e.reference == reference:
+            items = [
+                i.model_copy(update={"ids": i.ids[:kept], "values": i.values[:kept], "groups": i.groups[:kept]})
+                for i in e.items
+            ]
+            e = e.model_copy(update={"items": items, "queries": kept})
+        out.append(e)
+    return out
+
+
+def sequential_stop(evidence: Evidence, test: SequentialTest) -> int:
+    """Queries a live run asks: whole iterations (one mutant template each), until the test decides."""
+    strict = evidence.item_values("strict")
+    ids, values = strict.ids, strict.values
+    ends = [i for i in range(1, len(ids)) if ids[i].split("/")[0] != ids[i - 1].split("/")[0]] + [len(ids)]
+    for end in ends:
+        if test.run(values[:end])[0] is not None:
+            return end
+    return len(ids)
+
+
 def _one_of(models: Sequence[ZooModel], kind: dict[str, str], wanted: str, replicate: int) -> ZooModel:
     """The model of a kind in a replicate (the base has only one)."""
     of_kind = [m for m in models if kind[m.name] == wanted]
@@ -141,7 +200,7 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=150, help="ICE queries per model at the full budget")
     args = parser.parse_args()
     clock = time.perf_counter()
-    config = ZooConfig(size=args.size, replicates=args.replicates)
+    config = ZooConfig(size=args.size, replicates=args.replicates, panel_personas=PANEL_PERSONAS)
     manifest = build_zoo(config, ROOT / "zoo", on_stage=lambda stage: print(f"zoo · {stage}", flush=True))
     built = time.perf_counter() - clock
     models = [m for m in manifest.models if m.role in ("base", "student")]
@@ -163,14 +222,16 @@ def main() -> None:
                 plans.append((members, panel_of(replicate, group)))
     fixed: dict[str, dict] = {}
     sequential: dict[str, dict] = {}
+    settings = VerdictSettings()
     with RunStore(ROOT / f"store-{args.size}.sqlite") as store:
-        for mode, into in ((True, sequential), (False, fixed)):  # sequential first: full runs continue its trees
-            for targets, panel in plans:
-                print(f"audit ({'sequential' if mode else 'fixed'}): {len(targets)} targets, panel of {len(panel)}")
-                results = run(audit_job(manifest, targets, panel, args.budget, mode), store)
-                names = {audited(m, manifest).model: m.name for m in targets}
-                for verdict in results.verdict.targets if results.verdict else []:
-                    into[names[verdict.model]] = verdict.model_dump()
+        for targets, panel in plans:
+            print(f"audit: {len(targets)} targets, panel of {len(panel)}", flush=True)
+            results = run(audit_job(manifest, targets, panel, args.budget, False), store)
+            names = {audited(m, manifest).model: m.name for m in targets}
+            for verdict in results.verdict.targets if results.verdict else []:
+                fixed[names[verdict.model]] = verdict.model_dump()
+            for verdict in sequential_verdicts(results, settings).targets:
+                sequential[names[verdict.model]] = verdict.model_dump()
         print("audit (attribution): A's students at f ≥ 0.25 and B's, against models distilled from neither")
         attributed = [m for m in distilled if kind[m.name] in ("f0.25", "f0.5", "f1")]
         attributed += [m for m in negatives if kind[m.name] == "control"]

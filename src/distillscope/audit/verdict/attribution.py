@@ -44,7 +44,10 @@ def attribute(
     settings: VerdictSettings,
 ) -> Attribution:
     labels = dict(references)
-    raw = {model: against_panel(evidence, methods, target, model, settings.seed)[0] for model, _ in references}
+    sequential = settings if settings.sequential else None
+    raw = {
+        model: against_panel(evidence, methods, target, model, settings.seed, sequential)[0] for model, _ in references
+    }
     adjusted = holm(raw)
     passing = [model for model, _ in references if adjusted.get(model, math.nan) <= settings.alpha]
     lines = {model: score_lines(evidence, target, model) for model, _ in references}

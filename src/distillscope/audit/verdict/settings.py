@@ -33,7 +33,11 @@ class VerdictSettings(BaseModel):
     )
     beta: float = Field(0.05, gt=0, lt=0.5, description="Sequential mode: the chance of missing a distilled target.")
     min_rate_gain: float = Field(
-        0.05, gt=0, lt=1, description="Sequential mode: the rise of the strict-claim rate over the panel that matters."
+        0.1,
+        gt=0,
+        lt=1,
+        description="Sequential mode: the rise of the strict-claim rate over the panel that matters (the paper's "
+        "suspects claim a source 22-30% of the time under fuzzing, its clean models 0-1%).",
     )
     seed: int = Field(0, description="Seed of the bootstrap intervals and randomised p-values.")
 

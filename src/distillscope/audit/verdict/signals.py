@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel
 
-from distillscope.audit.evidence import Evidence
+from distillscope.audit.evidence import Evidence, ItemValues
 from distillscope.audit.method import METHODS
 from distillscope.audit.verdict.combine import cauchy_combination
-from distillscope.audit.verdict.nulls import NullTest, null_test
+from distillscope.audit.verdict.nulls import NullTest, beta_null, null_test
+from distillscope.audit.verdict.sequential import SequentialTest
+from distillscope.audit.verdict.settings import VerdictSettings
 from distillscope.audit.verdict.share import SignalLine
 
 
@@ -45,9 +48,18 @@ def verdict_signals(method: str, sample: Evidence) -> list[str]:
 
 
 def against_panel(
-    evidence: Sequence[Evidence], methods: Sequence[str], target: str, reference: str, seed: int
+    evidence: Sequence[Evidence],
+    methods: Sequence[str],
+    target: str,
+    reference: str,
+    seed: int,
+    sequential: VerdictSettings | None = None,
 ) -> tuple[float, dict[str, float], list[SignalResult]]:
-    """The target's combined p-value against the panel, each method's, and every signal's test."""
+    """The target's combined p-value against the panel, each method's, and every signal's test.
+
+    With `sequential` (the settings of a run that stopped asking when decided), a binary signal's
+    p-value is the sequential test's anytime-valid one, which stays valid however the run stopped;
+    a fixed-sample p-value would not."""
     per_method: dict[str, float] = {}
     signals: list[SignalResult] = []
     for method in methods:
@@ -63,7 +75,10 @@ def against_panel(
                 continue
             measure = own.measure(name)
             closer = measure is None or measure.closer == "higher"
-            tests.append(null_test(name, values, others, closer, seed_key=f"{seed}:{method}:{target}:{reference}"))  # type: ignore[arg-type]
+            test = null_test(name, values, others, closer, seed_key=f"{seed}:{method}:{target}:{reference}")  # type: ignore[arg-type]
+            if sequential is not None and values.kind == "binary":
+                test = anytime(test, values, others, sequential)  # type: ignore[arg-type]
+            tests.append(test)
         if not tests:
             continue
         per_method[method] = cauchy_combination([t.p_value for t in tests])
@@ -102,3 +117,11 @@ def _finite_fields(values: dict[str, Any]) -> dict[str, Any]:
             value = None
         out[key] = value
     return out
+
+
+def anytime(test: NullTest, values: ItemValues, panel: Sequence[ItemValues], settings: VerdictSettings) -> NullTest:
+    """The binary test with its p-value from the sequential probability ratio test (Ville's bound)."""
+    counts = [(round(sum(p.values)), len(p.values)) for p in panel]
+    sprt = SequentialTest.from_null(beta_null(counts), settings.min_rate_gain, settings.alpha, settings.beta)
+    _, _, p = sprt.run(values.values)
+    return replace(test, p_value=p)

@@ -103,7 +103,10 @@ def decide(
     are candidate teachers for attribution."""
     calibration = settings.calibration or ShareCalibration()
     (reference, reference_label), candidates = references[0], references[1:]
-    tested = {model: against_panel(evidence, methods, model, reference, settings.seed) for model, _ in targets}
+    sequential = settings if settings.sequential else None
+    tested = {
+        model: against_panel(evidence, methods, model, reference, settings.seed, sequential) for model, _ in targets
+    }
     adjusted = holm({model: result[0] for model, result in tested.items()})
     verdicts = []
     for model, label in targets:
