@@ -4,12 +4,14 @@ Anything that becomes part of a path (a persona id, a model's folder name) is a 
 cannot climb out of its folder (`../`), hide (`.name`), or exceed what a file system accepts. The
 output of a long command is checked before the work starts, not when it ends: a folder where a file
 is expected, an unwritable place, or an output that is also one of the command's inputs (which
-the output would overwrite) is one clear error, before hours of work are spent.
+the output would overwrite) is one clear error, before hours of work are spent. The checks make
+nothing: a command refused later for another reason leaves no empty folder behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
@@ -67,36 +69,52 @@ def refuse_inputs(output: Path, inputs: Iterable[Path | str | None]) -> None:
 
 
 def check_output_file(path: Path, *, inputs: Iterable[Path | str | None] = ()) -> None:
-    """Fail now if `path` cannot be written as a file, or is one of `inputs`. Leaves no file behind."""
+    """Fail now if `path` cannot be written as a file, or is one of `inputs`. Leaves nothing behind."""
     path = Path(path)
     refuse_inputs(path, inputs)
-    if path.is_dir():
-        raise InputError("is a folder; expected a file path to write", path=path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise InputError("is a folder; expected a file path to write", path=path)
         if path.exists():
             if not os.access(path, os.W_OK):
-                raise PermissionError(13, "Permission denied")
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
             _probe(path.parent)
-        else:
-            with path.open("x", encoding="utf-8"):
+        elif path.parent.is_dir():
+            with path.open("x", encoding="utf-8"):  # the exact name: its length and characters too
                 pass
             path.unlink()
+        else:
+            _check_missing(path)
     except OSError as exc:
         raise cannot_write(path, exc) from None
 
 
 def check_output_folder(folder: Path, *, inputs: Iterable[Path | str | None] = ()) -> None:
-    """Fail now if results cannot be written into `folder` (made if missing), or if it is an input."""
+    """Fail now if results cannot be written into `folder`, or if it is an input. Makes nothing."""
     folder = Path(folder)
     refuse_inputs(folder, inputs)
-    if folder.exists() and not folder.is_dir():
-        raise InputError("is a file; expected a folder for the results", path=folder)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        _probe(folder)
+        if folder.exists() and not folder.is_dir():
+            raise InputError("is a file; expected a folder for the results", path=folder)
+        if folder.is_dir():
+            _probe(folder)
+        else:
+            _check_missing(folder)
     except OSError as exc:
         raise cannot_write(folder, exc) from None
+
+
+def _check_missing(path: Path) -> None:
+    """A path whose folders do not exist yet: the nearest existing one must be a writable folder,
+    and every name still to be made must fit the file system."""
+    existing = next((p for p in path.parents if p.exists()), Path.cwd())
+    if not existing.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, f"{existing} is a file, not a folder")
+    _probe(existing)
+    limit = os.pathconf(existing, "PC_NAME_MAX")
+    for part in path.relative_to(existing).parts:
+        if len(os.fsencode(part)) > limit:
+            raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG))
 
 
 def _probe(folder: Path) -> None:

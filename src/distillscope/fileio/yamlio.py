@@ -131,7 +131,7 @@ def validate(data: Any, model: type[ConfigT], *, path: Path | str, lines: dict[L
 def describe_error(error: Any) -> str:
     """Pydantic's message for one error (its rule, and the range where there is one), with the value
     that broke it when that value is short enough to quote."""
-    message = str(error["msg"]).removeprefix("Value error, ")
+    message = str(error["msg"])
     given = error.get("input")
     if error["type"] not in ("missing", "extra_forbidden") and isinstance(given, str | int | float | bool):
         quoted = repr(given)
