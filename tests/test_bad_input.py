@@ -377,3 +377,25 @@ def test_a_persona_id_cannot_write_outside_the_root(d: Path, cli) -> None:
     root = d / "zoo-root"
     cli("zoo", "build", "--config", str(d / "zoo-traversal.yaml"), "--root", str(root))
     assert not (d / "escape").exists() and not any(d.glob("teacher-*")) and not root.exists()
+
+
+def test_an_unreachable_hub_is_one_line_without_retries(cli, monkeypatch: pytest.MonkeyPatch):
+    """No network (here: a hub endpoint where nothing listens) and no HF_HUB_OFFLINE: one probe, then
+    the local cache alone, then one line; not a retry warning per file for half a minute."""
+    from huggingface_hub import constants
+
+    from distillscope import hub
+    from distillscope.testing.server import free_port
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{free_port()}")
+    hub.hub_reachable.cache_clear()
+    try:
+        result = cli("chat", "hf:nobody-org/no-such-model", "hi")
+        assert constants.HF_HUB_OFFLINE is True  # switched to the cache after one failed probe
+    finally:
+        hub.hub_reachable.cache_clear()
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.exit_code == INPUT and len(lines) == 1, result.stderr
+    assert "nobody-org/no-such-model" in lines[0] and "Traceback" not in result.stderr
