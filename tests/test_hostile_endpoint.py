@@ -17,11 +17,11 @@ KEY = "k3y-7f1e9c2d4b8a6e3f"  # shaped like no known key: only the registered va
 ENV_KEY = "sk-test-0123456789abcdefSECRET"  # the generic endpoint's optional key variable
 
 
-def _models(folder: Path, spec: str) -> Path:
+def _models(folder: Path, spec: str, retries: int = 1) -> Path:
     path = folder / "models.yaml"
     path.write_text(
-        f"models:\n  hostile:\n    spec: {spec}\n    max_retries: 1\n    api_key_env: HOSTILE_CREDENTIAL\n"
-        f"  plain:\n    spec: {spec}\n    max_retries: 1\n"
+        f"models:\n  hostile:\n    spec: {spec}\n    max_retries: {retries}\n    api_key_env: HOSTILE_CREDENTIAL\n"
+        f"  plain:\n    spec: {spec}\n    max_retries: {retries}\n"
     )
     return path
 
@@ -45,7 +45,7 @@ def hostile(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_an_echoed_key_appears_nowhere(hostile, cli, tmp_path, store_path):
-    models, prompts = _models(tmp_path, hostile.spec), _prompts(tmp_path)
+    models, prompts = _models(tmp_path, hostile.spec, retries=0), _prompts(tmp_path)  # each body is the last
     runs = {
         "chat": f"chat hostile --prompts {prompts} -o {tmp_path / 'replies.jsonl'}",
         "chat generic key": f"chat plain --prompts {prompts} -o {tmp_path / 'plain.jsonl'}",
@@ -66,7 +66,9 @@ def test_an_echoed_key_appears_nowhere(hostile, cli, tmp_path, store_path):
     with sqlite3.connect(store_path) as db:
         run_ids = [row[0] for row in db.execute("SELECT id FROM runs")]
         errors = [row[0] for row in db.execute("SELECT message FROM errors")]
-    assert errors and all("[redacted]" in message for message in errors if "HTTP 400" in message)
+    for status in (400, 429, 500):  # every kind of echoing body reached a message, and was redacted there
+        quoting = [message for message in errors if f"HTTP {status}: rejected request" in message]
+        assert quoting and all("Bearer [redacted]" in message for message in quoting), status
     for run_id in run_ids:
         exported = cli("runs", "export", run_id, "-o", str(tmp_path / "exports" / f"{run_id}.jsonl"))
         assert exported.exit_code == 0, exported.stderr

@@ -122,14 +122,14 @@ class RunInfo:
 
 
 class RunStore:
-    """The run store at `path`. With `create=False` a missing store is an error rather than a new,
-    empty one (for commands that read); with `readonly=True` nothing is ever written."""
+    """The run store at `path`, made if missing. With `readonly=True` (for commands that only look)
+    nothing is ever written, and a missing store is an error rather than a new, empty one."""
 
-    def __init__(self, path: Path | str, *, create: bool = True, readonly: bool = False) -> None:
+    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
         self.path = Path(path)
         if self.path.is_dir():
             raise InputError("is a folder", path=self.path, hint=_STORE_HINT)
-        if not self.path.exists() and (readonly or not create):
+        if readonly and not self.path.exists():
             raise InputError(
                 "no run store here", path=self.path, hint="check --store (or DISTILLSCOPE_STORE); runs make the store"
             )

@@ -84,7 +84,7 @@ class ProgressBar:
         self._progress.stop()
 
     def start(self, total: int) -> None:
-        self._task = self._progress.add_task(self.description, total=total, note="")
+        self._task = self._progress.add_task(shown(self.description), total=total, note="")
 
     def advance(self, result: Any = None, steps: int = 1, note: str | None = None) -> None:
         """Count finished items; results with `.output.cached` or `.ok` are tallied in the note."""
