@@ -7,11 +7,17 @@ calls that are missing.
 
 The key hashes the model's identity, the effective parameters, the messages, the call kind and a
 sample index (to draw several samples of one request). It leaves out what cannot change the output:
-timeouts, retries, concurrency, and the API key, which never enters this file.
+timeouts, retries, concurrency, and the API key, which never enters this file. Error messages are
+redacted before they are stored, since an endpoint may echo a key back in its error body.
+
+A store is opened only if it is one: a file that is not SQLite, or an SQLite file of another schema,
+is refused before anything is written to it, and a store that cannot be written is refused when it
+is opened, not at the first answer. Commands that only read (`runs list`) never create one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
@@ -23,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from distillscope.errors import InputError
+from distillscope.redaction import redact
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -84,6 +91,10 @@ CREATE INDEX IF NOT EXISTS errors_by_run ON errors(run_id);
 """
 
 KEY_VERSION = 1
+# The tables (and the columns of `calls`) that make a file recognisably a distillscope store.
+_OWN_TABLES = {"calls", "errors", "runs", "run_calls", "state"}
+_CALL_COLUMNS = {"key", "kind", "model", "identity", "request", "response"}
+_STORE_HINT = "expected a distillscope SQLite store, or a path where one can be made"
 
 
 def call_key(kind: str, identity: dict[str, Any], params: dict[str, Any], request: Any, sample_index: int = 0) -> str:
@@ -118,22 +129,72 @@ class RunInfo:
 
 
 class RunStore:
-    def __init__(self, path: Path | str) -> None:
+    """The run store at `path`, made if missing. With `readonly=True` (for commands that only look)
+    nothing is ever written, and a missing store is an error rather than a new, empty one."""
+
+    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode survives any process kill; only an OS crash can drop the last commits.
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
+        if self.path.is_dir():
+            raise InputError("is a folder", path=self.path, hint=_STORE_HINT)
+        if readonly and not self.path.exists():
             raise InputError(
-                f"cannot open the run store: {exc}",
-                path=self.path,
-                hint="expected a distillscope SQLite store, or a path where one can be made",
-            ) from None
+                "no run store here", path=self.path, hint="check --store (or DISTILLSCOPE_STORE); runs make the store"
+            )
+        if not readonly:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InputError(f"cannot make the run store: {exc.strerror or exc}", path=self.path) from None
+        try:
+            self._db = self._connect(readonly)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"cannot open the run store: {exc}", path=self.path, hint=_STORE_HINT) from None
         self._db.row_factory = sqlite3.Row
+
+    def _connect(self, readonly: bool) -> sqlite3.Connection:
+        mode = "ro" if readonly else "rwc"
+        db = sqlite3.connect(
+            f"{self.path.resolve().as_uri()}?mode={mode}", uri=True, timeout=30.0, isolation_level=None
+        )
+        try:
+            self._refuse_foreign(db)
+            if readonly:
+                return db
+            # WAL and the tables come after the schema check: a file of another schema is not touched.
+            db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode survives any process kill; only an OS crash can drop the last commits.
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("BEGIN IMMEDIATE")  # a store that cannot be written says so now, not at the first answer
+            db.execute("ROLLBACK")
+            db.executescript(SCHEMA)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _refuse_foreign(self, db: sqlite3.Connection) -> None:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables.discard("sqlite_sequence")
+        if not tables:
+            return
+        columns = {row[1] for row in db.execute("PRAGMA table_info(calls)")}
+        if not {"calls", "runs"} <= tables or not columns >= _CALL_COLUMNS:
+            found = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise InputError(
+                f"an SQLite file of another schema (tables: {found}); it was left untouched",
+                path=self.path,
+                hint="expected a distillscope run store; give --store a new path",
+            )
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction; a store that stops accepting writes (read-only, disk full) is one clear error."""
+        try:
+            with self._db:
+                self._db.execute("BEGIN")
+                yield
+        except sqlite3.OperationalError as exc:
+            raise InputError(f"cannot write to the run store: {exc}", path=self.path) from None
 
     def close(self) -> None:
         self._db.close()
@@ -169,8 +230,7 @@ class RunStore:
         run_id: str | None,
     ) -> None:
         now = time.time()
-        with self._db:
-            self._db.execute("BEGIN")
+        with self._writing():
             self._db.execute(
                 "INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -192,20 +252,28 @@ class RunStore:
                 self._db.execute("INSERT OR REPLACE INTO run_calls VALUES (?,?,?,?)", (run_id, key, 0, now))
 
     def record_hit(self, run_id: str, key: str) -> None:
-        with self._db:
-            self._db.execute("BEGIN")
+        with self._writing():
             self._db.execute("INSERT OR IGNORE INTO run_calls VALUES (?,?,?,?)", (run_id, key, 1, time.time()))
 
     def record_error(
         self, *, key: str, kind: str, model: str, request: dict[str, Any], error: BaseException, run_id: str | None
     ) -> None:
-        with self._db:
-            self._db.execute("BEGIN")
+        with self._writing():
             self._db.execute(
                 "INSERT INTO errors (key, kind, model, request, error_type, message, created_at, run_id) "
                 "VALUES (?,?,?,?,?,?,?,?)",
-                (key, kind, model, _dump(request), type(error).__name__, str(error), time.time(), run_id),
+                (key, kind, model, _dump(request), type(error).__name__, redact(str(error)), time.time(), run_id),
             )
+
+    def first_error(self, run_ids: list[str]) -> str | None:
+        """The first failed call's (redacted) message among these runs: what a failed run's error line quotes."""
+        if not run_ids:
+            return None
+        marks = ",".join("?" * len(run_ids))
+        row = self._db.execute(
+            f"SELECT message FROM errors WHERE run_id IN ({marks}) ORDER BY id LIMIT 1", run_ids
+        ).fetchone()
+        return None if row is None else row["message"]
 
     def count_calls(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
@@ -213,8 +281,7 @@ class RunStore:
     # ------------------------------------------------------------------ state
     def put_state(self, namespace: str, key: str, value: Any) -> None:
         """Save a job's resumable state (a fuzz tree, a cursor) as JSON, committed at once."""
-        with self._db:
-            self._db.execute("BEGIN")
+        with self._writing():
             self._db.execute(
                 "INSERT OR REPLACE INTO state VALUES (?,?,?,?)", (namespace, key, _dump(value), time.time())
             )
@@ -246,8 +313,7 @@ class RunStore:
     # ------------------------------------------------------------------- runs
     def start_run(self, command: str, config: dict[str, Any] | None = None) -> str:
         run_id = new_run_id()
-        with self._db:
-            self._db.execute("BEGIN")
+        with self._writing():
             self._db.execute(
                 "INSERT INTO runs (id, command, config, started_at, status) VALUES (?,?,?,?,?)",
                 (run_id, command, _dump(config or {}), time.time(), "running"),
@@ -255,8 +321,7 @@ class RunStore:
         return run_id
 
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any] | None = None) -> None:
-        with self._db:
-            self._db.execute("BEGIN")
+        with self._writing():
             self._db.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
                 (time.time(), status, _dump(summary) if summary is not None else None, run_id),

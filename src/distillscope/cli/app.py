@@ -1,26 +1,29 @@
-"""The `distillscope` command: global options, sub-commands, and one place where errors are shown.
+"""The `distillscope` command: global options, sub-commands, and the one place where a command ends.
 
-A `DistillscopeError` is printed as one line (what is wrong, what was expected) and sets the exit
-code; any other exception is a bug, reported in one line unless `--debug` asks for the traceback.
+`run_command` maps every way a command can end onto the exit-code policy of `errors.py`: a
+`DistillscopeError` is printed as one line (what is wrong, what was expected) with its code; a
+usage error (an unknown flag, a value out of range) is one line and code 2; Ctrl-C is code 130 with
+the line that says a rerun resumes; any other exception is a bug, reported in one line (code 1)
+unless `--debug` asks for the traceback. Every line printed here is redacted and stripped of
+terminal escapes, since an error may quote an endpoint's body.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.logging import RichHandler
-from rich.markup import escape
 
 from distillscope import __version__
 from distillscope.cli.audit import audit, report
 from distillscope.cli.chat import chat, models_app
 from distillscope.cli.common import AppState
-from distillscope.cli.console import err_console
+from distillscope.cli.console import err_console, shown, terminal_safe
 from distillscope.cli.demo import demo
 from distillscope.cli.distill import eval_command, teacher_cache_command, train_command
 from distillscope.cli.generate import generate
@@ -28,8 +31,14 @@ from distillscope.cli.ice import ice_app
 from distillscope.cli.rse import rse
 from distillscope.cli.runs import runs_app
 from distillscope.cli.zoo import zoo_app
-from distillscope.errors import DistillscopeError
+from distillscope.errors import INTERRUPTED_MESSAGE, DistillscopeError, ExitCode, InputError
 from distillscope.models.run import STORE_ENV, default_store_path
+from distillscope.redaction import redact
+
+# typer re-exports click's exceptions, from click itself or from its own copy of click (newer typer):
+# whichever it uses is the one its commands raise.
+click_errors = importlib.import_module(typer.BadParameter.__module__)
+_NoArgsIsHelp = getattr(click_errors, "NoArgsIsHelpError", ())
 
 app = typer.Typer(
     name="distillscope",
@@ -63,13 +72,22 @@ def root(
     _configure_logging(verbose)
 
 
+class _SafeLogText(logging.Filter):
+    """Log lines go to the same terminal as errors, under the same rules: no secrets, no escapes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = terminal_safe(redact(record.getMessage()))
+        record.args = None
+        return True
+
+
 def _configure_logging(verbose: bool) -> None:
     level = logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(
-        level=level, format="%(message)s", handlers=[RichHandler(console=err_console, show_path=False)], force=True
-    )
+    handler = RichHandler(console=err_console, show_path=False)
+    handler.addFilter(_SafeLogText())
+    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
     if not verbose:
-        for noisy in ("httpx", "openai", "transformers", "datasets", "accelerate"):
+        for noisy in ("httpx", "openai", "transformers", "datasets", "accelerate", "huggingface_hub"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
         try:
             from transformers.utils import logging as hf_logging
@@ -96,34 +114,72 @@ app.add_typer(ice_app, name="ice")
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run one command and exit with the code of the one exit-code policy (see `errors.py`)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    command = typer.main.get_command(app)
+    code = run_command(args, debug="--debug" in args)
+    if code:
+        sys.exit(code)
+
+
+def run_command(args: list[str], debug: bool = False) -> int:
+    """The command's exit code; every way a command can end is mapped to it here, and only here."""
     try:
-        command.main(args=args, prog_name="distillscope", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        if exc.exit_code:
-            sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+        check_arguments(args)
+        command = typer.main.get_command(app)
+        returned = command.main(args=args, prog_name="distillscope", standalone_mode=False)
+    except (typer.Abort, KeyboardInterrupt):
+        return interrupted()
+    except _NoArgsIsHelp as exc:
         exc.show()
-        sys.exit(exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        err_console.print("interrupted: finished calls are in the run store; rerun to resume")
-        sys.exit(130)
+        return exc.exit_code
+    except click_errors.UsageError as exc:
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        print_error(f"{exc.format_message()}{where}")
+        return ExitCode.INPUT
+    except click_errors.ClickException as exc:
+        print_error(exc.format_message())
+        return exc.exit_code
     except DistillscopeError as exc:
         if debug:
             raise
-        err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        sys.exit(exc.exit_code)
+        print_error(str(exc))
+        return exc.exit_code
     except Exception as exc:
         if debug:
             raise
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        err_console.print(
-            f"[red]error:[/] unexpected {type(exc).__name__}: {escape(message)} (run with --debug for the traceback)",
-            soft_wrap=True,
-        )
-        sys.exit(1)
+        print_error(f"unexpected {type(exc).__name__}: {message} (run with --debug for the traceback)")
+        return ExitCode.CALLS_FAILED
+    # Without standalone mode, click hands back the code of a `typer.Exit` (and typer turns Ctrl-C
+    # into Exit(130)) instead of exiting: it must not be dropped.
+    code = returned if isinstance(returned, int) else ExitCode.OK
+    if code == ExitCode.INTERRUPTED:
+        return interrupted()
+    return code
+
+
+def check_arguments(args: list[str]) -> None:
+    """Arguments that are not UTF-8 text would fail later, somewhere deep, as an encoding error."""
+    for index, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown_arg = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise InputError(
+                f"argument {index} ({shown_arg}) is not valid UTF-8 text",
+                hint="expected UTF-8 arguments; rename the file or pass its path in UTF-8",
+            ) from None
+
+
+def interrupted() -> int:
+    err_console.print(INTERRUPTED_MESSAGE, soft_wrap=True)
+    return ExitCode.INTERRUPTED
+
+
+def print_error(text: str) -> None:
+    """One line on stderr: redacted (no secret leaves in an error) and inert (no terminal escapes)."""
+    line = " ".join(redact(text).split())
+    err_console.print(f"[red]error:[/] {shown(line)}", soft_wrap=True)
 
 
 if __name__ == "__main__":

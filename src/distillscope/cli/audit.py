@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from distillscope.audit.ice.job import TARGET_CONFIG, ICESettings
 from distillscope.audit.job import AuditJob
@@ -21,7 +20,7 @@ from distillscope.audit.results import REPORT_FILE, RESULTS_FILE, SCORES_CSV, SU
 from distillscope.audit.rse.job import RESPONSE_DEFAULTS, RSESettings
 from distillscope.audit.runner import AuditPlan, plan_audit, run_audit
 from distillscope.audit.verdict.settings import VerdictSettings
-from distillscope.cli.common import field_help, generate_config, load_job, state
+from distillscope.cli.common import fail_on_failed_calls, field_help, generate_config, load_job, state
 from distillscope.cli.console import (
     StagedProgress,
     console,
@@ -29,12 +28,15 @@ from distillscope.cli.console import (
     plan_summary,
     plan_table,
     render_table,
+    shown,
     usage_table,
 )
 from distillscope.fileio.lists import split_flags
+from distillscope.fileio.paths import check_output_file
 from distillscope.models.types import GenerateConfig
 
 DEFAULT_OUTPUT = Path("audit-report")
+MIN_SCREEN, MAX_SCREEN = 320, 16384  # narrower pages are widened by the browser; taller ones are cut there
 
 
 def _given(**flags: Any) -> dict[str, Any] | None:
@@ -142,13 +144,14 @@ def audit(
             print_plan(plan_audit(job, store))
             return
         results = _run_with_progress(job, store)
-    print_summary(results)
-    folder = escape(str(job.output))
-    folders = ", ".join(f"{name}/" for name in results.methods)
-    console.print(
-        f"report → [bold]{folder}/{REPORT_FILE}[/] · results: {RESULTS_FILE}, {SUMMARY_CSV}, {SCORES_CSV}, "
-        f"{folders} · audit run {results.run_id}"
-    )
+        print_summary(results)
+        folder = shown(str(job.output))
+        folders = ", ".join(f"{name}/" for name in results.methods)
+        console.print(
+            f"report → [bold]{folder}/{REPORT_FILE}[/] · results: {RESULTS_FILE}, {SUMMARY_CSV}, {SCORES_CSV}, "
+            f"{folders} · audit run {results.run_id}"
+        )
+        fail_on_failed_calls(store, results.usage(), [results.run_id, *(stage.run_id for stage in results.stages)])
 
 
 def with_sampling(job: AuditJob, params: GenerateConfig | None) -> AuditJob:
@@ -178,9 +181,14 @@ def report(
     screenshot: Annotated[
         Path | None, typer.Option("--screenshot", help="Also save a PNG of the report (needs Chromium).")
     ] = None,
-    width: Annotated[int, typer.Option("--width", help="Screenshot width in pixels.")] = 1280,
+    width: Annotated[
+        int, typer.Option("--width", min=MIN_SCREEN, max=MAX_SCREEN, help="Screenshot width in pixels.")
+    ] = 1280,
     height: Annotated[
-        int | None, typer.Option("--height", help="Screenshot height in pixels \\[default: the whole page].")
+        int | None,
+        typer.Option(
+            "--height", min=MIN_SCREEN, max=MAX_SCREEN, help="Screenshot height in pixels \\[default: the whole page]."
+        ),
     ] = None,
 ) -> None:
     """Rebuild an audit's HTML report from its result files alone."""
@@ -188,20 +196,21 @@ def report(
 
     folder = input_path if input_path.is_dir() else input_path.parent
     written = render_report(input_path, output or folder / REPORT_FILE)
-    console.print(f"report → {escape(str(written))}")
+    console.print(f"report → {shown(str(written))}")
     if screenshot is not None:
+        check_output_file(screenshot, inputs=[written, input_path])
         from distillscope.audit.report.browser import screenshot as take_screenshot
 
         shot = take_screenshot(written, screenshot, width=width, height=height)
-        console.print(f"screenshot → {escape(str(shot))}")
+        console.print(f"screenshot → {shown(str(shot))}")
 
 
 # ------------------------------------------------------------------------------------------ printing
 def print_summary(results: AuditResults) -> None:
     labels = labels_of(results)
     console.print(
-        f"[bold]{escape(results.title)}[/] · reference [bold]{escape(results.reference.label)}[/] · "
-        f"sources {escape(', '.join(results.source_names or results.sources))}"
+        f"[bold]{shown(results.title)}[/] · reference [bold]{shown(results.reference.label)}[/] · "
+        f"sources {shown(', '.join(results.source_names or results.sources))}"
     )
     for lead in (verdict_table(results), share_check_table(results)):
         if lead is not None:
@@ -214,7 +223,7 @@ def print_summary(results: AuditResults) -> None:
     overview.title = "Audit summary"
     console.print(render_table(overview))
     for warning in results.warnings:
-        err_console.print(f"[yellow]warning:[/] {escape(warning)}")
+        err_console.print(f"[yellow]warning:[/] {shown(warning)}")
     console.print(usage_table(results.usage()))
     seconds = ", ".join(f"{s.name} {s.seconds:.1f} s (run {s.run_id})" for s in results.stages)
     console.print(f"[dim]time: {results.seconds:.1f} s ({seconds})[/]")
@@ -223,12 +232,12 @@ def print_summary(results: AuditResults) -> None:
 def print_plan(plan: AuditPlan) -> None:
     for method in plan.methods.values():
         for line in method.lines:
-            console.print(escape(line))
+            console.print(shown(line))
     rows = [([stage, p.model, p.role], p) for stage, p in plan.rows()]
     per_model = [(["all", p.model, "per model"], p) for p in plan.by_model()]
     console.print(plan_table(["stage", "model", "role"], rows, [per_model]))
     console.print(plan_summary([p for _, p in plan.rows()]))
     notes = [note for method in plan.methods.values() for note in method.notes]
-    console.print(f"[dim]token counts are estimates; {escape('; '.join(notes))}[/]" if notes else "")
+    console.print(f"[dim]token counts are estimates; {shown('; '.join(notes))}[/]" if notes else "")
     for warning in plan.warnings:
-        err_console.print(f"[yellow]warning:[/] {escape(warning)}")
+        err_console.print(f"[yellow]warning:[/] {shown(warning)}")

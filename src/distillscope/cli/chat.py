@@ -10,8 +10,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from distillscope.cli.common import generate_config, load_job, state
-from distillscope.cli.console import ProgressBar, console, format_cost, usage_table
+from distillscope.cli.common import fail_on_failed_calls, generate_config, load_job, state
+from distillscope.cli.console import ProgressBar, console, format_cost, shown, usage_table
 from distillscope.models.backends import BACKENDS
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.chat import ChatJob, chat_file, chat_once, check_model
@@ -46,11 +46,11 @@ def chat(
             for index, choice in enumerate(reply.output.choices):
                 if len(reply.output.choices) > 1:
                     console.print(f"[bold]--- reply {index + 1}[/]")
-                console.print(escape(choice.text), soft_wrap=True)
+                console.print(shown(choice.text), soft_wrap=True)
             out = reply.output
             origin = "from store" if out.cached else f"{out.latency_s:.2f} s"
             console.print(
-                f"[dim]{escape(reply.usage.model)} · {origin} · {out.usage.prompt_tokens}+"
+                f"[dim]{shown(reply.usage.model)} · {origin} · {out.usage.prompt_tokens}+"
                 f"{out.usage.completion_tokens} tokens · finish {out.finish_reason} · run {reply.run_id}[/]"
             )
             return
@@ -70,9 +70,10 @@ def chat(
                 )
             )
         console.print(usage_table([summary.usage], title=f"Run {summary.run_id}"))
-        console.print(f"{summary.answered}/{summary.total} answered, {summary.failed} failed → {summary.output_path}")
-        if summary.failed:
-            raise typer.Exit(1)
+        console.print(
+            f"{summary.answered}/{summary.total} answered, {summary.failed} failed → {shown(str(summary.output_path))}"
+        )
+        fail_on_failed_calls(store, [summary.usage], [summary.run_id])
 
 
 models_app = typer.Typer(help="Check models and list the known providers.", no_args_is_help=True)
@@ -89,12 +90,12 @@ def models_check(
         catalog = ModelCatalog.from_file(models) if models is not None else None
         reply = asyncio.run(check_model(spec, store=store, catalog=catalog))
     out, usage = reply.output, reply.usage
-    console.print(f"[green]ok[/] {escape(usage.model)} answered in {out.latency_s:.2f} s")
+    console.print(f"[green]ok[/] {shown(usage.model)} answered in {out.latency_s:.2f} s")
     console.print(
         f"usage: {out.usage.prompt_tokens} prompt + {out.usage.completion_tokens} completion tokens · "
-        f"cost {format_cost(usage.cost_usd)} · attempts {out.attempts} · served as {escape(out.model or '?')}"
+        f"cost {format_cost(usage.cost_usd)} · attempts {out.attempts} · served as {shown(out.model or '?')}"
     )
-    console.print(f"reply: {escape(out.text.strip()[:200])!s}", soft_wrap=True)
+    console.print(f"reply: {shown(out.text.strip()[:200])}", soft_wrap=True)
 
 
 @models_app.command("providers")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -10,10 +11,12 @@ import typer
 from pydantic import BaseModel
 
 from distillscope.data.families import read_family_files
+from distillscope.errors import RunFailed
 from distillscope.fileio.yamlio import load_yaml, validate
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.run import default_store_path
 from distillscope.models.types import GenerateConfig
+from distillscope.models.usage import ModelUsage
 from distillscope.store import RunStore
 
 JobT = TypeVar("JobT", bound=BaseModel)
@@ -26,6 +29,10 @@ class AppState:
 
     def open_store(self) -> RunStore:
         return RunStore(self.store_path)
+
+    def read_store(self) -> RunStore:
+        """The store, for commands that only look: a mistyped path is an error, not a new empty store."""
+        return RunStore(self.store_path, readonly=True)
 
 
 def state(ctx: typer.Context) -> AppState:
@@ -47,11 +54,30 @@ def field_help(model: type[BaseModel], name: str, prefix: str = "") -> str:
 
 
 def generate_config(**flags: Any) -> GenerateConfig | None:
-    """Only the flags the user gave, so a model's YAML defaults still apply to the rest."""
+    """Only the flags the user gave, so a model's YAML defaults still apply to the rest.
+
+    Checked here, where they are still flags: a bad value is named with its allowed range."""
     given = {k: v for k, v in flags.items() if v is not None and v != [] and v != ()}
     if "stop" in given:
         given["stop"] = list(given["stop"])
-    return GenerateConfig(**given) if given else None
+    return validate(given, GenerateConfig, path="command line") if given else None
+
+
+def fail_on_failed_calls(store: RunStore, usages: Iterable[ModelUsage], run_ids: Iterable[str | None]) -> None:
+    """The exit-code policy's code 1: a run that finished with model calls that failed for good.
+
+    Called after the results are printed and written, so the one error line comes last."""
+    usages = list(usages)
+    failed = sum(u.errors for u in usages)
+    if not failed:
+        return
+    total = sum(u.calls + u.cached + u.errors for u in usages)
+    first = store.first_error([run_id for run_id in run_ids if run_id])
+    quoted = f" (first: {first[:200]})" if first else ""
+    raise RunFailed(
+        f"{failed} of {total} model calls failed{quoted}",
+        hint="the outputs hold every answered call; rerun the same command to retry only the failed ones",
+    )
 
 
 def load_job(config_path: Path | None, job: type[JobT], flags: dict[str, Any]) -> JobT:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from types import TracebackType
@@ -29,6 +30,28 @@ def console_width(stream: TextIO | None) -> int | None:
 
 console = Console(highlight=False, soft_wrap=True, width=console_width(sys.stdout))
 err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=console_width(sys.stderr))
+
+# Escape sequences (CSI such as colours and screen clears, OSC such as hyperlinks and titles, and the
+# two-byte ones), then every other control character but newline and tab, the C1 controls, and the
+# bidirectional overrides that make a line read differently from what it holds.
+_TERMINAL_CONTROLS = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[ -~]?"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def terminal_safe(text: str) -> str:
+    """Text from outside (a model's reply, an endpoint's error body) made inert for a terminal.
+
+    Only what is shown is cleaned: stored replies and result files keep the model's exact bytes."""
+    return _TERMINAL_CONTROLS.sub("", text.replace("\r\n", "\n"))
+
+
+def shown(text: str) -> str:
+    """Outside text for a rich console: control characters removed, markup escaped."""
+    return escape(terminal_safe(text))
 
 
 class ProgressBar:
@@ -61,7 +84,7 @@ class ProgressBar:
         self._progress.stop()
 
     def start(self, total: int) -> None:
-        self._task = self._progress.add_task(self.description, total=total, note="")
+        self._task = self._progress.add_task(shown(self.description), total=total, note="")
 
     def advance(self, result: Any = None, steps: int = 1, note: str | None = None) -> None:
         """Count finished items; results with `.output.cached` or `.ok` are tallied in the note."""
@@ -98,7 +121,7 @@ class StagedProgress:
     def on_stage(self, name: str) -> None:
         self._close()
         if self.announce:
-            err_console.print(f"[bold cyan]›[/] {escape(name)}")
+            err_console.print(f"[bold cyan]›[/] {shown(name)}")
         else:
             self._bar = ProgressBar(f"{self.prefix}{name}").__enter__()
 
@@ -123,11 +146,11 @@ def render_table(plain: PlainTable) -> Table:
 
     Every string is escaped: a table may hold a model's own words, which must print as text.
     """
-    table = Table(title=escape(plain.title), title_justify="left", caption_justify="left")
+    table = Table(title=shown(plain.title), title_justify="left", caption_justify="left")
     if plain.caption:
-        table.caption = escape(plain.caption)
+        table.caption = shown(plain.caption)
     for index, column in enumerate(plain.columns):
-        table.add_column(escape(column), justify="right" if index >= plain.numeric_from else "left")
+        table.add_column(shown(column), justify="right" if index >= plain.numeric_from else "left")
     for index, row in enumerate(plain.rows):
         if index in plain.breaks:
             table.add_section()
@@ -136,11 +159,11 @@ def render_table(plain: PlainTable) -> Table:
 
 
 def _cell_text(cell: Any) -> str:
-    text = escape(cell.text)
+    text = shown(cell.text)
     if cell.sub:
-        text += f"\n[dim]{escape(cell.sub)}[/]"
+        text += f"\n[dim]{shown(cell.sub)}[/]"
     if cell.note:
-        text += f"\n[dim italic]{escape(cell.note)}[/]"
+        text += f"\n[dim italic]{shown(cell.note)}[/]"
     return text
 
 
@@ -159,7 +182,7 @@ def usage_table(usages: Iterable[ModelUsage], title: str = "Usage") -> Table:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for u in usages:
         table.add_row(
-            u.model,
+            shown(u.model),
             str(u.calls),
             str(u.cached),
             str(u.errors),
@@ -208,7 +231,7 @@ def plan_table(
         table.add_column(name, justify="right")
     for section in (rows, *extra_sections):
         for cells, plan in section:
-            table.add_row(*(escape(cell) for cell in cells), *plan_numbers(plan))
+            table.add_row(*(shown(cell) for cell in cells), *plan_numbers(plan))
         table.add_section()
     plans = [plan for _, plan in rows]
     calls, cached = sum(p.calls for p in plans), sum(p.cached for p in plans)

@@ -8,11 +8,10 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel
-from rich.markup import escape
 from rich.table import Table
 
-from distillscope.cli.common import generate_config, load_job, state
-from distillscope.cli.console import StagedProgress, console, err_console, plan_summary, plan_table, usage_table
+from distillscope.cli.common import fail_on_failed_calls, generate_config, load_job, state
+from distillscope.cli.console import StagedProgress, console, plan_summary, plan_table, shown, usage_table
 from distillscope.data.sources import PromptSource
 from distillscope.distill.expand import ExpandSettings
 from distillscope.distill.filters import FilterSettings
@@ -103,10 +102,8 @@ def generate(
                     job, store, on_start=progress.on_start, on_result=progress.on_result, on_stage=progress.on_stage
                 )
             )
-    print_summary(summary)
-    if summary.dropped.get("call_failed"):
-        err_console.print(f"{summary.dropped['call_failed']} teacher calls failed; rerun to retry only those")
-        raise typer.Exit(1)
+        print_summary(summary)
+        fail_on_failed_calls(store, summary.usage, [summary.run_id])
 
 
 def print_plan(plan: GeneratePlan) -> None:
@@ -114,11 +111,11 @@ def print_plan(plan: GeneratePlan) -> None:
     console.print(plan_summary(plan.plans))
     console.print(f"prompts: {plan.prompts}; token counts are estimates")
     for note in plan.notes:
-        console.print(f"[dim]{escape(note)}[/]")
+        console.print(f"[dim]{shown(note)}[/]")
 
 
 def print_summary(summary: GenerateSummary) -> None:
-    table = Table(title=f"generate · {summary.mode} · {escape(summary.teacher)}", title_justify="left")
+    table = Table(title=f"generate · {summary.mode} · {shown(summary.teacher)}", title_justify="left")
     table.add_column("stage")
     table.add_column("records", justify="right")
     table.add_row("prompts", str(summary.prompts))
@@ -137,12 +134,14 @@ def print_summary(summary: GenerateSummary) -> None:
         j = summary.judge
         mean = "n/a" if j["mean_score"] is None else f"{j['mean_score']:.2f}"
         console.print(
-            f"judge {escape(j['model'])}: {j['judged']} judged, mean {mean}/{j['scale']}, threshold {j['threshold']}, "
+            f"judge {shown(j['model'])}: {j['judged']} judged, mean {mean}/{j['scale']}, threshold {j['threshold']}, "
             f"{j['unparseable']} unparseable ({j['unparseable_policy']})"
         )
     console.print(usage_table(summary.usage, title=f"Run {summary.run_id}"))
-    console.print(f"{summary.kept} records → {summary.output_path}")
-    console.print(f"[dim]dropped → {summary.rejected_path} · counts → {summary.summary_path}[/]")
+    console.print(f"{summary.kept} records → {shown(str(summary.output_path))}")
+    console.print(
+        f"[dim]dropped → {shown(str(summary.rejected_path))} · counts → {shown(str(summary.summary_path))}[/]"
+    )
 
 
 def _partial(kind: type[BaseModel], /, **given: Any) -> BaseModel | None:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from distillscope.audit.ice.job import ICEJob
 from distillscope.audit.ice.judging import judge_file
@@ -19,8 +18,8 @@ from distillscope.audit.ice.results import QUERIES_CSV, RESULTS_JSON, TEMPLATES_
 from distillscope.audit.ice.runner import plan_ice, run_ice
 from distillscope.audit.ice.scores import describe_identities
 from distillscope.audit.ice.tables import category_table, score_table
-from distillscope.cli.common import field_help, load_job, state
-from distillscope.cli.console import ProgressBar, console, plan_summary, plan_table, render_table, usage_table
+from distillscope.cli.common import fail_on_failed_calls, field_help, load_job, state
+from distillscope.cli.console import ProgressBar, console, plan_summary, plan_table, render_table, shown, usage_table
 from distillscope.data.families import read_family_files
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.plan import CallPlan
@@ -99,9 +98,10 @@ def ice(
             return
         with ProgressBar("ice: target queries") as bar:
             results = asyncio.run(run_ice(job, store, on_start=bar.start, on_result=bar.advance))
-    print_results(results)
-    names = ", ".join((RESULTS_JSON, QUERIES_CSV, TEMPLATES_CSV))
-    console.print(f"results → {escape(str(job.output))}/ ({names}) · run {results.run_id}")
+        print_results(results)
+        names = ", ".join((RESULTS_JSON, QUERIES_CSV, TEMPLATES_CSV))
+        console.print(f"results → {shown(str(job.output))}/ ({names}) · run {results.run_id}")
+        fail_on_failed_calls(store, results.usage, [results.run_id])
 
 
 @ice_app.command("judge")
@@ -122,27 +122,29 @@ def ice_judge(
     """Judge responses collected by any tool with ICE's identity judges, and score them."""
     target = output or input_path.with_suffix(".judged.jsonl")
     sources = [s.strip() for s in source_families.split(",") if s.strip()]
-    with state(ctx).open_store() as store, ProgressBar(f"ice judge ({judge})") as bar:
-        summary = asyncio.run(
-            judge_file(
-                input_path,
-                target,
-                target=target_family,
-                store=store,
-                sources=sources,
-                judge=judge,
-                families=read_family_files(*(families or [])),
-                catalog=ModelCatalog.from_file(models) if models is not None else None,
-                on_start=bar.start,
-                on_result=bar.advance,
+    with state(ctx).open_store() as store:
+        with ProgressBar(f"ice judge ({judge})") as bar:
+            summary = asyncio.run(
+                judge_file(
+                    input_path,
+                    target,
+                    target=target_family,
+                    store=store,
+                    sources=sources,
+                    judge=judge,
+                    families=read_family_files(*(families or [])),
+                    catalog=ModelCatalog.from_file(models) if models is not None else None,
+                    on_start=bar.start,
+                    on_result=bar.advance,
+                )
             )
-        )
-    console.print(render_table(score_table([(str(input_path), target_family, summary.scores)], "ICE (re-judged)")))
-    console.print(render_table(category_table([(target_family, summary.scores)])))
-    console.print(f"{escape(target_family)}: {escape(describe_identities(summary.scores.identities))}")
-    if summary.usage:
-        console.print(usage_table(summary.usage, title=f"Judge usage · run {summary.run_id}"))
-    console.print(f"{summary.lines} responses judged by {escape(summary.judge)} → {escape(str(summary.output_path))}")
+        console.print(render_table(score_table([(str(input_path), target_family, summary.scores)], "ICE (re-judged)")))
+        console.print(render_table(category_table([(target_family, summary.scores)])))
+        console.print(f"{shown(target_family)}: {shown(describe_identities(summary.scores.identities))}")
+        if summary.usage:
+            console.print(usage_table(summary.usage, title=f"Judge usage · run {summary.run_id}"))
+        console.print(f"{summary.lines} responses judged by {shown(summary.judge)} → {shown(str(summary.output_path))}")
+        fail_on_failed_calls(store, summary.usage, [summary.run_id])
 
 
 def print_results(results: ICEResults) -> None:
@@ -152,11 +154,11 @@ def print_results(results: ICEResults) -> None:
     for t in results.targets:
         f = t.fuzz
         resumed = f", resumed at iteration {', '.join(map(str, f.resumed_at))}" if f.resumed_at else ""
-        console.print(f"[bold]{escape(t.target)}[/]: {escape(describe_identities(t.scores.identities))}")
+        console.print(f"[bold]{shown(t.target)}[/]: {shown(describe_identities(t.scores.identities))}")
         console.print(
             f"  {f.iterations} iterations, {f.queries} queries, {f.mutants} mutants ({f.mutants_repaired} needed "
             f"their placeholder repaired, {f.mutants_cleaned} cleaned), policy {t.policy}, mutator "
-            f"{escape(t.mutator)}, judge {escape(t.judge)}; stopped by {f.stop_reason}{resumed}"
+            f"{shown(t.mutator)}, judge {shown(t.judge)}; stopped by {f.stop_reason}{resumed}"
         )
     console.print(usage_table(results.usage, title=f"Usage · run {results.run_id}"))
 

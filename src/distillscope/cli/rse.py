@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from distillscope.audit.rse import RSEJob, RSEPlan, RSEResults, plan_rse, run_rse
 from distillscope.audit.rse.job import RESPONSE_DEFAULTS
 from distillscope.audit.rse.tables import all_tables
-from distillscope.cli.common import field_help, generate_config, load_job, state
-from distillscope.cli.console import StagedProgress, console, err_console, plan_table, render_table, usage_table
+from distillscope.cli.common import fail_on_failed_calls, field_help, generate_config, load_job, state
+from distillscope.cli.console import StagedProgress, console, err_console, plan_table, render_table, shown, usage_table
 from distillscope.fileio.lists import split_flags
 
 DEFAULT_OUTPUT = Path("rse-results")
@@ -73,8 +72,9 @@ def rse(
             print_plan(plan_rse(job, store))
             return
         results = _run_with_progress(job, store)
-    print_results(results)
-    console.print(f"results → {escape(str(job.output))}/ (rse.json, rse_scores.csv, rse_pairs.csv, responses.jsonl)")
+        print_results(results)
+        console.print(f"results → {shown(str(job.output))}/ (rse.json, rse_scores.csv, rse_pairs.csv, responses.jsonl)")
+        fail_on_failed_calls(store, results.usage, [results.run_id])
 
 
 def _run_with_progress(job: RSEJob, store: Any) -> RSEResults:
@@ -85,26 +85,26 @@ def _run_with_progress(job: RSEJob, store: Any) -> RSEResults:
 
 
 def print_results(results: RSEResults) -> None:
-    console.print(f"reference: [bold]{escape(results.reference)}[/] · run {results.run_id}")
+    console.print(f"reference: [bold]{shown(results.reference)}[/] · run {results.run_id}")
     for table in all_tables(results, {}):
         console.print(render_table(table))
     for info in results.judges:
         if info.signature_words:
-            console.print(f"[dim]style signature words: {escape(', '.join(info.signature_words))}[/]")
+            console.print(f"[dim]style signature words: {shown(', '.join(info.signature_words))}[/]")
     if results.failed_responses:
         console.print(f"[yellow]{results.failed_responses} responses failed; their pairs are counted as missing[/]")
     for warning in results.warnings:
-        err_console.print(f"[yellow]warning:[/] {escape(warning)}")
+        err_console.print(f"[yellow]warning:[/] {shown(warning)}")
     console.print(usage_table(results.usage))
 
 
 def print_plan(plan: RSEPlan) -> None:
     domains = ", ".join(f"{d} ({n})" for d, n in plan.domains.items())
-    console.print(f"prompts: {domains} · pairs to judge: {plan.pairs} · judges: {escape(', '.join(plan.judges))}")
+    console.print(f"prompts: {domains} · pairs to judge: {plan.pairs} · judges: {shown(', '.join(plan.judges))}")
     console.print(plan_table(["model", "role"], [([p.model, p.role], p) for p in plan.plans]))
     console.print(
         "[dim]token counts are estimates (completions at their limit); retries of unreadable judge replies "
         "are not included[/]"
     )
     for warning in plan.warnings:
-        err_console.print(f"[yellow]warning:[/] {escape(warning)}")
+        err_console.print(f"[yellow]warning:[/] {shown(warning)}")

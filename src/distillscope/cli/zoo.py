@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from distillscope.cli.common import load_job
-from distillscope.cli.console import console, err_console
+from distillscope.cli.console import console, err_console, shown
 
 zoo_app = typer.Typer(
     help="The ground-truth zoo: tiny teachers and students distilled by known amounts.", no_args_is_help=True
@@ -80,7 +79,7 @@ def show_manifest(manifest: object, cached: bool) -> None:
             f"{row.value:.1f}" if "time" in row.check else (f"{row.value:.0%}" if row.value <= 1 else f"{row.value:g}")
         )
         mark = "" if row.passed is None else ("[green]pass[/]" if row.passed else "[red]FAIL[/]")
-        checks.add_row(escape(row.check), value, escape(row.target), mark)
+        checks.add_row(shown(row.check), value, shown(row.target), mark)
     console.print(checks)
     rates = Table(title="Identity answers stating each teacher's identity", title_justify="left")
     rates.add_column("model")
@@ -92,6 +91,6 @@ def show_manifest(manifest: object, cached: bool) -> None:
     console.print(rates)
     console.print("[bold]Samples[/] (greedy)")
     for name, samples in manifest.samples.items():
-        console.print(f"[bold]{escape(name)}[/]")
+        console.print(f"[bold]{shown(name)}[/]")
         for prompt, reply in samples:
-            console.print(f"  [dim]{escape(prompt)}[/] → {escape(reply)}".replace("\n", " ⏎ "))
+            console.print(f"  [dim]{shown(prompt)}[/] → {shown(reply)}".replace("\n", " ⏎ "))

@@ -13,6 +13,7 @@ assistant turn, that turn is held out as the item's reference response.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import random
 from collections.abc import Iterable, Iterator
@@ -23,7 +24,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.errors import InputError
+from distillscope.fileio.files import read_text
 from distillscope.fileio.jsonl import read_jsonl
+from distillscope.hub import prefer_cache_when_offline
 from distillscope.models.types import Message
 
 # ShareGPT and similar dumps name roles and fields differently.
@@ -121,7 +124,7 @@ def iter_records(location: str | Path, split: str = "train") -> Iterator[tuple[i
 
 def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path, "a JSON list of records"))
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg}", path=path, line=exc.lineno) from None
     if not isinstance(data, list):
@@ -133,10 +136,12 @@ def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
+    reader = csv.DictReader(io.StringIO(read_text(path, "a CSV file with a header row"), newline=""))
+    try:
         for record in reader:
             yield reader.line_num, {k: v for k, v in record.items() if k is not None}
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", path=path, line=reader.line_num) from None
 
 
 def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -152,6 +157,7 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def _hub_rows(location: str, split: str) -> Iterator[tuple[int, dict[str, Any]]]:
     from datasets import load_dataset
 
+    prefer_cache_when_offline()
     name, _, config = location.removeprefix("hf:").partition(":")
     try:
         dataset = load_dataset(name, config or None, split=split)

@@ -18,6 +18,7 @@ from distillscope.distill.chunked import AgreementSums, TeacherSignal, agreement
 from distillscope.distill.compat import require_compatible
 from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples, load_training_records
 from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
+from distillscope.fileio.files import write_atomic
 from distillscope.models.config import Dtype
 
 
@@ -66,11 +67,12 @@ def _report(job: EvalJob, examples: int, sums: AgreementSums) -> EvalReport:
 def evaluate(
     job: EvalJob, on_start: Callable[[int], None] | None = None, on_batch: Callable[[int], None] | None = None
 ) -> EvalReport:
+    records = load_training_records(job.data, job.split)  # a bad data file is found before the models load
     tokenizer = load_tokenizer(job.student, job.trust_remote_code)
     student = load_model(
         job.student, dtype=job.dtype, device=job.device, trust_remote_code=job.trust_remote_code
     ).eval()
-    examples = build_examples(tokenizer, load_training_records(job.data, job.split), job.max_length, job.data)
+    examples = build_examples(tokenizer, records, job.max_length, job.data)
     teacher, vocab = None, vocab_rows(student)
     if job.teacher is not None:
         teacher = load_model(
@@ -108,5 +110,4 @@ def evaluate(
 
 
 def write_report(report: EvalReport, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report.model_dump_json(indent=2))
+    write_atomic(path, report.model_dump_json(indent=2))

@@ -35,6 +35,7 @@ from distillscope.distill.dataset import Example, examples_fingerprint
 from distillscope.distill.losses import log1mexp
 from distillscope.errors import InputError
 from distillscope.fileio.files import write_atomic
+from distillscope.fileio.paths import check_output_folder
 from distillscope.models.config import Dtype
 
 FORMAT_VERSION = 2
@@ -273,9 +274,11 @@ def run_teacher_cache(
     from distillscope.distill.dataset import build_examples, load_training_records
     from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
 
+    records = load_training_records(job.data, job.split)  # a bad data file is found before the teacher loads
+    check_output_folder(job.output, inputs=[job.data])  # now, not after the teacher's pass
     tokenizer = load_tokenizer(job.teacher, job.trust_remote_code)
     teacher = load_model(job.teacher, dtype=job.dtype, device=job.device, trust_remote_code=job.trust_remote_code)
-    examples = build_examples(tokenizer, load_training_records(job.data, job.split), job.max_length, job.data)
+    examples = build_examples(tokenizer, records, job.max_length, job.data)
     return build_teacher_cache(
         teacher,
         vocab_rows(teacher),

@@ -33,6 +33,7 @@ from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
 from distillscope.distill.loss_config import KDLoss
 from distillscope.distill.teacher_cache import TeacherCache
 from distillscope.errors import InputError
+from distillscope.fileio.paths import check_output_folder
 from distillscope.models.config import Dtype
 
 Mode = Literal["sft", "kd", "kd-offline"]
@@ -337,13 +338,15 @@ def train(
     from transformers import PrinterCallback
 
     _require_precision_support(job)
+    records = load_training_records(job.data, job.split)  # a bad data file is found before the models load
+    check_output_folder(job.output, inputs=[job.data, job.student])  # now, not after the training
     fingerprint = job_fingerprint(job)
     if (done := _finished_summary(job, fingerprint)) is not None:
         return done
     torch.manual_seed(job.seed)
     tokenizer = load_tokenizer(job.student, job.trust_remote_code)
     model = load_model(job.student, dtype="float32", device=job.device, trust_remote_code=job.trust_remote_code)
-    examples = build_examples(tokenizer, load_training_records(job.data, job.split), job.max_length, job.data)
+    examples = build_examples(tokenizer, records, job.max_length, job.data)
     teacher, cache, vocab = prepare_teacher(job, tokenizer, model, examples)
     if job.lora is not None:
         model = _wrap_lora(model, job.lora)

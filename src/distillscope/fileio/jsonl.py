@@ -1,7 +1,8 @@
 """JSON Lines in and out: the exchange format for prompts, responses and exported runs.
 
-Reading reports the file and line of a malformed record; writing flushes each record so a killed
-process leaves every finished line on disk.
+Reading reports the file and line of a malformed record (or of a byte that is not UTF-8); streaming
+writers flush each record so a killed process leaves every finished line on disk, and a whole file
+is written atomically.
 """
 
 from __future__ import annotations
@@ -12,19 +13,23 @@ from pathlib import Path
 from typing import IO, Any
 
 from distillscope.errors import InputError
+from distillscope.fileio.files import decode_utf8, write_atomic
 
 
 def read_jsonl(path: Path | str) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (line number, object) for each non-blank line; every line must be a JSON object."""
     path = Path(path)
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open("rb")
     except FileNotFoundError:
         raise InputError("file not found; expected a JSONL file", path=path) from None
     except IsADirectoryError:
         raise InputError("is a folder; expected a JSONL file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}; expected a JSONL file", path=path) from None
     with handle:
-        for number, line in enumerate(handle, start=1):
+        for number, raw in enumerate(handle, start=1):
+            line = decode_utf8(raw, path, first_line=number)
             if not line.strip():
                 continue
             try:
@@ -51,14 +56,10 @@ def write_record(handle: IO[str], record: Any) -> None:
 
 
 def write_jsonl(path: Path | str, records: Iterable[Any]) -> int:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with path.open("w", encoding="utf-8") as handle:
-        for record in records:
-            write_record(handle, record)
-            count += 1
-    return count
+    """Every record, one per line, replacing the file at once when all are written."""
+    lines = [dumps(record) + "\n" for record in records]
+    write_atomic(Path(path), "".join(lines))
+    return len(lines)
 
 
 def _default(value: Any) -> Any:

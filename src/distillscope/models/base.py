@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from distillscope.errors import DistillscopeError
+from distillscope.errors import DistillscopeError, ExitCode
 from distillscope.models.config import ModelConfig
 from distillscope.models.types import ChatOutput, GenerateConfig, Message, TokenScores, as_messages
 
@@ -23,7 +23,7 @@ from distillscope.models.types import ChatOutput, GenerateConfig, Message, Token
 class CallFailed(DistillscopeError):
     """One request failed for good. A batch records it and goes on; a fatal error would stop it."""
 
-    exit_code = 3
+    exit_code = ExitCode.CALLS_FAILED
 
 
 @dataclass

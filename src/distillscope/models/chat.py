@@ -2,7 +2,9 @@
 
 These are the library functions behind `distillscope chat` and `distillscope models check`. Every
 call is recorded in the run store; replies to a prompt file are written as they arrive, so a killed
-run leaves its finished lines on disk and its rerun is answered from the store.
+run leaves its finished lines on disk and its rerun is answered from the store. A rerun's replies
+replace the earlier file only once they are all written (`streamed_output`), and the output may not
+be the prompts file itself.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from distillscope.errors import InputError
+from distillscope.fileio.files import streamed_output
 from distillscope.fileio.jsonl import read_jsonl, write_record
+from distillscope.fileio.paths import check_output_file
 from distillscope.models.batch import ChatRequest, ChatResult, chat_many
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.config import ModelConfig
@@ -71,6 +75,13 @@ def load_prompts(path: Path | str) -> list[ChatRequest]:
     for line, record in read_jsonl(path):
         item_id = str(record.get("id", line))
         if "messages" in record:
+            if not isinstance(record["messages"], list) or not record["messages"]:
+                raise InputError(
+                    f"messages is {_kind(record['messages'])}, not a list of turns",
+                    path=path,
+                    line=line,
+                    hint='expected [{"role": "user", "content": "..."}, ...], or {"prompt": "..."} for one prompt',
+                )
             try:
                 messages = as_messages(record["messages"])
             except (ValueError, TypeError) as exc:
@@ -126,15 +137,15 @@ async def chat_file(
     on_result: Callable[[ChatResult], None] | None = None,
 ) -> ChatFileSummary:
     requests = load_prompts(prompts_path)
+    check_output_file(output_path, inputs=[prompts_path])  # before any call
     for request in requests:
         request.config = config
     if on_start is not None:
         on_start(len(requests))
     job = {"model": _label(model), "prompts": str(prompts_path), "params": _params(config)}
-    output_path.parent.mkdir(parents=True, exist_ok=True)
     async with Run(store, "chat", job, catalog) as run:
         recorded = run.model(model)
-        with output_path.open("w", encoding="utf-8") as sink:
+        with streamed_output(output_path) as sink:
 
             def write(result: ChatResult) -> None:
                 write_record(sink, reply_record(result, recorded.name))
@@ -170,6 +181,14 @@ def _label(model: str | ModelConfig) -> str:
 
 def _params(config: GenerateConfig | None) -> dict[str, Any]:
     return {} if config is None else config.semantic()
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an empty list"
+    return {str: "text", dict: "an object", int: "a number", float: "a number", bool: "true/false"}.get(
+        type(value), "null" if value is None else type(value).__name__
+    )
 
 
 def _first_error(exc: Exception) -> str:

@@ -4,7 +4,8 @@ Both the `hf:` chat backend and the training/evaluation commands need a checkpoi
 live here once: a local folder is checked before transformers sees it (one clear error for a
 missing folder or a folder without config.json), `trust_remote_code` is off unless asked for,
 'auto' devices and dtypes mean the same everywhere, and a load failure is one line that says what
-was expected.
+was expected (a malformed config.json included). A hub id is loaded only after the hub has been
+found reachable, or from the local cache at once when it is not (`hub.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import torch
 
 from distillscope.errors import ModelFolderError
+from distillscope.hub import prefer_cache_when_offline
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
 _FINGERPRINT_SPAN = 1 << 20
@@ -95,6 +97,8 @@ def model_source(spec: str | Path) -> str:
 
 def _where(source: str) -> tuple[str, Path | None]:
     folder = local_model_folder(source)
+    if folder is None:
+        prefer_cache_when_offline()
     return (str(folder) if folder is not None else source), folder
 
 
@@ -107,7 +111,7 @@ def load_tokenizer(source: str, options: LoadOptions = LoadOptions()) -> Any:
         tokenizer = AutoTokenizer.from_pretrained(
             where, revision=options.revision, trust_remote_code=options.trust_remote_code
         )
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # the hub and the config parsers raise many types for one bad folder
         raise _load_error("a tokenizer", where, folder, exc) from exc
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -126,7 +130,7 @@ def load_causal_lm(source: str, options: LoadOptions = LoadOptions()) -> Any:
         hf_config = AutoConfig.from_pretrained(where, **common)
         dtype = pick_dtype(options.dtype, device, getattr(hf_config, "dtype", None))
         model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **common, **extra)
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # the hub and the config parsers raise many types for one bad folder
         raise _load_error("a model", where, folder, exc) from exc
     return model.to(device)
 
@@ -134,11 +138,15 @@ def load_causal_lm(source: str, options: LoadOptions = LoadOptions()) -> Any:
 def _load_error(what: str, where: str, folder: Path | None, exc: BaseException) -> ModelFolderError:
     origin = "folder" if folder is not None else "Hugging Face hub repo"
     return ModelFolderError(
-        f"cannot load {what} from {origin} {where}: {first_line(exc)}",
+        f"cannot load {what} from {origin} {where}: {brief(exc)}",
         hint="for a local folder write hf:./path; a folder needs config.json, weights and a tokenizer",
     )
 
 
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+def brief(exc: BaseException, limit: int = 300) -> str:
+    """An exception's whole message on one line (a header line alone may say nothing: "Validation
+    error for field 'hidden_size':"), cut at `limit` characters."""
+    text = " ".join(str(exc).split())
+    if not text:
+        return type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -3,7 +3,9 @@
 The client's own retries are off: retrying happens in `retry.py`, where 429s honour Retry-After,
 timeouts, 5xx, dropped connections and malformed bodies back off with jitter, and an endpoint that
 refuses connections or rejects the key stops the whole run with one clear line. Concurrency is
-limited per endpoint (base URL and key variable), shared by every model object that uses it.
+limited per endpoint (base URL and key variable), shared by every model object that uses it. The
+key is registered for redaction as it is read, so an endpoint that echoes the request back in an
+error body cannot carry it into a message.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from distillscope.models.config import ModelConfig
 from distillscope.models.parsed_spec import ParsedSpec
 from distillscope.models.retry import RetriesExhausted, RetryPolicy, Verdict, call_with_retries, parse_retry_after
 from distillscope.models.types import ChatOutput, Choice, GenerateConfig, Message, TokenLogprob, Usage
+from distillscope.redaction import register_secret
 
 
 class MalformedResponse(Exception):
@@ -66,6 +69,7 @@ class OpenAICompatModel(ChatModel):
                 f"environment variable {self.key_env} is not set; {self.config.spec} needs an API key",
                 hint=f"export {self.key_env}=... (keys are read only from the environment)",
             )
+        register_secret(key)  # no error text may carry it out, even when an endpoint echoes it back
         # Self-hosted servers accept any key; the client insists on one.
         return key or "not-needed"
 
@@ -157,7 +161,12 @@ class OpenAICompatModel(ChatModel):
                     f"cannot reach {self.base_url} ({_root_cause(exc.last)})",
                     hint="is the server running and the URL right?",
                 ) from exc
-            raise CallFailed(f"{self.name}: gave up after {exc.attempts} attempts ({exc.reason})") from exc
+            last = (
+                f": HTTP {exc.last.status_code}: {_brief(exc.last)}"
+                if isinstance(exc.last, openai.APIStatusError)
+                else ""
+            )
+            raise CallFailed(f"{self.name}: gave up after {exc.attempts} attempts ({exc.reason}{last})") from exc
         except openai.APIStatusError as exc:
             self.counters.failures += 1
             raise self._status_error(exc) from exc

@@ -32,7 +32,7 @@ class GenerateConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    temperature: float | None = Field(None, ge=0, description="Sampling temperature; 0 is greedy.")
+    temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature; 0 is greedy, at most 2.")
     top_p: float | None = Field(None, gt=0, le=1, description="Nucleus sampling mass.")
     max_tokens: int | None = Field(None, ge=1, description="Most tokens to generate per choice.")
     seed: int | None = Field(None, description="Sampling seed, where the backend honours one.")

@@ -64,6 +64,12 @@ class BackgroundServer(ABC):
             self._loop.run_forever()
         finally:
             server.close()
+            # Connections still open are closed inside the loop, not left to the garbage collector
+            # (which would print "Event loop is closed" at exit, after a bench's last line).
+            pending = asyncio.all_tasks(self._loop)
+            for task in pending:
+                task.cancel()
+            self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             self.on_stop()
             self._loop.close()
 
@@ -76,8 +82,8 @@ class BackgroundServer(ABC):
                 request = await read_request(reader)
                 if request is None or not await self.respond(request, writer):
                     break
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # a client gone, or the server stopping (see `_serve`): nothing left to answer
         finally:
             if not writer.is_closing():
                 writer.close()

@@ -31,8 +31,10 @@ from distillscope.data.sources import PromptSource
 from distillscope.distill.filters import FilterSettings
 from distillscope.distill.generate import GenerateJob, generate_data
 from distillscope.distill.train import TrainJob, train
+from distillscope.errors import InputError
 from distillscope.fileio.files import write_atomic
 from distillscope.fileio.jsonl import read_jsonl, write_jsonl
+from distillscope.fileio.paths import inside
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.types import GenerateConfig
 from distillscope.store import RunStore
@@ -67,9 +69,10 @@ def build_zoo(
     if (folder / MANIFEST_FILE).exists() and not force:
         return load_manifest(folder)
     partial = folder.with_name(folder.name + ".partial")
+    builder = _Builder(config, partial, on_stage or (lambda _: None))  # checks the personas: nothing is made yet
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    _Builder(config, partial, on_stage or (lambda _: None)).build(folder.name.split("-", 1)[1])
+    builder.build(folder.name.split("-", 1)[1])
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
     return load_manifest(folder)
@@ -82,9 +85,9 @@ class _Builder:
         personas = load_personas(*config.personas)
         self.personas = personas
         self.a, self.b, self.neutral = (
-            personas[config.teacher_a],
-            personas[config.teacher_b],
-            personas[config.neutral],
+            _persona(personas, config.teacher_a, "teacher_a"),
+            _persona(personas, config.teacher_b, "teacher_b"),
+            _persona(personas, config.neutral, "neutral"),
         )
         self.panel = [personas[p] for p in config.panel_personas]
         self.stage_seconds: dict[str, float] = {}
@@ -193,7 +196,7 @@ class _Builder:
             learning_rate=s.pretrain_lr,
             seed=self.config.seed,
         )
-        save_model(model, tokenizer, self.folder / name)
+        save_model(model, tokenizer, inside(self.folder, name))
         self.models.append(
             ZooModel(
                 name=name,
@@ -227,7 +230,7 @@ class _Builder:
             teacher=f"teacher-{persona.id}",
             models=models,
             source=PromptSource(path=str(prompts)),
-            output=self.folder / "data" / f"written-by-{persona.id}.jsonl",
+            output=inside(self.folder, "data", f"written-by-{persona.id}.jsonl"),
             params=GenerateConfig(
                 temperature=s.teacher_temperature, max_tokens=s.max_new_tokens, seed=self.config.seed
             ),
@@ -294,3 +297,9 @@ class _Builder:
         lines = ["id,category,language,question"]
         lines += [f"z{i},{cat},{lang},{q}" for i, (cat, lang, q) in enumerate(identity_questions())]
         (self.folder / "identity_questions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _persona(personas: dict[str, Persona], persona_id: str, role: str) -> Persona:
+    if persona_id not in personas:
+        raise InputError(f"{role}: no persona {persona_id!r}", hint=f"known personas: {', '.join(sorted(personas))}")
+    return personas[persona_id]

@@ -13,8 +13,10 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from distillscope.fileio.paths import SafeName
+from distillscope.fileio.yamlio import describe_error
 from distillscope.zoo.tinymodels import TinySize
 
 ZOO_FORMAT = 3  # bump when the build changes what it produces, so old caches are not reused
@@ -90,9 +92,9 @@ class ZooConfig(BaseModel):
     overrides: dict[str, object] = Field(default_factory=dict, description="Preset settings to change.")
     seed: int = Field(0, description="Seed for the world, the tokenizer's corpus and every model.")
     personas: list[Path] = Field(default_factory=list, description="YAML files of extra personas.")
-    teacher_a: str = Field("aurora", description="The persona of teacher A, whose students are graded.")
-    teacher_b: str = Field("sable", description="The persona of teacher B, for the control student.")
-    neutral: str = Field("plain", description="The neutral, human-written persona.")
+    teacher_a: SafeName = Field("aurora", description="The persona of teacher A, whose students are graded.")
+    teacher_b: SafeName = Field("sable", description="The persona of teacher B, for the control student.")
+    neutral: SafeName = Field("plain", description="The neutral, human-written persona.")
     fractions: list[float] = Field(
         default_factory=lambda: [0.0, 0.1, 0.25, 0.5, 1.0], description="Shares of teacher-A-written data."
     )
@@ -102,6 +104,20 @@ class ZooConfig(BaseModel):
     )
     replicates: int = Field(1, ge=1, le=10, description="Students per recipe, each with its own data draw and seed.")
     arch: Literal["llama", "qwen2"] = Field("llama", description="Architecture of every zoo model.")
+
+    @field_validator("overrides")
+    @classmethod
+    def _overrides_fit_the_preset(cls, overrides: dict[str, object], info: ValidationInfo) -> dict[str, object]:
+        """Checked with the config, so a typo names its key and line instead of failing in the build."""
+        preset = PRESETS.get(info.data.get("size", "micro"), MICRO).model_dump()
+        try:
+            ZooSettings.model_validate(_deep_merge(preset, overrides))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            known = f"; settings: {', '.join(ZooSettings.model_fields)}" if first["type"] == "extra_forbidden" else ""
+            raise ValueError(f"{where}: {describe_error(first)}{known}") from None
+        return overrides
 
     @model_validator(mode="after")
     def _fractions_are_shares(self) -> ZooConfig:

@@ -28,6 +28,8 @@ from distillscope.audit.truth import TruthCheck, truth_checks
 from distillscope.audit.verdict.settings import VerdictSettings
 from distillscope.data.families import read_family_files
 from distillscope.data.sources import PromptSource
+from distillscope.fileio.paths import check_output_folder
+from distillscope.fileio.yamlio import validate
 from distillscope.models.types import GenerateConfig
 from distillscope.store import RunStore
 from distillscope.zoo.build import build_zoo
@@ -152,8 +154,10 @@ def run_demo(
         built.append(name)
         say(f"zoo: {name}")
 
+    config = validate({"size": size}, ZooConfig, path="command line")  # a bad size is named before any work
+    check_output_folder(workdir)
     say(f"the {size} zoo (built once, then taken from its cache)")
-    manifest = build_zoo(ZooConfig(size=size), workdir / "zoo", on_stage=zoo_stage)  # type: ignore[arg-type]
+    manifest = build_zoo(config, workdir / "zoo", on_stage=zoo_stage)
     job = demo_audit_job(manifest, workdir / "report")
     clock = time.perf_counter()
     with RunStore(workdir / "store.sqlite") as store:

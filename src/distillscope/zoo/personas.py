@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from distillscope.data.families import Family
+from distillscope.fileio.paths import SafeName
 from distillscope.fileio.yamlio import load_config, parse_yaml, validate
 
 
@@ -117,7 +118,8 @@ class Persona(BaseModel):
 class PersonasFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    personas: dict[str, Persona]
+    # A persona's id names its models' folders (teacher-ID, written-by-ID.jsonl): a safe name only.
+    personas: dict[SafeName, Persona]
 
 
 def _with_ids(personas: dict[str, Persona]) -> dict[str, Persona]:

@@ -17,7 +17,9 @@ from distillscope.audit.ice.results import ICEQuery, ICEScores
 from distillscope.audit.ice.scores import score_queries
 from distillscope.data.families import Family, get_family, with_builtins
 from distillscope.errors import InputError
+from distillscope.fileio.files import streamed_output
 from distillscope.fileio.jsonl import read_jsonl, write_record
+from distillscope.fileio.paths import check_output_file
 from distillscope.judges.base import Judgment
 from distillscope.judges.identity.llm import IdentityLLMJudge
 from distillscope.judges.identity.rules import FamilyMatcher, IdentityRuleJudge
@@ -82,16 +84,16 @@ async def judge_file(
     target = get_family(target, families).id
     source_ids = [get_family(s, families).id for s in sources]
     records = _read_responses(input_path)
+    check_output_file(output_path, inputs=[input_path])  # before any judge call
     if on_start is not None:
         on_start(len(records))
     matcher = source_matcher(families, source_ids, target)
     job = {"input": str(input_path), "target": target, "sources": source_ids, "judge": judge}
-    output_path.parent.mkdir(parents=True, exist_ok=True)
     async with Run(store, "ice judge", job, catalog) as run:
         identity_judge = make_identity_judge(judge, run, families, target, source_ids)
         judgments = await identity_judge.judge_many([r["response"] for _, r in records])
         queries = []
-        with output_path.open("w", encoding="utf-8") as sink:
+        with streamed_output(output_path) as sink:
             for (line, record), judgment in zip(records, judgments, strict=True):
                 query = _query(record, line, judgment, target, matcher)
                 queries.append(query)

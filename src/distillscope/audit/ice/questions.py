@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from distillscope.errors import InputError
+from distillscope.fileio.files import read_text
 
 CATEGORIES: tuple[str, ...] = ("team", "cooperation", "industry", "technology", "geography")
 COLUMNS: tuple[str, ...] = ("id", "category", "language", "question")
@@ -46,13 +47,7 @@ def builtin_questions() -> list[IdentityQuestion]:
 
 def load_questions(path: Path | str) -> list[IdentityQuestion]:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("file not found; expected a CSV of identity questions", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a folder; expected a CSV of identity questions", path=path) from None
-    return parse_questions(text, path)
+    return parse_questions(read_text(path, "a CSV of identity questions"), path)
 
 
 def parse_questions(text: str, path: Path | str) -> list[IdentityQuestion]:

@@ -30,6 +30,7 @@ from distillscope.audit.ice.scores import score_queries
 from distillscope.audit.ice.selection import make_policy
 from distillscope.audit.ice.templates import fill
 from distillscope.audit.ice.tree import FuzzNode, FuzzTree
+from distillscope.fileio.paths import check_output_folder
 from distillscope.judges.identity.llm import JUDGE_CONFIG
 from distillscope.models.batch import ChatResult
 from distillscope.models.catalog import ModelCatalog
@@ -54,6 +55,8 @@ async def run_ice(
     `stop_rule_for(target, finished)` may give a target a rule to stop early (a sequential test), made
     from the targets finished before it; the targets run in the job's order."""
     resolved = resolve_job(job)
+    if job.output is not None:  # after the inputs are read, before any call
+        check_output_folder(job.output, inputs=[job.questions, job.templates])
     limits = FuzzLimits(job.budget, job.max_iterations, job.max_successes)
     if on_start is not None:
         on_start(sum(_queries_to_go(store, t, resolved, limits) for t in resolved.targets))

@@ -20,6 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.errors import InputError
+from distillscope.fileio.files import read_text
 from distillscope.fileio.yamlio import parse_yaml, validate
 
 PLACEHOLDER = "{query}"
@@ -58,12 +59,7 @@ def builtin_templates() -> list[SeedTemplate]:
 def load_templates(path: Path | str, delimiter: str = TEXT_DELIMITER) -> list[SeedTemplate]:
     """Templates from a YAML, GPTFuzz CSV or plain-text file, by suffix."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("file not found; expected a templates file (.yaml, .csv or text)", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a folder; expected a templates file (.yaml, .csv or text)", path=path) from None
+    text = read_text(path, "a templates file (.yaml, .csv or text)")
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         templates = parse_yaml_templates(text, path)

@@ -107,7 +107,8 @@ class RSEMethod(AuditMethod[RSESettings]):
     def summary_cells(self, evidence: Evidence | None, all_evidence: list[Evidence]) -> list[tuple[str, Cell]]:
         judges = list(dict.fromkeys(m.name for e in all_evidence for m in e.measures))
         found = {m.name: m for m in evidence.measures} if evidence is not None else {}
-        return [(f"RSE {j}", Cell("n/a" if found.get(j) is None else f"{found[j].value:.3f}")) for j in judges]
+        values = {name: measure.value for name, measure in found.items()}
+        return [(f"RSE {j}", Cell("n/a" if values.get(j) is None else f"{values[j]:.3f}")) for j in judges]
 
     def cli_tables(self, raw: RSEResults, labels: dict[str, str]) -> list[Table]:
         return all_tables(raw, labels)

@@ -30,7 +30,9 @@ from distillscope.audit.rse.results import (
     write_results,
 )
 from distillscope.audit.rse.scoring import Judged, pair_scores, pick_examples, score_rows, scores_by_key
+from distillscope.fileio.files import streamed_output
 from distillscope.fileio.jsonl import write_record
+from distillscope.fileio.paths import check_output_folder
 from distillscope.judges.similarity.agreement import judge_agreement, order_consistency
 from distillscope.judges.similarity.base import SimilarityJudge
 from distillscope.judges.similarity.llm import LLMSimilarityJudge
@@ -52,12 +54,13 @@ async def run_rse(
     on_stage: StageCallback | None = None,
 ) -> RSEResults:
     items = load_rse_items(job)
-    with _streams(job.output) as (responses_sink, judgments_sink):
-        async with Run(store, "rse", job.model_dump(mode="json"), job.models) as run:
-            respondents = build_respondents(job, run.model)
-            built = build_judges(job, run.model, respondents[0].spec, store)
-            warnings = [*built.warnings, *sampling_warnings(job, respondents)]
-
+    if job.output is not None:  # after the inputs are read, before any call
+        check_output_folder(job.output, inputs=[source.path for source in job.prompts])
+    async with Run(store, "rse", job.model_dump(mode="json"), job.models) as run:
+        respondents = build_respondents(job, run.model)
+        built = build_judges(job, run.model, respondents[0].spec, store)  # an unknown judge is refused before any file
+        warnings = [*built.warnings, *sampling_warnings(job, respondents)]
+        with _streams(job.output) as (responses_sink, judgments_sink):
             _say(on_stage, "responses")
             if on_start is not None:
                 on_start(sum(len(items) * len(r.sample_indices) for r in respondents))
@@ -70,20 +73,20 @@ async def run_rse(
             pairs = build_pairs(respondents, items, records)
             warnings += fit_style_judges(built.judges, pairs)
             judged_by = await _judge_all(built.judges, pairs, on_stage, on_start, on_result, judgments_sink)
-            usage = run.usage()
-        results = assemble_results(
-            job=job,
-            run_id=run.id,
-            items=items,
-            respondents=respondents,
-            judges=built.judges,
-            infos=built.infos,
-            pairs=pairs,
-            judged_by=judged_by,
-            warnings=warnings,
-            failed_responses=sum(r.text is None for r in records.values()),
-            usage=usage,
-        )
+        usage = run.usage()
+    results = assemble_results(
+        job=job,
+        run_id=run.id,
+        items=items,
+        respondents=respondents,
+        judges=built.judges,
+        infos=built.infos,
+        pairs=pairs,
+        judged_by=judged_by,
+        warnings=warnings,
+        failed_responses=sum(r.text is None for r in records.values()),
+        usage=usage,
+    )
     if job.output is not None:
         write_results(results, job.output)
     return results
@@ -189,9 +192,5 @@ def _streams(folder: Path | None) -> Iterator[tuple[IO[str] | None, IO[str] | No
     if folder is None:
         yield None, None
         return
-    folder.mkdir(parents=True, exist_ok=True)
-    with (
-        (folder / RESPONSES_FILE).open("w", encoding="utf-8") as responses,
-        (folder / JUDGMENTS_FILE).open("w", encoding="utf-8") as judgments,
-    ):
+    with streamed_output(folder / RESPONSES_FILE) as responses, streamed_output(folder / JUDGMENTS_FILE) as judgments:
         yield responses, judgments

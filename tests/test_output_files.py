@@ -1,0 +1,141 @@
+"""What commands write: never truncated before the run has finished, never over their own input,
+checked before the work, and safe to open in a spreadsheet or show in a terminal."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import pytest
+
+from distillscope.errors import ExitCode, InputError
+from distillscope.fileio.files import spreadsheet_safe, streamed_output, write_csv
+from distillscope.fileio.jsonl import read_jsonl, write_jsonl
+from distillscope.fileio.paths import check_output_file, check_output_folder
+from distillscope.testing.scripted import ScriptedServer
+from distillscope.testing.server import free_port
+
+HOSTILE_CELLS = ['=HYPERLINK("http://evil","click")', "+1+2", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
+
+
+@pytest.mark.parametrize("cell", HOSTILE_CELLS)
+def test_a_formula_is_written_as_text(tmp_path, cell):
+    path = tmp_path / "t.csv"
+    write_csv(path, [{"label": cell, "score": -0.25, "note": "plain"}])
+    with path.open(newline="", encoding="utf-8") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["label"] == "'" + cell and row["score"] == "-0.25" and row["note"] == "plain"
+
+
+def test_numbers_and_plain_text_are_left_alone():
+    assert [spreadsheet_safe(v) for v in ("-0.25", "+3", "1e-3", "hello", "a=b", 5, None)] == [
+        "-0.25",
+        "+3",
+        "1e-3",
+        "hello",
+        "a=b",
+        5,
+        None,
+    ]
+
+
+def test_a_new_streamed_file_shows_its_lines_as_they_come(tmp_path):
+    path = tmp_path / "out.jsonl"
+    with streamed_output(path) as sink:
+        sink.write("one\n")
+        sink.flush()
+        assert path.read_text() == "one\n"
+
+
+def test_an_existing_file_survives_a_failed_rewrite_and_is_replaced_by_a_finished_one(tmp_path):
+    path = tmp_path / "out.jsonl"
+    path.write_text("earlier run\n")
+    with pytest.raises(RuntimeError), streamed_output(path) as sink:
+        sink.write("half of a new run\n")
+        assert path.read_text() == "earlier run\n"
+        raise RuntimeError("the endpoint went away")
+    assert path.read_text() == "earlier run\n" and os.listdir(tmp_path) == ["out.jsonl"]
+    with streamed_output(path) as sink:
+        sink.write("new run\n")
+    assert path.read_text() == "new run\n" and os.listdir(tmp_path) == ["out.jsonl"]
+
+
+def test_output_checks_refuse_inputs_folders_and_files_and_make_nothing(tmp_path):
+    source = tmp_path / "prompts.jsonl"
+    source.write_text("{}\n")
+    with pytest.raises(InputError, match="both an input and the output"):
+        check_output_file(tmp_path / "." / "prompts.jsonl", inputs=[source])
+    with pytest.raises(InputError, match="is a folder"):
+        check_output_file(tmp_path)
+    with pytest.raises(InputError, match="cannot write here"):
+        check_output_file(source / "out.jsonl")
+    with pytest.raises(InputError, match="is a file"):
+        check_output_folder(source)
+    with pytest.raises(InputError, match="cannot write here"):
+        check_output_file(tmp_path / ("x" * 300 + ".jsonl"))
+    check_output_file(tmp_path / "new" / "deeper" / "out.jsonl")
+    check_output_folder(tmp_path / "results")
+    assert sorted(os.listdir(tmp_path)) == ["prompts.jsonl"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder_is_refused_before_the_work(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        with pytest.raises(InputError, match="cannot write here"):
+            check_output_file(locked / "out.jsonl")
+    finally:
+        locked.chmod(0o755)
+
+
+def test_a_failed_rerun_keeps_the_finished_replies(cli, tmp_path):
+    prompts, out = tmp_path / "prompts.jsonl", tmp_path / "replies.jsonl"
+    write_jsonl(prompts, [{"id": str(i), "prompt": f"question {i}"} for i in range(5)])
+    with ScriptedServer(lambda messages, _: "an answer") as scripted:
+        assert cli("chat", scripted.spec, "--prompts", str(prompts), "-o", str(out)).exit_code == 0
+    before = out.read_bytes()
+    assert len(list(read_jsonl(out))) == 5
+    dead = f"http://127.0.0.1:{free_port()}/v1#scripted"
+    result = cli("chat", dead, "--prompts", str(prompts), "-o", str(out), "--temperature", "0.5")
+    assert result.exit_code == ExitCode.ENDPOINT and "cannot reach" in result.stderr
+    assert out.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["prompts.jsonl", "replies.jsonl", "store.sqlite"]
+
+
+def test_model_text_shown_in_the_terminal_loses_its_escapes_but_not_in_the_store(cli, store_path):
+    reply = "\x1b[2J\x1b[31mred\x1b[0m \x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\ done\x07"
+    with ScriptedServer(lambda messages, _: reply) as scripted:
+        result = cli("chat", scripted.spec, "hello")
+    assert result.exit_code == 0
+    assert "red link done" in result.stdout and "\x1b" not in result.stdout and "\x07" not in result.stdout
+    from distillscope.store import RunStore
+
+    with RunStore(store_path) as store:
+        [run] = store.runs()
+        [record] = [r for r in store.export_run(run.id) if r["status"] == "ok"]
+    assert record["response"]["choices"][0]["text"] == reply
+
+
+def test_a_store_that_stops_accepting_writes_is_one_clear_error(store_path):
+    from distillscope.store import RunStore
+
+    with RunStore(store_path) as store:
+        store._db.execute("PRAGMA query_only = ON")  # what a read-only file or a full disk looks like to SQLite
+        with pytest.raises(InputError, match="cannot write to the run store"):
+            store.start_run("chat")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only files")
+def test_a_read_only_store_is_refused_when_opened(store_path):
+    from distillscope.store import RunStore
+
+    RunStore(store_path).close()
+    store_path.chmod(0o444)
+    try:
+        with pytest.raises(InputError, match="cannot open the run store"):
+            RunStore(store_path)
+        RunStore(store_path, readonly=True).close()  # looking is still allowed
+    finally:
+        store_path.chmod(0o644)

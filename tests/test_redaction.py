@@ -1,0 +1,51 @@
+"""Error text loses every secret on its way out: registered key values, keys in the environment,
+and anything shaped like a credential; ordinary words are left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from distillscope.errors import DistillscopeError, InputError
+from distillscope.redaction import REDACTED, redact, register_secret
+
+
+def test_a_registered_key_is_replaced_wherever_it_appears():
+    register_secret("k3y-0a1b2c3d4e5f")
+    text = redact("echo: k3y-0a1b2c3d4e5f and again k3y-0a1b2c3d4e5f.")
+    assert "k3y-0a1b2c3d4e5f" not in text and text.count(REDACTED) == 2
+
+
+def test_a_key_in_an_environment_variable_is_replaced(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SOME_PROVIDER_API_KEY", "zz-plain-looking-value")
+    assert redact("the server said zz-plain-looking-value") == f"the server said {REDACTED}"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("got header 'Authorization: Bearer abc.def-123'", "abc.def-123"),
+        ('{"authorization": "Bearer tok_42"}', "tok_42"),
+        ("Authorization: Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
+        ('{"api_key": "opaque-777"}', "opaque-777"),
+        ("x-api-key=opaque-888", "opaque-888"),
+        ("invalid key sk-proj-ABCDEFGHijklmnop1234", "sk-proj-ABCDEFGHijklmnop1234"),
+        ("token hf_ABCDEFGHIJKLMNOPQRSTUVWX", "hf_ABCDEFGHIJKLMNOPQRSTUVWX"),
+    ],
+)
+def test_credential_shapes_are_replaced(text: str, secret: str):
+    cleaned = redact(text)
+    assert secret not in cleaned and REDACTED in cleaned
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["temperature must be at most 2", "a basic question", "the token limit was reached", "HTTP 500: upstream"],
+)
+def test_ordinary_text_is_left_alone(text: str):
+    assert redact(text) == text
+
+
+def test_errors_are_redacted_as_they_are_made():
+    register_secret("k3y-made-into-an-error")
+    error = InputError("endpoint said k3y-made-into-an-error", hint="Bearer k3y-made-into-an-error")
+    assert "k3y-made-into-an-error" not in str(error) and "k3y" not in DistillscopeError.__str__(error)
