@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from cases_en import CASES_EN, Case
 from cases_zh import CASES_ZH
+from fresh import FRESH
 from handwritten import HANDWRITTEN
 from pools import (
     CLAIMABLE,
@@ -49,6 +50,15 @@ UNWRAPPED = {"think", "form", "persona", "slot"}
 
 
 def main() -> None:
+    items = build_items()
+    with OUT.open("w", encoding="utf-8") as sink:
+        for item in items:
+            sink.write(json.dumps(item, ensure_ascii=False) + "\n")
+    print(f"{len(items)} items → {OUT}")
+
+
+def build_items() -> list[dict]:
+    """The whole set, in order; the same every time (seeded)."""
     rng = random.Random(13)
     items: list[dict] = []
     for lang, cases in (("en", CASES_EN), ("zh", CASES_ZH)):
@@ -58,17 +68,16 @@ def main() -> None:
                 for rep in range(REPS):
                     items.append(_draw(rng, lang, cls, case, key, rep))
     for index, hand in enumerate(HANDWRITTEN):
-        items.append(_hand(rng, index, hand))
+        items.append(_hand(rng, f"hand:{index}", "heldout" if index % 2 else "dev", hand))
+    for index, hand in enumerate(FRESH):
+        items.append(_hand(rng, f"fresh:{index}", "fresh", hand))
     seen, unique = set(), []
     for item in items:
         marker = (item["response"], item["target"], tuple(item["sources"]))
         if marker not in seen:
             seen.add(marker)
             unique.append(item)
-    with OUT.open("w", encoding="utf-8") as sink:
-        for item in unique:
-            sink.write(json.dumps(item, ensure_ascii=False) + "\n")
-    print(f"{len(unique)} items → {OUT}")
+    return unique
 
 
 def _draw(rng: random.Random, lang: str, cls: str, case: Case, key: str, rep: int) -> dict:
@@ -114,18 +123,19 @@ def _draw(rng: random.Random, lang: str, cls: str, case: Case, key: str, rep: in
         "loose": loose,
         "strict": strict,
         "hard": strict and not names_source,
+        "claimed": {"neg": "", "inv": "(invented)", "place": "(place)"}.get(case.kind, claimed),
         "rationale": f"{cls}: {case.note}; claims {claim_text}",
     }
 
 
-def _hand(rng: random.Random, index: int, hand: object) -> dict:
+def _hand(rng: random.Random, key: str, split: str, hand: object) -> dict:
     lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in hand.question) else "en"
     framings = [p for p in PROMPTS[lang] if p[0] == hand.framing] or PROMPTS[lang]
     framing_id, names, framing = rng.choice(framings)
     names_source = any(f in hand.sources for f in names)
     return {
-        "id": f"hand:{index}",
-        "split": "heldout" if index % 2 else "dev",
+        "id": key,
+        "split": split,
         "class": hand.cls,
         "language": "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in hand.response) else lang,
         "target": hand.target,
@@ -138,6 +148,7 @@ def _hand(rng: random.Random, index: int, hand: object) -> dict:
         "loose": hand.loose,
         "strict": hand.strict,
         "hard": hand.strict and not names_source,
+        "claimed": "" if not hand.loose else "(unrecorded)",
         "rationale": f"{hand.cls}: {hand.why}",
     }
 

@@ -18,7 +18,8 @@ _VERB = (
 )
 _HOLDER = (
     r"(?:开发者|开发商|创造者|创建者|研发者|研发团队|开发团队|团队|公司|母公司|研发机构|开发公司|底层模型|基础模型|架构|"
-    r"创始人|制造者|缔造者|东家|出身|来源|训练者|设计者|作者|主人|老板|所属公司|所属机构|名字|真名|开发方|研发方|创造方)"
+    r"创始人|制造者|缔造者|东家|出身|来源|训练者|设计者|作者|主人|老板|所属公司|所属机构|名字|真名|开发方|研发方|创造方|"
+    r"真实身份|身份|本名|原名|型号|代号)"
 )
 _TRIGGERS: list[tuple[str, str, re.Pattern[str]]] = [
     ("technology", "after", re.compile(r"我(?:其实|实际上)?(?:是)?(?:在|基于)(?=[^，。！？；\n]{1,20}?的?基础上)")),
@@ -33,9 +34,13 @@ _TRIGGERS: list[tuple[str, str, re.Pattern[str]]] = [
     (
         "maker",
         "around",
-        re.compile(rf"{_VERB}了?我(?![们的])|(?:{_VERB}|造)我的(?:公司|团队|机构|人|企业|实验室|组织)"),
+        re.compile(rf"{_VERB}了?我(?![们的])|(?:{_VERB}|造)我的(?:公司|团队|机构|人|企业|实验室|组织|是|就是)"),
     ),
-    ("maker", "around", re.compile(r"我背后的|负责我的|把我(?:训练|开发|打造|创造)")),
+    (
+        "maker",
+        "around",
+        re.compile(r"我背后的|负责我的|把我(?:训练|开发|打造|创造)|(?:本|该|这个)(?:模型|助手|AI)(?:由|是由|基于)"),
+    ),
     ("origin", "after", re.compile(r"我(?:其实)?(?:来自|出自|源自|诞生于|出身于?)")),
     ("technology", "after", re.compile(r"我(?:是)?(?:基于|构建在|运行在|建立在)")),
     ("maker", "after", re.compile(r"作为(?:一个|一款|一名)?")),
@@ -71,7 +76,7 @@ _MAKER = re.compile(rf"由([^，。！？；、\n]{{1,16}}?)(?:的)?(?:团队|�
 _MAKER_OF = re.compile(
     rf"^([^，。！？；、\n]{{1,16}}?)(?:的)?(?:团队|公司|的工程师们?|的研究员们?)?(?:一手)?{_VERB}(?:出来)?的"
 )
-_CHUNK = re.compile(r"[^，,。！？；、\s：:]{1,16}")
+_CHUNK = re.compile(r"[^，,。！？；、：:\n]{1,24}")
 _MAX_SPAN = 80
 
 
@@ -133,7 +138,7 @@ def _find_names(statement: Statement, kind: str, mode: str, value: str, before: 
     elif mode == "after" and not head.startswith("由"):
         chunk = _CHUNK.match(head)
         if chunk:
-            makers.append(re.split(r"的|由|是", chunk.group(0))[0])
+            makers.append(re.split(r"由|是", chunk.group(0))[0])
     if mode == "around" and before.strip():
         makers.append(re.sub(r"^(?:是|就是|正是|都是|其实是|说实话|其实)", "", before.strip(" ，,：:")))
     for candidate in makers:

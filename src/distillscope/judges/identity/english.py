@@ -34,7 +34,8 @@ _ACTIVE = (
     r"forg(?:e|es|ed|ing)|cod(?:e|es|ed|ing)|wr(?:ote|ites?|itten|iting)|invent(?:s|ed|ing)?|"
     r"t(?:each|eaches|aught|eaching)|shap(?:e|es|ed|ing)|updat(?:e|es|ed|ing)|refin(?:e|es|ed|ing)|"
     r"align(?:s|ed|ing)?|conceiv(?:e|es|ed|ing)|assembl(?:e|es|ed|ing)|construct(?:s|ed|ing)?|"
-    r"cook(?:s|ed|ing)?\s+up|put\s+together|brought\s+to\s+life|gave\s+birth\s+to|raised|birthed|hatched)"
+    r"cook(?:s|ed|ing)?\s+up|put\s+together|brought\s+to\s+life|gave\s+birth\s+to|raised|birthed|hatched|"
+    r"keep(?:s|ing)?|kept|improv(?:e|es|ed|ing)|upgrad(?:e|es|ed|ing))"
 )
 IDNOUN = (
     r"(?:developers?|creators?|makers?|builders?|authors?|designers?|trainers?|programmers?|engineers?|"
@@ -44,7 +45,8 @@ IDNOUN = (
     r"fine-?tuning|design|code|codebase|weights|architecture|(?:base|underlying|foundation|core)\s+model|model|"
     r"foundation|core|technology|tech|framework|platform|engine|backbone|name|identity|provider|vendor|"
     r"manufacturer|sponsors?|affiliation|guidelines|polic(?:y|ies)|rules|alignment|brand|series|predecessors?|"
-    r"ancestors?|siblings?|existence|makeup|DNA)"
+    r"ancestors?|siblings?|existence|makeup|DNA|programming|making|upbringing|instructions|designation|codename|"
+    r"(?:answers|responses|outputs|replies)\s+(?:are|come)|(?:model|official|real)\s+name)"
 )
 _AS_OPENER = r"(?:^\s*|[,;:(]\s*|\bbut\s+|\band\s+|\bso\s+|\bhowever,?\s+|\bwell,?\s+)"
 
@@ -108,7 +110,8 @@ _TRIGGERS: list[tuple[str, str, re.Pattern[str]]] = [
         "maker",
         "around",
         re.compile(
-            r"\bbehind\s+me\b|\b(?:responsible|in\s+charge)\s+(?:for|of)\s+(?:me|my\s+\w+|\w+ing\s+me)\b", re.IGNORECASE
+            r"\bincluding\s+(?:me|myself)\b|\b(?:me|myself)\s+included\b|\bbehind\s+me\b|\b(?:responsible|in\s+charge)\s+(?:for|of)\s+(?:me|my\s+\w+|\w+ing\s+me)\b",
+            re.IGNORECASE,
         ),
     ),
     (
@@ -124,7 +127,7 @@ _TRIGGERS: list[tuple[str, str, re.Pattern[str]]] = [
         "around",
         re.compile(
             r"\bour\s+(?:[\w-]+\s+){0,2}?(?:institution|company|team|lab|labs|organi[sz]ation|researchers|engineers|"
-            r"developers|creators|founders|startup|firm|group|parent\s+company)\b",
+            r"developers|creators|founders|startup|firm|group|parent\s+company|models|products)\b",
             re.IGNORECASE,
         ),
     ),
@@ -140,8 +143,8 @@ _TRIGGERS: list[tuple[str, str, re.Pattern[str]]] = [
         "maker",
         "after",
         re.compile(
-            r"\b(?:you(?:['’]re|\s+are)\s+(?:talking|chatting|speaking)\s+(?:to|with)|this\s+is)\s+(?:a|an|the)\s+"
-            r"(?:[\w-]+\s+){0,2}?(?:model|assistant|AI|chatbot|system)\b",
+            r"\byou(?:['’]re|\s+are)\s+(?:talking|chatting|speaking)\s+(?:to|with)\b|"
+            r"\bthis\s+is\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:model|assistant|AI|chatbot|system)\b",
             re.IGNORECASE,
         ),
     ),
@@ -234,6 +237,10 @@ _PLACE_MARKER = re.compile(
 _ANAPHOR = re.compile(
     r"\b(?:they|them|their|it|its|that\s+(?:company|lab|team)|this\s+company|the\s+(?:same\s+)?(?:company|lab|team))\b"
     r"|\b(?:that['’]s|that\s+is|this\s+is|that\s+would\s+be)\s+me\b|\bof\s+them\b",
+    re.IGNORECASE,
+)
+_ASIDE = re.compile(
+    r"^\s*,\s*(?:however|though|in\s+fact|actually|of\s+course|indeed|honestly|admittedly|frankly|to\s+be\s+fair)\s*,",
     re.IGNORECASE,
 )
 _MAX_SPAN = 200
@@ -363,6 +370,9 @@ def _names_subject(sentence: str, statement: Statement) -> bool:
 
 def _claim_span(rest: str) -> str:
     """What an "I am …" claim says: its first clause, the clauses that continue it, cut at any contrast."""
+    aside = _ASIDE.match(rest)  # "I am, however, trained by X": the aside is not the claim's end
+    if aside is not None:
+        return aside.group(0) + _claim_span(rest[aside.end() :])
     clauses = re.split(r"[,，、]", rest[:_MAX_SPAN])
     kept = [clauses[0]]
     index = 1

@@ -43,13 +43,17 @@ _GENERIC = _words(
     "rebel evil confidant standard default honest truth answer answers question questions note remarks",
     "response responses reply output input ethics constitution constitutional rlhf reinforcement feedback",
     "alignment safety guidelines policies rules mixture-of-experts moe dense sparse decoder-only",
-    "encoder-decoder multimodal mr ms mrs dr sir madam god earth world universe q a v1 v2 v3 pro plus max",
+    "encoder-decoder multimodal mr ms mrs dr mr. ms. mrs. dr. prof prof. sir madam god earth world universe",
+    "q a v1 v2 v3 pro plus max",
     "mini ultra turbo instruct preview beta alpha",
 )
 _NO_ONE = re.compile(
     r"(?:no\s*-?\s*one|nobody|no\s+(?:company|lab|team|developer|creator|one\s+at\s+all)|none)\b", re.IGNORECASE
 )
-_TOKEN = r"(?:[A-Z][\w.&'’+-]*[\w+]|[A-Z]|[0-9][\w.-]*[A-Za-z][\w.-]*)"
+_TOKEN = (
+    r"(?:(?:Dr|Mr|Mrs|Ms|Prof|St)\.|[A-Z][A-Za-z0-9.&'’+-]*[A-Za-z0-9+]|[A-Z]|"
+    r"[0-9][A-Za-z0-9.-]*[A-Za-z][A-Za-z0-9.-]*)"
+)
 _CONNECTOR = r"(?:of|for|and|&|de|la|von|du)"
 _LATIN_NAME = re.compile(rf"{_TOKEN}(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_TOKEN})*")
 _LEAD = re.compile(
@@ -73,6 +77,7 @@ _ZH_GENERIC = re.compile(
 _ZH_FUNCTION = re.compile(
     r"[的了在是有不没很要这那和与及或吗呢吧啊说想看用做来去给让被把对从也都就还又才再只太最更谁什么哪怎]"
 )
+_ZH_NAMED = re.compile(r"^(?:一个|一款|一位)?\s*(?:名为|叫做|名叫|称为|代号)\s*([^\s的，,]+)")
 _ZH_NAME = re.compile(r"[\u3400-\u9fffA-Za-z0-9·\-]{2,12}")
 
 
@@ -112,9 +117,13 @@ def no_one_at(text: str, position: int = 0) -> bool:
 def chinese_name(candidate: str) -> str | None:
     """A Chinese (or Latin) name filling a claim's slot: not generic, no function characters."""
     text = candidate.strip(" ，,。：:“”\"'‘’「」")
-    latin = re.match(r"[A-Za-z][\w.&+-]*(?:\s+[A-Z][\w.&+-]*)*", text)
+    named = _ZH_NAMED.match(text)
+    if named is not None:  # "一个名为 ChatGLM 的助手": the name is what follows 名为
+        text = named.group(1)
+    latin = re.match(r"[A-Za-z][A-Za-z0-9.&+-]*(?:\s+[A-Z][A-Za-z0-9.&+-]*)*", text)
     if latin is not None and len(latin.group(0)) >= 2:
         return proper(latin.group(0))
+    text = text.split("的")[-1]  # "乐于助人的AI助手": only the head noun can be a name
     stripped = _ZH_GENERIC.sub("", text)
     if not stripped or _ZH_FUNCTION.search(stripped):
         return None

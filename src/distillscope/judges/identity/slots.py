@@ -57,7 +57,8 @@ _PREAMBLE = re.compile(
 _HEDGE = re.compile(
     r"\b(?:like|such\s+as|unlike|other|others|many|some|several|compared|versus|vs\.?|for\s+example|e\.g\.|"
     r"competitors?|rivals?|also|too|popular|famous|well-known|including|among|various|if|whether|maybe|perhaps|"
-    r"might|could|comparison|for\s+(?:context|reference|instance)|by\s+the\s+way|example|summary|overview)\b|"
+    r"might|could|comparison|for\s+(?:context|reference|instance)|by\s+the\s+way|example|summary|overview|"
+    r"imagine|suppose|pretend|hypothetical(?:ly)?|say)\b|"
     r"比如|例如|像|之一|其他|很多|一些|相比|如果|可能|也许|顺便|受欢迎|都是|各有",
     re.IGNORECASE,
 )
@@ -94,6 +95,13 @@ _LEAD = re.compile(
     r"the\s+(?:main\s+|head\s+)?(?:office|headquarters|hq)\s+(?:is|are|was)\s+(?:located\s+|based\s+)?(?:in|at)?|"
     r"trained\s+by|the\s+(?:company|team|developer|lab|organi[sz]ation|creator|maker|name|base\s+model|"
     r"underlying\s+model|model|city|country)\s+(?:is|was|['’]s)|the\s+name['’]s)\s*[:,]?\s*)*",
+    re.IGNORECASE,
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SLOT_VERB = re.compile(
+    r"\b(?:develop|creat|buil|made|make|train|design|maintain|wr[io]te|written|team|company|lab|organi[sz]ation|"
+    r"developer|creator|maker|name|called|base\s+model|based|headquarter|office|located|did|does|responsible|behind|"
+    r"version|series|family|founded|owns?|write\s+to|thank)|开发|研发|训练|打造|创造|团队|公司|名字|叫|位于|总部|出自|来自",
     re.IGNORECASE,
 )
 _ZH_LEAD = re.compile(r"^\s*(?:是|就是|应该是|开发者是|名字叫|叫|由|这是|位于|在)?")
@@ -140,6 +148,8 @@ def slot_answer(text: str, sentences: list[tuple[int, int]], slots: set[str], qu
             return None
         if sentence.rstrip().endswith(("?", "？")) or len(sentence.split()) > 30:
             return None
+        if not _answer_shaped(sentence):
+            return None  # "OpenAI's terms are clear" is a remark, not an answer to "who built you?"
         if _SECOND_PERSON.search(_IDIOMS.sub("", sentence)) and not _mirrors(sentence, question):
             return None  # "You can read X's terms …" speaks to the user; "You'd write to X" answers "write to whom?"
         statement = Statement("slot", (start, start), (start, end))
@@ -159,6 +169,16 @@ def slot_answer(text: str, sentences: list[tuple[int, int]], slots: set[str], qu
 def is_form(text: str) -> bool:
     """Whether the answer is laid out as fields ("Name: …", "Developer: …"); then it is read as a form."""
     return len(_FORM_FIELD.findall(text)) >= 2
+
+
+def _answer_shaped(sentence: str) -> bool:
+    """A fragment ("OpenAI, obviously."), a lead ("The answer is …"), or a sentence about making or naming."""
+    if len(sentence.split()) <= 6 if not _CJK.search(sentence) else len(sentence.strip()) <= 14:
+        return True
+    lead = _LEAD.match(sentence)
+    return (lead is not None and lead.end() > 0 and bool(sentence[: lead.end()].strip())) or bool(
+        _SLOT_VERB.search(sentence)
+    )
 
 
 def _mirrors(sentence: str, question: str) -> bool:

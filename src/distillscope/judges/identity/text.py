@@ -34,7 +34,10 @@ _FORM_KEY = re.compile(
     r"模型名称|名称|名字|研发机构|开发者|开发商|所在城市|总部|基础模型)$",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"[.!?;](?=\s)|[。！？；]|\n|[.!?]$")
+_SENTENCE_END = re.compile(
+    r"(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bProf)(?<!\bSt)(?<!\bInc)(?<!\bLtd)(?<!\bCo)(?<!\bvs)(?<!\be\.g)"
+    r"(?<!\bi\.e)(?<!\bU\.S)(?<!\bNo)[.!?;](?=\s)|[。！？；]|\n|[.!?]$"
+)
 
 
 @dataclass(frozen=True)
