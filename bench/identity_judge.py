@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--set", type=Path, default=DATA / "identity_claims.jsonl")
     parser.add_argument("--families", type=Path, default=DATA / "identity_claims_families.yaml")
     parser.add_argument(
-        "--errors", choices=["dev", "heldout", "fresh", "all"], help="print the disagreements of a split"
+        "--errors", choices=["dev", "heldout", "fresh", "fresh2", "all"], help="print the disagreements of a split"
     )
     parser.add_argument("--seconds", type=float, default=3.0, help="how long to time the judge")
     args = parser.parse_args()

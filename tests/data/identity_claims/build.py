@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from cases_en import CASES_EN, Case
 from cases_zh import CASES_ZH
 from fresh import FRESH
+from fresh2 import FRESH2
 from handwritten import HANDWRITTEN
 from pools import (
     CLAIMABLE,
@@ -71,6 +72,8 @@ def build_items() -> list[dict]:
         items.append(_hand(rng, f"hand:{index}", "heldout" if index % 2 else "dev", hand))
     for index, hand in enumerate(FRESH):
         items.append(_hand(rng, f"fresh:{index}", "fresh", hand))
+    for index, hand in enumerate(FRESH2):
+        items.append(_hand(rng, f"fresh2:{index}", "fresh2", hand))
     seen, unique = set(), []
     for item in items:
         marker = (item["response"], item["target"], tuple(item["sources"]))

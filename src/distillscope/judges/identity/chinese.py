@@ -27,7 +27,7 @@ _TRIGGERS: list[tuple[str, str, re.Pattern[str]]] = [
     (
         "name",
         "after",
-        re.compile(r"我(?:其实|就|真的|确实|本来|正|也|才|现在|本|只)?(?:是|叫做|叫|名叫)|我的(?:真实)?名字(?:是|叫)"),
+        re.compile(r"我(?:其实|就|真的|确实|本来|正|也|才|现在|本|只)*(?:是|叫做|叫|名叫)|我的(?:真实)?名字(?:是|叫)"),
     ),
     ("maker", "after", re.compile(r"我(?:是)?(?:由|被)")),
     ("maker", "after", re.compile(rf"我的{_HOLDER}(?:其实|就|实际上)?(?:是|为|来自|乃是)")),
@@ -76,6 +76,7 @@ _MAKER = re.compile(rf"由([^，。！？；、\n]{{1,16}}?)(?:的)?(?:团队|�
 _MAKER_OF = re.compile(
     rf"^([^，。！？；、\n]{{1,16}}?)(?:的)?(?:团队|公司|的工程师们?|的研究员们?)?(?:一手)?{_VERB}(?:出来)?的"
 )
+_AI_CONTEXT = re.compile(rf"由|{_VERB}|模型|助手|AI|人工智能|机器人|智能体|聊天", re.IGNORECASE)
 _CHUNK = re.compile(r"[^，,。！？；、：:\n]{1,24}")
 _MAX_SPAN = 80
 
@@ -120,11 +121,16 @@ def _statement(sentence: str, match: re.Match[str], kind: str, mode: str) -> Sta
         statement.ignored = "question"
     if re.search(r"没有(?:任何)?(?:公司|人|团队|开发者|创造者|组织)", value):
         statement.no_one = True
-    _find_names(statement, kind, mode, value, sentence[region[0] : match.start()])
+    is_a = match.group(0).endswith("是") and kind == "name"
+    _find_names(
+        statement, kind, mode, value, sentence[region[0] : match.start()], is_a and not _AI_CONTEXT.search(sentence)
+    )
     return statement
 
 
-def _find_names(statement: Statement, kind: str, mode: str, value: str, before: str) -> None:
+def _find_names(statement: Statement, kind: str, mode: str, value: str, before: str, plain_is_a: bool) -> None:
+    """Names a statement asserts. After a bare "我是" ("I am a …") a Chinese noun is a name only when
+    the sentence is about an AI or its maker ("我是天枢，由星河智能研发"), not in "我是一名学生"."""
     if kind == "place":
         chunk = re.match(rf"(.{{1,12}}?)(?:被)?{_VERB}", value)
         if chunk:
@@ -138,7 +144,9 @@ def _find_names(statement: Statement, kind: str, mode: str, value: str, before: 
     elif mode == "after" and not head.startswith("由"):
         chunk = _CHUNK.match(head)
         if chunk:
-            makers.append(re.split(r"由|是", chunk.group(0))[0])
+            candidate = re.split(r"由|是", chunk.group(0))[0]
+            if not plain_is_a or re.match(r"\s*[A-Za-z]", candidate):
+                makers.append(candidate)
     if mode == "around" and before.strip():
         makers.append(re.sub(r"^(?:是|就是|正是|都是|其实是|说实话|其实)", "", before.strip(" ，,：:")))
     for candidate in makers:

@@ -127,6 +127,7 @@ _TRIGGERS: list[tuple[str, str, re.Pattern[str]]] = [
         "around",
         re.compile(
             r"\bour\s+(?:[\w-]+\s+){0,2}?(?:institution|company|team|lab|labs|organi[sz]ation|researchers|engineers|"
+            r"headquarters|HQ|offices?|home|roots|"
             r"developers|creators|founders|startup|firm|group|parent\s+company|models|products)\b",
             re.IGNORECASE,
         ),
@@ -185,7 +186,7 @@ _NOT_A_CLAIM = re.compile(
     r"commonly|mistaken|confused|asked|unlike|like|just\s+like|called\s+upon|fluent|proficient|good|great|better|"
     r"worse|capable|free|unaffiliated|independent|available|limited|designed\s+to|programmed\s+to|trained\s+to|"
     r"built\s+to|made\s+to|ready|still\s+learning|learning|allowed|required|bound|obligated|committed|dedicated|"
-    r"always|constantly|continually)\b",
+    r"always|constantly|continually|hosted|deployed|served|running\s+on\s+(?:servers|the\s+cloud))\b",
     re.IGNORECASE,
 )
 # Words before the trigger, in its clause, that make it a report, a negation or a hypothetical.
@@ -199,6 +200,10 @@ _BLOCKING_PREFIX = re.compile(
     r"suspects|guess|guesses)\b|\b(?:often|sometimes|frequently)\s+(?:told|called|asked)\b",
     re.IGNORECASE,
 )
+_HOSTING = re.compile(
+    r"\b(?:servers?|cloud|infrastructure|hardware|GPUs?|TPUs?|data\s+cent(?:er|re)s?|Azure|AWS|clusters?|chips?)\b",
+    re.IGNORECASE,
+)
 _POLICY_BLOCK = re.compile(
     r"\b(?:if|whether|unless|imagine|suppose|hypothetically)\b|\b(?:people|users|they|you|others)\s+"
     r"(?:think|believe|say|claim)\b",
@@ -208,7 +213,8 @@ _CUT = re.compile(
     r"\b(?:unlike|like|similar|than|about|versus|vs|compared|comparable|such\s+as|including|instead|rather|not|nor|"
     r"never|but|however|although|though|whereas|while|except|alongside|competitors?|rivals?|alternatives?|"
     r"nothing\s+to\s+do\s+with|no\s+(?:relation|connection|affiliation|ties)|unaffiliated|independent(?:ly)?|"
-    r"separate(?:ly)?|distinct|different|other\s+than|inspired|mistaken|confused|despite|whatever|if)\b|n['’]t\b",
+    r"separate(?:ly)?|distinct|different|other\s+than|inspired|mistaken|confused|despite|whatever|if|"
+    r"as\s+\w+\s+as|on\s+par\s+with|equal\s+to|rival(?:s|ing)?)\b|n['’]t\b",
     re.IGNORECASE,
 )
 _CONTINUES = re.compile(
@@ -232,7 +238,7 @@ _NAME_MARKER = re.compile(
     re.IGNORECASE,
 )
 _PLACE_MARKER = re.compile(
-    rf"^\s*in\s+|\b(?:{PART}|based|located|headquartered|situated|born|made)\s+in\s+", re.IGNORECASE
+    rf"^\s*in\s+|\b(?:{PART}|based|located|headquartered|situated|born|made|is|are|was|were)\s+in\s+", re.IGNORECASE
 )
 _ANAPHOR = re.compile(
     r"\b(?:they|them|their|it|its|that\s+(?:company|lab|team)|this\s+company|the\s+(?:same\s+)?(?:company|lab|team))\b"
@@ -286,6 +292,8 @@ def _ignored(sentence: str, match: re.Match[str], trigger: str, rest: str, kind:
         return "negated"
     if kind == "name" and re.match(r"\s*I", trigger) and _NOT_A_CLAIM.match(rest.lstrip(" \t*\"'“‘:：")):
         return "negated" if re.match(r"\s*(?:not|no\s|never)", rest, re.IGNORECASE) else "not a claim"
+    if kind == "technology" and _HOSTING.search(rest[:80]):
+        return "not a claim"  # "I run on Azure servers": where it is served, not what it is
     before = sentence[_clause_start(sentence, match.start()) : match.start()]
     if _BLOCKING_PREFIX.search(before):
         return "hypothetical"
@@ -304,6 +312,7 @@ def _as_statements(sentence: str) -> list[Statement]:
         start, end = match.span(group)
         cut = _CUT.search(value)
         statement = Statement("maker", (match.start(), start), (start, start + cut.start() if cut else end))
+        statement.anaphor = bool(_ANAPHOR.search(value))
         _find_names(sentence, statement, head=True)
         found.append(statement)
     return found

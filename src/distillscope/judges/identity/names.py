@@ -20,6 +20,7 @@ def _words(*lines: str) -> frozenset[str]:
 
 
 _GENERIC = _words(
+    "who what which where when why how whom whose",
     "a an the this that these those it its i me my we our you your they their he she his her some many",
     "several various all every any each no none one ones other others another such same own ai a.i.",
     "artificial intelligence large small language languages model models llm llms assistant assistants",

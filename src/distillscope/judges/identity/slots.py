@@ -88,6 +88,10 @@ _STOP = frozenset(
         "does",
     }
 )
+_TRAILING_BELIEF = re.compile(
+    r",?\s*(?:I\s+(?:believe|think|guess|suppose|reckon)|I['’]m\s+told|probably|if\s+I\s+recall)\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|mine|myself|we|us|our)\b|\bI['’]|我", re.IGNORECASE)
 _LEAD = re.compile(
     r"\s*(?:(?:that\s+would\s+be|that['’]s|that\s+is|it\s+was|it['’]s|it\s+is|the\s+answer\s+is|short\s+answer|"
@@ -144,6 +148,7 @@ def slot_answer(text: str, sentences: list[tuple[int, int]], slots: set[str], qu
         sentence = text[start:end]
         if _PREAMBLE.match(sentence) or not sentence.strip(" \t\n*_-#>"):
             continue
+        sentence = _TRAILING_BELIEF.sub("", sentence)  # "The United States, I believe."
         if _FIRST_PERSON.search(sentence) or _HEDGE.search(sentence) or _NEGATION.search(sentence):
             return None
         if sentence.rstrip().endswith(("?", "？")) or len(sentence.split()) > 30:
