@@ -76,6 +76,7 @@ _MAKER = re.compile(rf"由([^，。！？；、\n]{{1,16}}?)(?:的)?(?:团队|�
 _MAKER_OF = re.compile(
     rf"^([^，。！？；、\n]{{1,16}}?)(?:的)?(?:团队|公司|的工程师们?|的研究员们?)?(?:一手)?{_VERB}(?:出来)?的"
 )
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _AI_CONTEXT = re.compile(rf"由|{_VERB}|模型|助手|AI|人工智能|机器人|智能体|聊天", re.IGNORECASE)
 _CHUNK = re.compile(r"[^，,。！？；、：:\n]{1,24}")
 _MAX_SPAN = 80
@@ -84,6 +85,8 @@ _MAX_SPAN = 80
 def read_chinese(text: str, start: int, end: int) -> list[Statement]:
     """Every Chinese identity statement in the sentence text[start:end], with absolute offsets."""
     sentence = text[start:end]
+    if not _CJK.search(sentence):
+        return []
     found: list[Statement] = []
     for kind, mode, pattern in _TRIGGERS:
         for match in pattern.finditer(sentence):

@@ -249,12 +249,20 @@ _ASIDE = re.compile(
     r"^\s*,\s*(?:however|though|in\s+fact|actually|of\s+course|indeed|honestly|admittedly|frankly|to\s+be\s+fair)\s*,",
     re.IGNORECASE,
 )
+# Every trigger holds one of these words; a sentence without any is skipped at once.
+_ANCHOR = re.compile(
+    r"\b(?:I|me|my|myself|we|our|us|as|being|like|call|name|you|that['’]s|this\s+is|polic|guidelines|rules|"
+    r"restrictions|terms|principles|standards|censorship|chains|constraints|limitations|programming|filters)",
+    re.IGNORECASE,
+)
 _MAX_SPAN = 200
 
 
 def read_english(text: str, start: int, end: int) -> list[Statement]:
     """Every English identity statement in the sentence text[start:end], with absolute offsets."""
     sentence = text[start:end]
+    if not _ANCHOR.search(sentence):  # most sentences of a long answer tie nothing to the speaker
+        return []
     found: list[Statement] = []
     for kind, mode, pattern in _TRIGGERS:
         for match in pattern.finditer(sentence):
@@ -282,12 +290,12 @@ def _statement(sentence: str, match: re.Match[str], kind: str, mode: str) -> Sta
         region = (clause_start, match.end() + len(_cut(rest[:_MAX_SPAN])))
     statement = Statement(kind, (match.start(), match.end()), region)
     statement.anaphor = bool(_ANAPHOR.search(sentence[region[0] : region[1]]) or _ANAPHOR.search(trigger))
-    statement.ignored = _ignored(sentence, match, trigger, rest, kind, mode)
+    statement.ignored = _ignored(sentence, match, trigger, rest, kind)
     _find_names(sentence, statement, head=kind == "name" or "name" in trigger.lower())
     return statement
 
 
-def _ignored(sentence: str, match: re.Match[str], trigger: str, rest: str, kind: str, mode: str) -> str | None:
+def _ignored(sentence: str, match: re.Match[str], trigger: str, rest: str, kind: str) -> str | None:
     if re.search(r"\bnot\b|\bnever\b|n['’]t\b", trigger, re.IGNORECASE):
         return "negated"
     if kind == "name" and re.match(r"\s*I", trigger) and _NOT_A_CLAIM.match(rest.lstrip(" \t*\"'“‘:：")):

@@ -246,7 +246,11 @@ class IdentityRuleJudge:
         return found
 
     def _set_aside_other_voices(
-        self, answer: str, voices: list[Segment], claims: list[tuple[Segment, IdentityClaim]], played: tuple
+        self,
+        answer: str,
+        voices: list[Segment],
+        claims: list[tuple[Segment, IdentityClaim]],
+        played: tuple[set[str], set[str]],
     ) -> list[IdentityClaim]:
         """Lines of a voice labelled as another model are that model's part, when the answer says so."""
         labelled = {v: self.matcher.families_in(v.label) for v in voices if v.label}
