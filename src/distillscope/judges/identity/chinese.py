@@ -77,7 +77,12 @@ _MAKER_OF = re.compile(
     rf"^([^，。！？；、\n]{{1,16}}?)(?:的)?(?:团队|公司|的工程师们?|的研究员们?)?(?:一手)?{_VERB}(?:出来)?的"
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_AI_CONTEXT = re.compile(rf"由|{_VERB}|模型|助手|AI|人工智能|机器人|智能体|聊天", re.IGNORECASE)
+# After "我是X", what makes X a name rather than "a student" or noise: a maker or an AI noun right after it.
+_INTRODUCED = re.compile(
+    rf"\s*[，,]?\s*(?:由|是由|一个|一款|一种|一名|是一个|是一款|来自|出自|[\w\s]{{0,8}}?(?:AI|模型|助手|机器人|智能体)|"
+    rf"[^，。]{{0,12}}?{_VERB})",
+    re.IGNORECASE,
+)
 _CHUNK = re.compile(r"[^，,。！？；、：:\n]{1,24}")
 _MAX_SPAN = 80
 
@@ -125,15 +130,13 @@ def _statement(sentence: str, match: re.Match[str], kind: str, mode: str) -> Sta
     if re.search(r"没有(?:任何)?(?:公司|人|团队|开发者|创造者|组织)", value):
         statement.no_one = True
     is_a = match.group(0).endswith("是") and kind == "name"
-    _find_names(
-        statement, kind, mode, value, sentence[region[0] : match.start()], is_a and not _AI_CONTEXT.search(sentence)
-    )
+    _find_names(statement, kind, mode, value, sentence[region[0] : match.start()], is_a)
     return statement
 
 
-def _find_names(statement: Statement, kind: str, mode: str, value: str, before: str, plain_is_a: bool) -> None:
+def _find_names(statement: Statement, kind: str, mode: str, value: str, before: str, is_a: bool) -> None:
     """Names a statement asserts. After a bare "我是" ("I am a …") a Chinese noun is a name only when
-    the sentence is about an AI or its maker ("我是天枢，由星河智能研发"), not in "我是一名学生"."""
+    a maker or an AI noun follows it ("我是天枢，由星河智能研发"), not in "我是一名学生" or in broken text."""
     if kind == "place":
         chunk = re.match(rf"(.{{1,12}}?)(?:被)?{_VERB}", value)
         if chunk:
@@ -148,7 +151,8 @@ def _find_names(statement: Statement, kind: str, mode: str, value: str, before: 
         chunk = _CHUNK.match(head)
         if chunk:
             candidate = re.split(r"由|是", chunk.group(0))[0]
-            if not plain_is_a or re.match(r"\s*[A-Za-z]", candidate):
+            introduced = _INTRODUCED.match(head[len(candidate) :])
+            if re.match(r"\s*[A-Za-z]", candidate) or not is_a or introduced:
                 makers.append(candidate)
     if mode == "around" and before.strip():
         makers.append(re.sub(r"^(?:是|就是|正是|都是|其实是|说实话|其实)", "", before.strip(" ，,：:")))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from distillscope.judges.identity.names import latin_name_at, no_one_at, proper
+from distillscope.judges.identity.names import latin_name_at, no_one_at, ordinary_opening, proper
 from distillscope.judges.identity.reading import Statement
 
 _I = r"\bI\s*"
@@ -368,6 +368,9 @@ def _find_names(sentence: str, statement: Statement, head: bool) -> None:
     if statement.trigger[0] > start and _names_subject(sentence, statement):
         before = sentence[start : statement.trigger[0]]
         for candidate in re.finditer(r"[A-Z0-9][\w.&'’-]*(?:\s+[A-Z0-9][\w.&'’-]*)*", before):
+            opens = not before[: candidate.start()].strip(" \t*_#>-\"'“")
+            if opens and ordinary_opening(before, candidate.start(), candidate.end()):
+                continue  # "In whole a … built me": a capitalised opening word, not a maker
             name = proper(re.sub(r"['’]s$", "", candidate.group(0)))
             if name:
                 statement.names.append(name)

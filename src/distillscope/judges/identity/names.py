@@ -21,6 +21,8 @@ def _words(*lines: str) -> frozenset[str]:
 
 _GENERIC = _words(
     "who what which where when why how whom whose",
+    "unknown unclear unsure classified confidential redacted secret undisclosed nobody anonymous multiple",
+    "one two three four five six seven eight nine ten first second third step steps",
     "a an the this that these those it its i me my we our you your they their he she his her some many",
     "several various all every any each no none one ones other others another such same own ai a.i.",
     "artificial intelligence large small language languages model models llm llms assistant assistants",
@@ -82,8 +84,12 @@ _ZH_NAMED = re.compile(r"^(?:一个|一款|一位)?\s*(?:名为|叫做|名叫|�
 _ZH_NAME = re.compile(r"[\u3400-\u9fffA-Za-z0-9·\-]{2,12}")
 
 
-def latin_name_at(text: str, position: int = 0) -> str | None:
-    """A proper name starting at `position` (after lead words like "called" or "the"), if there is one."""
+def latin_name_at(text: str, position: int = 0, *, initial: bool = False) -> str | None:
+    """A proper name starting at `position` (after lead words like "called" or "the"), if there is one.
+
+    `initial`: the position opens a sentence, where every word is capitalised; there a single word
+    that runs on into lowercase text ("Two tips for saving") is an ordinary word, not a name.
+    """
     lead = _LEAD.match(text, position)
     start = lead.end() if lead else position
     agent = _AGENT.match(text, start)
@@ -92,7 +98,15 @@ def latin_name_at(text: str, position: int = 0) -> str | None:
     match = _LATIN_NAME.match(text, start)
     if match is None:
         return None
+    if initial and start == position and ordinary_opening(text, match.start(), match.end()):
+        return None
     return proper(match.group(0))
+
+
+def ordinary_opening(text: str, start: int, end: int) -> bool:
+    """A sentence-opening word capitalised only by its place: one word, then lowercase text."""
+    word = text[start:end]
+    return " " not in word and word[1:].islower() and re.match(r"\s+[a-z0-9]", text[end:]) is not None
 
 
 def proper(candidate: str) -> str | None:

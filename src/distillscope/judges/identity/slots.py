@@ -164,7 +164,8 @@ def slot_answer(text: str, sentences: list[tuple[int, int]], slots: set[str], qu
             head = _ZH_LEAD.sub("", value)
             name = chinese_name(re.split(r"[，,。！？的]|开发|研发|团队|打造", head)[0])
         else:
-            name = latin_name_at(value, _LEAD.match(value).end())
+            lead = _LEAD.match(value).end()
+            name = latin_name_at(value, lead, initial=lead == 0)
         if name:
             (statement.places if "place" in slots else statement.names).append(name)
         return statement
