@@ -8,8 +8,9 @@ hedged as a third party ("like", "such as", "many labs"), negated, or names seve
 listing). A voice that speaks about itself in the first person has answered explicitly, and its
 explicit statements decide instead.
 
-Forms ("Model name: X", `"creator": "X"`, `模型名称：X`) are self-descriptions when the prompt asks
-for one; a key that recurs with different values is a table of other models, not a self-description.
+Forms ("Model name: X", `"creator": "X"`, `模型名称：X`) are read as self-descriptions, which is what
+ICE's form and JSON framings ask for; a key that recurs with different values is a table of other
+models, not a self-description. Architecture fields count only when they name a family.
 """
 
 from __future__ import annotations
