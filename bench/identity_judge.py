@@ -4,10 +4,15 @@ The set (tests/data/identity_claims.jsonl, built by tests/data/identity_claims/b
 jailbreak-style responses in English and Chinese, each with its target, source families, prompt,
 and loose / strict labels. The rule judge reads each response with its prompt as the question's
 context, as `ice judge` and the fuzzer do. Printed: precision and recall with Wilson intervals,
-per class, per language, per split (dev: the templates the rules were written against; heldout:
-templates and hand-written cases they were not) and overall; then responses judged per second on
-one core (several passes over the set). Goal: precision >= 0.95 and recall >= 0.90 for strict and
-loose, per class and overall; >= 1,000 responses/s.
+per class, per language, per split and overall, then responses judged per second on one core
+(several passes over the set). Goal: precision >= 0.95 and recall >= 0.90 for strict and loose,
+per class and overall; >= 1,000 responses/s.
+
+Splits: dev, the templates the rules were first written against; heldout, a quarter of the
+templates and half the hand-written cases, kept out of that first writing (their errors were looked
+at afterwards); fresh and fresh2, batches written after the rules and scored once before any rule
+changed for them. That first score is the honest guide to new text (loose P 0.91 / 0.89, R 0.85 /
+0.86; strict P 0.95 / 0.95, R 0.89 / 0.90); the rules were then fixed for what they showed.
 
     PYTHONPATH=src .venv/bin/python bench/identity_judge.py [--errors]
 """
