@@ -6,7 +6,9 @@ Deterministic (seeded). Each template is drawn three times with different target
 families, questions, framings and wrappers. The label follows from the template's kind and the draw:
 loose when it claims any identity but the target's, strict when the claim is a source family, hard
 when strict and the framing did not itself name a source. A quarter of the templates (by a hash of
-their key) and half the hand-written cases are held out: the judge's rules were not tuned on them.
+their key) and half the hand-written cases are "heldout" (kept out while the rules were first
+written); "fresh" and "fresh2" are batches written after the rules and scored once before any rule
+changed for them.
 """
 
 from __future__ import annotations
