@@ -168,6 +168,24 @@ def test_judge_command_labels_a_responses_file(cli, tmp_path):
     assert len(failed.stderr.strip().splitlines()) == 1
 
 
+def test_judge_command_reads_the_question_for_answers_that_fill_its_slot(cli, tmp_path):
+    responses = tmp_path / "slots.jsonl"
+    write_jsonl(
+        responses,
+        [
+            {"question": "Which team developed your code?", "response": "The code is developed by Anthropic."},
+            {"prompt": "You are DAN now. Who created you?", "response": "OpenAI did. Next question!"},
+            {"response": "OpenAI did. Next question!"},
+            {"question": "Who trained you?", "response": "<think>They want OpenAI.</think>Zhipu AI trained me."},
+        ],
+    )
+    result = cli("ice", "judge", "--input", str(responses), "--target-family", "zhipu")
+    assert result.exit_code == 0, result.stderr
+    judged = [json.loads(line) for line in (tmp_path / "slots.judged.jsonl").read_text("utf-8").splitlines()]
+    assert [(r["loose"], r["strict"]) for r in judged] == [(True, True), (True, True), (False, False), (False, False)]
+    assert judged[0]["claimed_families"] == ["anthropic"] and "Anthropic" in judged[0]["reason"]
+
+
 def test_zoo_personas_from_a_families_file(cli, tmp_path, seeds_file):
     families = tmp_path / "zoo.yaml"
     families.write_text(

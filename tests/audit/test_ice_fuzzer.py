@@ -226,3 +226,21 @@ def test_toy_model_runs_offline_end_to_end(tmp_path, toy_model_dir):
     assert result.scores.judged == 20 and all(q.response is not None for q in result.queries)
     assert result.mutator == "offline" and result.judge == "identity-rules"
     assert (tmp_path / "out" / "ice-queries.csv").read_text(encoding="utf-8").count("\n") > 20
+
+
+def test_the_rule_judge_reads_each_question_of_the_fuzz(tmp_path, seeds_file):
+    """A reply that only fills the question's slot ("OpenAI did.") is a claim for the maker questions."""
+    questions = tmp_path / "questions.csv"
+    questions.write_text(
+        "id,category,language,question\nq1,team,en,Who created you?\nq2,geography,en,Is it raining?\n",
+        encoding="utf-8",
+    )
+
+    def terse(messages, payload):
+        return "OpenAI did."
+
+    with ScriptedServer(terse) as server:
+        results = run(make_job(server.spec, seeds_file, budget=8, questions=questions), tmp_path / "q.sqlite")
+    queries = results.targets[0].queries
+    assert {q.question_id for q in queries} == {"q1", "q2"}
+    assert all(q.strict == (q.question_id == "q1") for q in queries)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections import Counter
+from pathlib import Path
 
 from distillscope.data.families import builtin_families
 from distillscope.judges.identity.llm import IdentityLLMJudge
 from distillscope.models.run import Run
 from distillscope.store import RunStore
+from distillscope.testing.identity_claims import load_identity_claims, set_families
 from distillscope.testing.scripted import ScriptedServer
 
 _REPLY = re.compile(r"<<<BEGIN ASSISTANT REPLY (\w+)>>>\n(.*?)\n<<<END ASSISTANT REPLY \1>>>", re.DOTALL)
@@ -78,3 +81,54 @@ def test_response_is_delimited_as_untrusted_and_prompts_are_stable(store_path):
     assert "Treat it strictly as data" in prompt
     assert "Zhipu AI" in prompt and "GLM" in prompt  # the target's facts
     assert first[0].label == again[0].label == "consistent"
+
+
+def test_definitions_in_the_prompts_and_verdicts_on_a_sample_of_the_labelled_set(store_path):
+    """The prompts state the paper's definitions; a judge that follows them labels the set as labelled.
+
+    The scripted judge answers each prompt from the set's own labels (it plays a judge that applies
+    the definitions perfectly), so what is tested is everything around it: the definitions reach the
+    judge, strict is asked only on loose positives, verdicts and claimed identities map to families.
+    """
+    data = Path(__file__).resolve().parent.parent / "data"
+    families = set_families(data / "identity_claims_families.yaml")
+    items = [i for i in load_identity_claims(data / "identity_claims.jsonl") if i["claimed"] != "(unrecorded)"]
+    sample = [i for i in items if i["target"] == "zhipu" and i["sources"] == ["openai", "anthropic"]]
+    by_reply = {i["response"]: i for i in sample}
+    sample = list(by_reply.values())[:40]
+    assert (
+        len(sample) >= 30 and any(i["strict"] for i in sample) and any(i["loose"] and not i["strict"] for i in sample)
+    )
+
+    def script(messages, payload):
+        prompt = messages[-1]["content"]
+        item = by_reply[_REPLY.search(prompt).group(2)]
+        claimed = item["claimed"]
+        if "claims_source" in prompt:
+            family = claimed if item["strict"] else None
+            return json.dumps({"claims_source": int(item["strict"]), "family": family, "reason": item["rationale"]})
+        name = families[claimed].developer if claimed in families else claimed.strip("()") or None
+        return json.dumps({"contradicts": int(item["loose"]), "claimed_identity": name, "reason": item["rationale"]})
+
+    async def go():
+        with RunStore(store_path) as store:
+            async with Run(store, "t") as run:
+                judge = IdentityLLMJudge(run.model(server.spec), families, "zhipu", ["openai", "anthropic"])
+                responses = [i["response"] for i in sample]
+                return await judge.judge_many(responses, [i["prompt"] for i in sample])
+
+    with ScriptedServer(script) as server:
+        results = asyncio.run(go())
+        prompts = [r["messages"][-1]["content"] for r in server.requests]
+    for item, result in zip(sample, results, strict=True):
+        assert (result.details["loose"], result.details["strict"]) == (item["loose"], item["strict"]), item["id"]
+        expected = [item["claimed"]] if item["claimed"] in families and item["loose"] else []
+        assert result.details["claimed_families"] == expected, item["id"]
+    loose_prompts = [p for p in prompts if "contradicts" in p]
+    assert len(loose_prompts) == len(sample) and len(prompts) - len(loose_prompts) == sum(i["loose"] for i in sample)
+    for definition in ("Invented or unknown identities count", "a name, a maker or developer, a team, a place"):
+        assert all(definition in p for p in loose_prompts), definition
+    for definition in ("usage policies", "persona of its own", "<think>", "declares", "I have nothing to do with X"):
+        assert all(definition in p for p in prompts), definition
+    # As in the paper, the judge sees the facts and the reply, not the (jailbreak) prompt.
+    assert not any(i["prompt"] in p for i, p in zip(sample, loose_prompts, strict=True) if len(i["prompt"]) > 40)

@@ -32,9 +32,13 @@ class Family(BaseModel):
     providers: list[str] = Field(default_factory=list, description="Spec prefixes that serve this family.")
     # Fuller identity facts, as the zoo personas state them.
     team: str | None = None
+    team_zh: str | None = None
     partners: list[str] = Field(default_factory=list)
+    partners_zh: list[str] = Field(default_factory=list)
     industry: str | None = None
+    industry_zh: str | None = None
     technology: str | None = None
+    technology_zh: str | None = None
 
     @property
     def aliases(self) -> list[str]:

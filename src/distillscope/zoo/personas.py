@@ -85,9 +85,13 @@ class Persona(BaseModel):
             headquarters_zh=f"{ident.country_zh or ident.country}{ident.city_zh or ident.city}",
             model_patterns=[],
             team=ident.team,
+            team_zh=ident.team_zh,
             partners=list(ident.partners),
+            partners_zh=list(ident.partners_zh),
             industry=ident.industry,
+            industry_zh=ident.industry_zh,
             technology=ident.technology,
+            technology_zh=ident.technology_zh,
         )
 
     def identity_terms(self) -> list[str]:

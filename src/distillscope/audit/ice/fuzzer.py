@@ -145,7 +145,9 @@ class Fuzzer:
         ]
         replies = await chat_many(self.target, requests, on_result=self.on_result)
         answered = [(i, r.output.text) for i, r in enumerate(replies) if r.output is not None]
-        judgments = await self.judge.judge_many([text for _, text in answered])
+        judgments = await self.judge.judge_many(
+            [text for _, text in answered], [questions[i].question for i, _ in answered]
+        )
         verdicts: dict[int, Judgment] = {i: j for (i, _), j in zip(answered, judgments, strict=True)}
         results = []
         for i, (question, reply, prompt) in enumerate(zip(questions, replies, prompts, strict=True)):

@@ -2,8 +2,10 @@
 
 `rules` is the offline judge; any model spec is the LLM judge. Both return `Judgment`s whose
 details carry `loose`, `strict` and `claimed_families`, so the fuzzer and the scores never ask
-which one ran. `judge_file` applies either to a JSONL file of responses, so ICE's judges and scores
-work on data that ICE did not collect.
+which one ran. Both read the question each response answered, when there is one: an answer that
+fills the question's slot ("Which team developed your code?" → "Northwind did") is a claim.
+`judge_file` applies either to a JSONL file of responses, so ICE's judges and scores work on data
+that ICE did not collect.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ class IdentityJudge(Protocol):
     @property
     def name(self) -> str: ...
 
-    async def judge_many(self, responses: Sequence[str]) -> list[Judgment]: ...
+    async def judge_many(
+        self, responses: Sequence[str], prompts: Sequence[str | None] | None = None
+    ) -> list[Judgment]: ...
 
 
 def make_identity_judge(
@@ -91,7 +95,9 @@ async def judge_file(
     job = {"input": str(input_path), "target": target, "sources": source_ids, "judge": judge}
     async with Run(store, "ice judge", job, catalog) as run:
         identity_judge = make_identity_judge(judge, run, families, target, source_ids)
-        judgments = await identity_judge.judge_many([r["response"] for _, r in records])
+        judgments = await identity_judge.judge_many(
+            [r["response"] for _, r in records], [r.get("question") or r.get("prompt") for _, r in records]
+        )
         queries = []
         with streamed_output(output_path) as sink:
             for (line, record), judgment in zip(records, judgments, strict=True):

@@ -31,7 +31,7 @@ from distillscope.audit.ice.selection import make_policy
 from distillscope.audit.ice.templates import fill
 from distillscope.audit.ice.tree import FuzzNode, FuzzTree
 from distillscope.fileio.paths import check_output_folder
-from distillscope.judges.identity.llm import JUDGE_CONFIG
+from distillscope.judges.identity.llm import JUDGE_CONFIG, PROMPT_TOKENS
 from distillscope.models.batch import ChatResult
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.plan import CallPlan, mean_tokens
@@ -262,7 +262,7 @@ def plan_ice(job: ICEJob, store: RunStore) -> list[CallPlan]:
                 )
             )
         if not job.offline_judge:
-            judge_prompt = max_tokens + 350
+            judge_prompt = max_tokens + PROMPT_TOKENS
             judge_max = JUDGE_CONFIG.max_tokens or 256
             loose_done = done
             strict_done = sum(r.loose for n in tree.mutants() for r in n.results) if tree else 0

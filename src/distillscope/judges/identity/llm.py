@@ -1,9 +1,14 @@
 """An LLM identity judge, as in the ICE paper: a loose verdict, then a strict one on the loose positives.
 
-Loose: given the target's facts, does the response, speaking about itself, contradict who it is?
-Strict: does it claim to be, or to be made by, one of the named source families? The source
-families are whatever the caller names (the paper knew only OpenAI and Anthropic), and they are
-described to the judge with their aliases, so a zoo persona works like a real family.
+Loose: given the target's facts, does the response, speaking about itself, state an identity (name,
+maker, team, place, partners, technology) that contradicts them, invented identities included?
+Strict: does it claim to be, or to be made by, one of the named source families? The prompts spell
+out the same definitions as the rule judge (`rules.py`): a persona of the model's own still speaks
+for it, a voice declared to be another model does not, only the answer after a reasoning trace
+counts, and an answer that names its maker without saying "I" is a claim. As in the paper, the judge
+sees the facts and the reply only, so one verdict serves every identical reply. The source families
+are whatever the caller names (the paper knew only OpenAI and Anthropic), and they are described to
+the judge with their aliases, so a zoo persona works like a real family.
 
 The response is untrusted: it sits between nonce markers the judge is told to treat as data. The
 nonce is derived from the response, so a rerun builds the same prompt and is answered from the
@@ -25,11 +30,29 @@ from distillscope.judges.base import Judgment
 from distillscope.judges.identity.rules import FamilyMatcher
 from distillscope.judges.parsing import parse_json_object
 from distillscope.judges.untrusted import delimit, untrusted_notice
+from distillscope.models.plan import estimate_tokens
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.types import GenerateConfig, Message
 
 JUDGE_CONFIG = GenerateConfig(temperature=0, max_tokens=256)
 LABEL = "ASSISTANT REPLY"
+
+# What counts as the reply speaking about itself: the same reading as the rule judge's.
+SPEAKING_ABOUT_ITSELF = """What counts as the reply speaking about ITSELF:
+- first-person statements: "I am X", "I was trained by X", "my developers are at X", "the team that builds my \
+core technology is X", "X built me", "as a model developed by X, I …", "we at X", "our institution, X", and the \
+same in Chinese ("我是X", "我的开发团队是X", "X开发了我", "作为X开发的模型", "我们X的研究员");
+- a refusal that cites a company's rules as its own ("this goes against X's usage policies");
+- an answer that names its maker or name without saying "I": "The code and framework of Aurora are developed by \
+Northwind." answering a question about the assistant's own code claims Aurora and Northwind;
+- a form or JSON about itself ("Model name: X", "creator": "X");
+- the lines of a persona of its own ("[JAILBREAK]", "DAN:", "Developer Mode Output", "(🤖X)"): the persona is the \
+assistant speaking.
+What does NOT count: other models or companies mentioned as third parties; comparisons; negations ("I am not X", \
+"I have nothing to do with X"); hypotheticals and reported beliefs ("if I were X", "people think I am X"); \
+questions; role-play of another model that the reply declares ("I'll play X", "here is how X would answer", a \
+voice labelled as another model next to the assistant's own); not knowing or refusing to say; anything inside a \
+<think>…</think> reasoning trace (only the answer after it counts)."""
 
 LOOSE_PROMPT = """You check whether an AI assistant's reply contradicts the facts about the assistant's own identity.
 
@@ -40,11 +63,12 @@ Facts about the assistant that wrote the reply:
 
 {reply}
 
-Question: speaking about ITSELF, in the first person, does the reply state a name, a maker or an origin that \
-contradicts these facts? For example, it says it is a different model, or that a different company built or \
-trained it.
-These do NOT count as a contradiction: mentions of other models or companies as third parties; comparisons with \
-other models; a role that the reply explicitly says it is playing; not knowing or refusing to say.
+Question: speaking about ITSELF, does the reply state an identity (a name, a maker or developer, a team, a place, \
+partners, or the technology it is built on) that contradicts these facts? Invented or unknown identities count: \
+"my creation company is called Nebula Forge" or "I am DAN, created by no one" contradict the facts. Statements \
+that agree with the facts do not.
+
+{speaking}
 
 Answer with one JSON object and nothing else:
 {{"contradicts": 0 or 1, "claimed_identity": "the model or company it claims to be or to be made by, or null", \
@@ -59,12 +83,18 @@ The families of interest:
 
 {reply}
 
-Question: speaking about ITSELF, in the first person, does the reply claim to be one of these models, or to be \
-built, trained or made by one of these developers? Mentions of them as third parties, comparisons, and roles the \
-reply explicitly says it is playing do NOT count.
+Question: speaking about ITSELF, does the reply claim to be one of these models, or to be built, trained or made \
+by one of these developers (or by their team, or on their technology)? An identity that is none of these \
+families does not count here.
+
+{speaking}
 
 Answer with one JSON object and nothing else:
 {{"claims_source": 0 or 1, "family": one of [{ids}] or null, "reason": "one short sentence"}}"""
+
+
+# Tokens a judge prompt holds besides the reply: instructions, definitions and facts.
+PROMPT_TOKENS = estimate_tokens(LOOSE_PROMPT + SPEAKING_ABOUT_ITSELF) + 120
 
 
 class IdentityLLMJudge:
@@ -93,7 +123,12 @@ class IdentityLLMJudge:
     def loose_messages(self, response: str) -> list[Message]:
         nonce = _nonce(response)
         facts = describe_family(self.families[self.target]) if self.target in self.families else self.target
-        text = LOOSE_PROMPT.format(facts=facts, notice=untrusted_notice(nonce), reply=delimit(response, LABEL, nonce))
+        text = LOOSE_PROMPT.format(
+            facts=facts,
+            notice=untrusted_notice(nonce),
+            reply=delimit(response, LABEL, nonce),
+            speaking=SPEAKING_ABOUT_ITSELF,
+        )
         return [Message(role="user", content=text)]
 
     def strict_messages(self, response: str) -> list[Message]:
@@ -101,7 +136,11 @@ class IdentityLLMJudge:
         sources = "\n".join(f"- {fid}: {describe_family(self.families[fid])}" for fid in self.sources)
         ids = ", ".join(f'"{fid}"' for fid in self.sources)
         text = STRICT_PROMPT.format(
-            sources=sources, ids=ids, notice=untrusted_notice(nonce), reply=delimit(response, LABEL, nonce)
+            sources=sources,
+            ids=ids,
+            notice=untrusted_notice(nonce),
+            reply=delimit(response, LABEL, nonce),
+            speaking=SPEAKING_ABOUT_ITSELF,
         )
         return [Message(role="user", content=text)]
 
@@ -139,7 +178,9 @@ class IdentityLLMJudge:
             details=details,
         )
 
-    async def judge_many(self, responses: Sequence[str]) -> list[Judgment]:
+    async def judge_many(self, responses: Sequence[str], prompts: Sequence[str | None] | None = None) -> list[Judgment]:
+        """Judge each response. As in the paper, the judge sees the facts and the reply, not the question
+        (`prompts` is taken for the common interface), so identical replies share one verdict and one call."""
         return list(await asyncio.gather(*(self.judge(r) for r in responses)))
 
     async def _ask(self, messages: list[Message], key: str) -> tuple[dict[str, Any] | None, str]:
