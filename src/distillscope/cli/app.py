@@ -27,6 +27,7 @@ from distillscope.cli.generate import generate
 from distillscope.cli.ice import ice_app
 from distillscope.cli.rse import rse
 from distillscope.cli.runs import runs_app
+from distillscope.cli.selection import select_command
 from distillscope.cli.zoo import zoo_app
 from distillscope.errors import DistillscopeError
 from distillscope.models.run import STORE_ENV, default_store_path
@@ -86,6 +87,7 @@ app.command("generate")(generate)
 app.command("train")(train_command)
 app.command("teacher-cache")(teacher_cache_command)
 app.command("eval")(eval_command)
+app.command("select")(select_command)
 app.command("rse")(rse)
 app.command("audit")(audit)
 app.command("report")(report)

@@ -59,7 +59,8 @@ class ProgressBar:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._progress.stop()
 
-    def start(self, total: int) -> None:
+    def start(self, total: int | None) -> None:
+        """Begin counting towards `total`; None when the total is unknown (a streamed corpus)."""
         self._task = self._progress.add_task(self.description, total=total, note="")
 
     def advance(self, result: Any = None, steps: int = 1, note: str | None = None) -> None:
