@@ -26,6 +26,7 @@ from distillscope.cli.distill import eval_command, teacher_cache_command, train_
 from distillscope.cli.generate import generate
 from distillscope.cli.ice import ice_app
 from distillscope.cli.prune import prune_command
+from distillscope.cli.recipe import recipe_command
 from distillscope.cli.rse import rse
 from distillscope.cli.runs import runs_app
 from distillscope.cli.selection import select_command
@@ -90,6 +91,7 @@ app.command("teacher-cache")(teacher_cache_command)
 app.command("eval")(eval_command)
 app.command("select")(select_command)
 app.command("prune")(prune_command)
+app.command("recipe")(recipe_command)
 app.command("rse")(rse)
 app.command("audit")(audit)
 app.command("report")(report)

@@ -112,6 +112,11 @@ class StagedProgress:
         if self._bar is not None:
             self._bar.advance(result)
 
+    def on_count(self, steps: int) -> None:
+        """Advance by several items at once (batches of a known size)."""
+        if self._bar is not None:
+            self._bar.advance(steps=steps, note="")
+
     def _close(self) -> None:
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
