@@ -19,12 +19,25 @@ Expected: ppl_selected < ppl_random, with the interval of the gap above zero.
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import sys
 from pathlib import Path
 
-# This file is named like the stdlib `select` module, which asyncio imports: keep the stdlib first.
+# This file shares its name with the stdlib's `select`, which subprocess and asyncio import. Any
+# script in bench/ has this folder first on sys.path, so `import select` finds this file: it then
+# hands over the real module. Run as a script, it moves its folder behind the stdlib instead.
 _HERE = str(Path(__file__).resolve().parent)
-sys.path[:] = [p for p in sys.path if str(Path(p or ".").resolve()) != _HERE] + [_HERE]
+_ELSEWHERE = [p for p in sys.path if str(Path(p or ".").resolve()) != _HERE]
+if __name__ == "select":
+    _spec = importlib.machinery.PathFinder.find_spec("select", _ELSEWHERE)
+    assert _spec is not None and _spec.loader is not None
+    _real = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(_real)
+    sys.modules["select"] = _real
+    globals().update({k: v for k, v in vars(_real).items() if not k.startswith("__")})
+else:
+    sys.path[:] = [*_ELSEWHERE, _HERE]
 
 TOKENS = 128  # tokens per document in training and evaluation
 STEPS, BATCH = 200, 16

@@ -275,7 +275,10 @@ def write_selection(job: SelectJob, columns: ScoreColumns, selection: Selection)
     paths = {name: job.output / name for name in (SELECTED_FILE, SCORES_FILE)}
     scratch = {name: path.with_name(f".{path.name}.{os.getpid()}.tmp") for name, path in paths.items()}
     seen = 0
-    with scratch[SELECTED_FILE].open("w", encoding="utf-8") as kept, scratch[SCORES_FILE].open("w") as table:
+    with (
+        scratch[SELECTED_FILE].open("w", encoding="utf-8") as kept,
+        scratch[SCORES_FILE].open("w", encoding="utf-8") as table,
+    ):
         for document in iter_documents(job.corpus):
             i = document.index
             if i >= len(columns):
