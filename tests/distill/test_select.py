@@ -99,6 +99,28 @@ def test_token_budget_keeps_the_best_documents_that_fit(
     assert all(u.calls == 0 for u in summary.usage)  # the second job was answered by the store
 
 
+def test_each_document_is_scored_on_its_first_max_tokens(
+    toy_model_dir, untrained_student_dir, corpus, tmp_path, store_path
+):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(toy_model_dir)
+    job = SelectJob(
+        teacher=f"hf:{toy_model_dir}",
+        reference=f"hf:{untrained_student_dir}",
+        corpus=str(corpus),
+        output=tmp_path / "out",
+        max_tokens=5,
+    )
+    run_select(job, store_path)
+    rows = [row for _, row in read_jsonl(job.output / "scores.jsonl")]
+    for row, text in zip(rows, TEXTS, strict=True):
+        ids = tokenizer(text, add_special_tokens=False).input_ids
+        assert row["tokens"] == len(ids)  # the budget counts whole documents
+        assert row["scored_tokens"] == min(len(ids), 5) - 1  # the first token has nothing before it
+        assert row["teacher"] == pytest.approx(naive_mean_logprob(toy_model_dir, tokenizer.decode(ids[:5])), abs=1e-4)
+
+
 class Killed(Exception):
     pass
 

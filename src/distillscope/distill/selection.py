@@ -181,6 +181,12 @@ def context_limit(spec: str, requested: int, trust_remote_code: bool = False) ->
     return min(requested, positions - 2) if isinstance(positions, int) and positions > 2 else requested
 
 
+def scored_limit(job: SelectJob) -> int:
+    """Tokens scored per document: the job's max_tokens, within both models' context."""
+    limit = context_limit(job.teacher, job.max_tokens, job.trust_remote_code)
+    return context_limit(job.reference, limit, job.trust_remote_code)
+
+
 def batched(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
     batch: list[Document] = []
     for document in documents:
@@ -224,7 +230,7 @@ def choose(scores: np.ndarray, tokens: np.ndarray, share: float = 0.5, token_bud
 def plan_select(job: SelectJob, on_batch: Callable[[int], None] | None = None) -> SelectPlan:
     """Documents and tokens the job would score, from the tokenizers alone: no model is loaded."""
     tokenizer = shared_tokenizer(job)
-    limit = context_limit(job.teacher, job.max_tokens, job.trust_remote_code)
+    limit = scored_limit(job)
     documents = tokens = scored = 0
     for batch in batched(iter_documents(job.corpus), COUNT_BATCH):
         counts = [len(ids) for ids in tokenizer([d.text for d in batch], add_special_tokens=False)["input_ids"]]
@@ -241,7 +247,7 @@ async def score_corpus(
     job: SelectJob, run: Run, tokenizer: Any, on_batch: Callable[[int], None] | None = None
 ) -> ScoreColumns:
     """Pass one: both models score every document through the run store."""
-    limit = context_limit(job.teacher, job.max_tokens, job.trust_remote_code)
+    limit = scored_limit(job)
     models = [
         run.model(
             ModelConfig(
