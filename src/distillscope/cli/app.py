@@ -28,8 +28,11 @@ from distillscope.cli.demo import demo
 from distillscope.cli.distill import eval_command, teacher_cache_command, train_command
 from distillscope.cli.generate import generate
 from distillscope.cli.ice import ice_app
+from distillscope.cli.prune import prune_command
+from distillscope.cli.recipe import recipe_command
 from distillscope.cli.rse import rse
 from distillscope.cli.runs import runs_app
+from distillscope.cli.selection import select_command
 from distillscope.cli.zoo import zoo_app
 from distillscope.errors import INTERRUPTED_MESSAGE, DistillscopeError, ExitCode, InputError
 from distillscope.models.run import STORE_ENV, default_store_path
@@ -104,6 +107,9 @@ app.command("generate")(generate)
 app.command("train")(train_command)
 app.command("teacher-cache")(teacher_cache_command)
 app.command("eval")(eval_command)
+app.command("select")(select_command)
+app.command("prune")(prune_command)
+app.command("recipe")(recipe_command)
 app.command("rse")(rse)
 app.command("audit")(audit)
 app.command("report")(report)

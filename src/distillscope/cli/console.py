@@ -83,7 +83,8 @@ class ProgressBar:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._progress.stop()
 
-    def start(self, total: int) -> None:
+    def start(self, total: int | None) -> None:
+        """Begin counting towards `total`; None when the total is unknown (a streamed corpus)."""
         self._task = self._progress.add_task(shown(self.description), total=total, note="")
 
     def advance(self, result: Any = None, steps: int = 1, note: str | None = None) -> None:
@@ -134,6 +135,11 @@ class StagedProgress:
     def on_result(self, result: Any = None) -> None:
         if self._bar is not None:
             self._bar.advance(result)
+
+    def on_count(self, steps: int) -> None:
+        """Advance by several items at once (batches of a known size)."""
+        if self._bar is not None:
+            self._bar.advance(steps=steps, note="")
 
     def _close(self) -> None:
         if self._bar is not None:

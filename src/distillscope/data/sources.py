@@ -82,6 +82,16 @@ class PromptItem:
         users = [m.content for m in self.messages if m.role == "user"]
         return users[-1] if users else ""
 
+    def to_record(self) -> dict[str, Any]:
+        """The item as a prompts-file line that `load_prompt_items` reads back unchanged."""
+        record: dict[str, Any] = {"id": self.id, "messages": [m.model_dump() for m in self.messages]}
+        for name in ("answer", "category", "domain", "reference"):
+            if getattr(self, name) is not None:
+                record[name] = getattr(self, name)
+        if self.meta:
+            record["meta"] = self.meta
+        return record
+
 
 def load_prompt_items(source: PromptSource | str | Path) -> list[PromptItem]:
     if not isinstance(source, PromptSource):

@@ -286,6 +286,7 @@ def run_teacher_cache(
         job.output,
         k=job.k,
         batch_size=job.batch_size,
+        temperature=job.temperature,
         teacher_name=job.teacher,
         on_start=on_start,
         on_batch=on_batch,
