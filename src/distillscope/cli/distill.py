@@ -38,6 +38,13 @@ def train_command(
     learning_rate: Annotated[float | None, typer.Option("--lr", help="Peak learning rate.")] = None,
     precision: Annotated[str | None, typer.Option(help="fp32 | bf16 | fp16.")] = None,
     lora_r: Annotated[int | None, typer.Option(help="Train LoRA adapters of this rank.")] = None,
+    on_policy: Annotated[
+        float | None, typer.Option(help="kd: share λ of batches the student completes itself (on-policy, GKD).")
+    ] = None,
+    max_new_tokens: Annotated[int | None, typer.Option(help="Longest on-policy completion.")] = None,
+    cross_tokenizer: Annotated[
+        str | None, typer.Option(help="kd with a teacher of another tokenizer: uld (text-aligned positions).")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed.")] = None,
     config: ConfigOption = None,
 ) -> None:
@@ -61,6 +68,9 @@ def train_command(
         "learning_rate": learning_rate,
         "precision": precision,
         "lora": {"r": lora_r} if lora_r else None,
+        "on_policy": on_policy,
+        "max_new_tokens": max_new_tokens,
+        "cross_tokenizer": cross_tokenizer,
         "seed": seed,
     }
     job = load_job(config, TrainJob, flags)
@@ -88,7 +98,7 @@ def train_command(
 
 
 def _loss_note(logs: dict[str, float]) -> str:
-    parts = [f"{k.removeprefix('loss_')} {v:.3f}" for k, v in logs.items() if k in ("loss", "loss_kd", "loss_ce")]
+    parts = [f"{k.removeprefix('loss_')} {v:.3f}" for k, v in logs.items() if k in ("loss", "loss_kd", "loss_ce", "on_policy_share")]
     return "[dim]" + "  ".join(parts) + "[/]"
 
 
