@@ -48,6 +48,7 @@ def test_student_completions_keep_the_prompt_label_only_the_sample_and_repeat_un
     from accelerate import Accelerator
 
     accelerator = Accelerator(cpu=True)
+
     def sample(seed):
         with on_policy.seeded_sampling(seed, step=5, micro=1, device=torch.device("cpu")):
             return on_policy.student_completions(model, accelerator, inputs, settings, tokenizer.pad_token_id)

@@ -98,7 +98,8 @@ def train_command(
 
 
 def _loss_note(logs: dict[str, float]) -> str:
-    parts = [f"{k.removeprefix('loss_')} {v:.3f}" for k, v in logs.items() if k in ("loss", "loss_kd", "loss_ce", "on_policy_share")]
+    shown = ("loss", "loss_kd", "loss_ce", "on_policy_share")
+    parts = [f"{k.removeprefix('loss_')} {v:.3f}" for k, v in logs.items() if k in shown]
     return "[dim]" + "  ".join(parts) + "[/]"
 
 
