@@ -108,6 +108,10 @@ def teacher_cache_command(
     data: Annotated[str | None, typer.Option(help="The student's training data.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Cache folder.")] = None,
     k: Annotated[int | None, typer.Option("-k", "--k", help="Top-k tokens per position.")] = None,
+    temperature: Annotated[float | None, typer.Option(help="The KD temperature the cache will serve.")] = None,
+    format_version: Annotated[
+        int | None, typer.Option("--format", help="3: packed rows (default); 2: the older, larger layout.")
+    ] = None,
     max_length: Annotated[int | None, typer.Option(help="Must match the training run.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Examples per forward pass.")] = None,
     config: ConfigOption = None,
@@ -120,6 +124,8 @@ def teacher_cache_command(
         "data": data,
         "output": output,
         "k": k,
+        "temperature": temperature,
+        "format_version": format_version,
         "max_length": max_length,
         "batch_size": batch_size,
     }
