@@ -125,10 +125,12 @@ def student_completions(
     batch = {"prompts": prompt_ids.to(device), "prompt_attention_mask": prompt_mask.to(device)}
     config = GenerationConfig(**settings)
     was_training = model.training
-    with unwrap_for_generation(model, accelerator, generation_kwargs=settings) as unwrapped, torch.no_grad():
-        unwrapped.eval()
-        sequences, attention, _ = generate_outputs(unwrapped, batch, config)
-        unwrapped.train(was_training)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        with unwrap_for_generation(model, accelerator, generation_kwargs=settings) as unwrapped, torch.no_grad():
+            unwrapped.eval()
+            sequences, attention, _ = generate_outputs(unwrapped, batch, config)
+            unwrapped.train(was_training)
     width = prompt_ids.shape[1]
     completions = [
         seq[width:][keep[width:].bool()].tolist() for seq, keep in zip(sequences.cpu(), attention.cpu(), strict=True)

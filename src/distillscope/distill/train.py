@@ -124,8 +124,12 @@ class TrainJob(BaseModel):
 
 
 class _ProgressCallback(TrainerCallback):
+    """Reports each finished step with the latest logs. A step that logs is reported once its own
+    logs exist: the Trainer ends the step first and logs after it."""
+
     def __init__(self, on_start: Callable[[int], None] | None, on_step: Callable[[dict[str, float]], None] | None):
         self.on_start_cb, self.on_step_cb, self.last_logs = on_start, on_step, {}
+        self._pending = False
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.on_start_cb is not None:
@@ -133,8 +137,17 @@ class _ProgressCallback(TrainerCallback):
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any) -> None:
         self.last_logs = dict(logs or {})
+        if self._pending:
+            self._pending = False
+            self._report()
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if control.should_log:
+            self._pending = True
+        else:
+            self._report()
+
+    def _report(self) -> None:
         if self.on_step_cb is not None:
             self.on_step_cb(self.last_logs)
 
