@@ -26,7 +26,7 @@ peak CUDA allocation on a GPU.
 The last line is JSON: {"vs": {"distillation_trainer": {"32000": {"speed", "memory"}, ...}, "gkd": ...}, ...}.
 
     .venv/bin/python bench/kd_speed.py [--quick] [--steps 30] [--repeats 3] [--vocabs 32000,152064]
-        [--gradient-checkpointing] [--device cpu|cuda]
+        [--gradient-checkpointing] [--device cpu|cuda] [--bf16]
 """
 
 from __future__ import annotations
@@ -200,6 +200,7 @@ def run_ours(args, memory: PeakMemory, losses: list[float]) -> tuple[float, obje
         lr_scheduler="linear",
         warmup_ratio=0.0,
         gradient_checkpointing=args.gradient_checkpointing,
+        precision="bf16" if args.bf16 else "fp32",
         loss={"name": "forward_kl", "kd_weight": 1.0},
         save_steps=10_000,
         logging_steps=1,
@@ -230,7 +231,7 @@ def trl_settings(args) -> dict:
         "gradient_checkpointing": args.gradient_checkpointing,
         "beta": 0.0,
         "temperature": 1.0,
-        "bf16": False,
+        "bf16": args.bf16,
         "fp16": False,
         "report_to": [],
         "save_strategy": "no",
@@ -331,6 +332,7 @@ def run_child(kind: str, teacher: Path, student: Path, data: Path, held: Path, w
     for flag, value in (("--teacher", teacher), ("--student", student), ("--data", data), ("--held", held)):
         cmd += [flag, str(value)]
     cmd += ["--work", str(work)] + (["--gradient-checkpointing"] if args.gradient_checkpointing else [])
+    cmd += ["--bf16"] if args.bf16 else []
     result = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **ALLOCATOR})
     if result.returncode != 0:
         raise SystemExit(f"{kind} run failed:\n{result.stderr[-3000:]}")
@@ -345,6 +347,7 @@ def main() -> None:
     parser.add_argument("--vocabs", default="32000,152064")
     parser.add_argument("--gradient-checkpointing", action="store_true", help="on for every trainer")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision for every trainer (GPU)")
     for hidden in ("--probe", "--teacher", "--student", "--data", "--held", "--work"):
         parser.add_argument(hidden, type=str if hidden == "--probe" else Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -356,6 +359,7 @@ def main() -> None:
 
     report: dict = {"steps": args.steps, "batch": BATCH, "repeats": args.repeats, "device": args.device}
     report["gradient_checkpointing"] = args.gradient_checkpointing
+    report["precision"] = "bf16" if args.bf16 else "fp32"
     vs: dict = {name: {} for name in TRAINERS[1:]}
     with tempfile.TemporaryDirectory(prefix="bench-kd-") as scratch:
         work = Path(scratch)
@@ -369,7 +373,8 @@ def main() -> None:
             for repeat in range(args.repeats):
                 order = TRAINERS[repeat % 3 :] + TRAINERS[: repeat % 3]  # spread drifting load evenly
                 for name in order:
-                    runs[name].append(run_child(name, teacher, student, data, held, work / f"{name}-{vocab}", args))
+                    folder = work / f"{name}-{vocab}-{repeat}"  # a fresh output: a finished job is not rerun
+                    runs[name].append(run_child(name, teacher, student, data, held, folder, args))
             summary = {}
             for name, results in runs.items():
                 summary[name] = {

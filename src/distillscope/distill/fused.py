@@ -47,11 +47,13 @@ class LinearHead:
         bias = None if self.bias is None else self.bias[: self.vocab]
         return self.finish(widen(torch.nn.functional.linear(hidden, self.weight[: self.vocab], bias)))
 
-    def raw(self, hidden: Tensor) -> Tensor:
-        """hidden @ W^T (+ b) in float32, without a graph."""
+    def raw(self, hidden: Tensor, rows: Tensor | None = None) -> Tensor:
+        """hidden @ W^T (+ b) in float32 at least, without a graph; `rows` is W already in the compute
+        dtype (cast once per step rather than once per chunk)."""
         dtype = compute_dtype(hidden)
+        rows = self.weight[: self.vocab].to(dtype) if rows is None else rows
         with torch.no_grad():
-            out = widen(hidden.to(dtype) @ self.weight[: self.vocab].to(dtype).t())
+            out = widen(hidden.to(dtype) @ rows.t())
             if self.bias is not None:
                 out += self.bias[: self.vocab].to(out.dtype)
         return out
@@ -106,11 +108,11 @@ class _FusedObjective(torch.autograd.Function):
             grad_bias = torch.zeros(bias.shape, dtype=wide, device=bias.device)
         kd_total = hidden.new_zeros((), dtype=wide)
         ce_total = hidden.new_zeros((), dtype=wide)
-        rows = weight[:vocab].to(dtype)
+        rows = weight[:vocab].detach().to(dtype)
         for lo in range(0, positions, step):
             hi = min(lo + step, positions)
             chunk = hidden[lo:hi].to(dtype)
-            raw = head.raw(chunk).requires_grad_(True)
+            raw = head.raw(chunk, rows).requires_grad_(True)
             with torch.enable_grad():
                 logits = head.finish(raw)
                 kd, ce, grad_logits = terms(logits, lo, hi)
