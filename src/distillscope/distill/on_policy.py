@@ -102,7 +102,10 @@ def generation_settings(max_new_tokens: int, pad_token_id: int, eos_token_id: in
 def _trl_generation() -> tuple[Any, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # trl.experimental warns on import; GKD's sampler is what we want
-        from trl.experimental.gkd import GKDTrainer
+        try:
+            from trl.experimental.gkd import GKDTrainer
+        except ImportError:  # trl before 1.0 kept GKD at the top level
+            from trl import GKDTrainer
     from trl.models.utils import unwrap_model_for_generation
 
     return GKDTrainer.generate_on_policy_outputs, unwrap_model_for_generation
