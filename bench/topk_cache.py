@@ -1,18 +1,24 @@
-"""The offline teacher cache: bytes per token, and how far its KD loss is from full logits.
+"""The offline teacher cache: bytes per token, and how far its KD loss is from full logits, old and new format.
 
-For k = 16, 32 and 64, a top-k cache of the teacher is built over chat data. Two numbers are
-reported. The first is the relative error of the KD loss computed from the cache, against the
-same loss from the teacher's full logits, with the same half-trained student. This uses the
-trained toy teacher and its own vocabulary, for several losses. A cache built for T=2 stores the
-tail's tempered mass, so that case is exact on its bins too. The second is the cache's size in
-bytes per trained token at Qwen's 152,064-token vocabulary, where ids take 3 bytes. Expected:
-under 200 bytes per token at k = 32.
+For k = 16, 32 and 64, a top-k cache of the teacher is built over chat data in format 2 (3-byte
+ids, float16 log-probs) and format 3 (Elias-Fano ids, 10-bit log-spaced log-probs, the tail mass
+kept; see distill/cache_codec.py). Two numbers are reported for each:
+
+- the relative error of the KD loss computed from the cache, against the same loss from the
+  teacher's full logits, with the same half-trained student (the trained toy teacher, its own
+  vocabulary; several losses; a cache built for T=2 stores the tail's tempered mass);
+- the cache's size in bytes per trained token at Qwen's 152,064-token vocabulary.
+
+Goals for format 3: at most 100 bytes per token at k = 32, and a forward-KL error at T = 1 of at
+most 0.3%. The last line is JSON: bytes_per_token_k32 and fkl_error_k32 (a fraction) for format 3,
+and the same two under "old_format".
 
     .venv/bin/python bench/topk_cache.py
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -22,6 +28,19 @@ import torch
 
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 WIDE_VOCAB = 152_064
+LOSSES = [("forward_kl", 1.0), ("forward_kl", 2.0), ("reverse_kl", 1.0), ("jsd", 1.0)]
+
+
+def signal_from(cache, count: int):
+    from distillscope.distill.chunked import TeacherSignal
+
+    rows = [cache.rows(i) for i in range(count)]
+    tail = None if rows[0].tail is None else torch.from_numpy(np.concatenate([r.tail for r in rows]))
+    return TeacherSignal(
+        topk_ids=torch.from_numpy(np.concatenate([r.ids for r in rows])),
+        topk_logprobs=torch.from_numpy(np.concatenate([r.logprobs for r in rows])),
+        topk_tail=tail,
+    )
 
 
 def main() -> None:
@@ -31,12 +50,15 @@ def main() -> None:
     from distillscope.distill.loss_config import KDLoss
     from distillscope.distill.teacher_cache import build_teacher_cache
     from distillscope.testing.toy import build_toy_model, toy_conversations
+    from distillscope.zoo.tinymodels import chat_texts, fit_causal_lm, make_tiny_model
 
+    results: dict[int, dict[str, dict[str, float]]] = {2: {}, 3: {}}
     with tempfile.TemporaryDirectory(prefix="bench-topk-") as scratch:
         work = Path(scratch)
         teacher_dir = build_toy_model(work / "teacher", steps=300)
-        student_dir = build_toy_model(work / "student", steps=60, seed=1)  # a half-trained student
         tokenizer = load_tokenizer(teacher_dir)
+        student = make_tiny_model(tokenizer, seed=1)  # half-trained, on the teacher's tokenizer
+        fit_causal_lm(student, tokenizer, chat_texts(tokenizer, toy_conversations(200, seed=1)), steps=60, block=64)
         records = [(i, {"messages": c}) for i, c in enumerate(toy_conversations(64, seed=21))]
         examples = build_examples(tokenizer, records, 256)
         batch = DistillCollator(tokenizer.pad_token_id)(
@@ -44,51 +66,66 @@ def main() -> None:
         )
         mask = batch["labels"][:, 1:] != IGNORE
         targets = batch["labels"][:, 1:][mask]
-        inputs = {
-            "input_ids": batch["input_ids"],
-            "attention_mask": batch["attention_mask"],
-            "output_hidden_states": True,
-        }
+        inputs = {k: batch[k] for k in ("input_ids", "attention_mask")}
 
-        print("Top-k teacher cache vs full logits (64 toy chat examples; relative error of the summed KD loss)")
-        teacher, student = load_model(teacher_dir).eval(), load_model(student_dir).eval()
+        teacher = load_model(teacher_dir).eval()
+        student.eval()
         vocab = vocab_rows(teacher)
         with torch.no_grad():
-            s_hidden = student(**inputs).hidden_states[-1][:, :-1][mask]
-            t_hidden = teacher(**inputs).hidden_states[-1][:, :-1][mask]
+            s_hidden = student(**inputs, output_hidden_states=True).hidden_states[-1][:, :-1][mask]
+            t_hidden = teacher(**inputs, output_hidden_states=True).hidden_states[-1][:, :-1][mask]
             s_head, t_head = output_head(student, vocab), output_head(teacher, vocab)
             top_mass = torch.topk(torch.softmax(t_head(t_hidden), -1), 32).values.sum(-1).mean().item()
-        losses = [("forward_kl", 1.0), ("forward_kl", 2.0), ("reverse_kl", 1.0), ("jsd", 1.0)]
-        print(f"  teacher vocab {vocab}; its top-32 tokens hold {top_mass:.1%} of its mass on average")
-        for k in (16, 32, 64):
-            errors = []
-            for name, temperature in losses:
-                loss = KDLoss(name=name, temperature=temperature, kd_weight=1.0)
-                folder = work / f"cache-{k}-{temperature:g}"
-                cache = build_teacher_cache(teacher, vocab, examples, folder, k=k, temperature=temperature)
-                rows = [cache.rows(i) for i in range(len(examples))]
-                tail = None if rows[0].tail is None else torch.from_numpy(np.concatenate([r.tail for r in rows]))
-                signal = TeacherSignal(
-                    topk_ids=torch.from_numpy(np.concatenate([r.ids for r in rows])),
-                    topk_logprobs=torch.from_numpy(np.concatenate([r.logprobs for r in rows])),
-                    topk_tail=tail,
-                )
-                with torch.no_grad():
-                    full = distill_loss_sums(s_hidden, s_head, targets, loss, TeacherSignal(t_hidden, t_head))[0]
-                    sparse = distill_loss_sums(s_hidden, s_head, targets, loss, signal)[0]
-                errors.append(f"{name} T={temperature:g}: {abs(sparse - full).item() / full.item():6.2%}")
-            print(f"    k={k:>2}: " + "   ".join(errors))
+        print("Top-k teacher cache vs full logits: relative error of the summed KD loss")
+        print(f"  {len(examples)} toy chat examples, {len(targets)} trained tokens, teacher vocab {vocab};")
+        print(f"  the teacher's top-32 tokens hold {top_mass:.1%} of its mass on average")
+        for version in (2, 3):
+            print(f"  format {version}:")
+            for k in (16, 32, 64):
+                errors = []
+                for name, temperature in LOSSES:
+                    loss = KDLoss(name=name, temperature=temperature, kd_weight=1.0)
+                    folder = work / f"cache-v{version}-{k}-{temperature:g}"
+                    cache = build_teacher_cache(
+                        teacher, vocab, examples, folder, k=k, temperature=temperature, format_version=version
+                    )
+                    cached = signal_from(cache, len(examples))
+                    with torch.no_grad():
+                        full = distill_loss_sums(s_hidden, s_head, targets, loss, TeacherSignal(t_hidden, t_head))[0]
+                        sparse = distill_loss_sums(s_hidden, s_head, targets, loss, cached)[0]
+                    error = abs(sparse - full).item() / full.item()
+                    results[version].setdefault(str(k), {})[f"{name}_T{temperature:g}"] = error
+                    errors.append(f"{name} T={temperature:g}: {error:6.3%}")
+                print(f"    k={k:>2}: " + "   ".join(errors))
 
-        print(f"\n  bytes per token at a {WIDE_VOCAB:,}-token vocabulary (3-byte ids), for the same examples:")
+        print(f"\n  bytes per token at a {WIDE_VOCAB:,}-token vocabulary, for the same examples:")
         wide = load_model(teacher_dir).eval()
         wide.resize_token_embeddings(WIDE_VOCAB, mean_resizing=False)
-        for k in (16, 32, 64):
-            for temperature in (1.0, 2.0):
-                cache = build_teacher_cache(
-                    wide, WIDE_VOCAB, examples, work / f"wide-{k}-{temperature:g}", k=k, temperature=temperature
-                )
-                print(f"    k={k:>2}, T={temperature:g}: {cache.meta.bytes_per_token:6.1f} bytes/token")
-        print("\n  expected: under 200 bytes per token at k = 32")
+        sizes: dict[int, dict[str, float]] = {2: {}, 3: {}}
+        for version in (2, 3):
+            for k in (16, 32, 64):
+                for temperature in (1.0, 2.0):
+                    folder = work / f"wide-v{version}-{k}-{temperature:g}"
+                    cache = build_teacher_cache(
+                        wide, WIDE_VOCAB, examples, folder, k=k, temperature=temperature, format_version=version
+                    )
+                    sizes[version][f"k{k}_T{temperature:g}"] = round(cache.meta.bytes_per_token, 2)
+            row = "   ".join(f"{key}: {value:6.1f}" for key, value in sizes[version].items())
+            print(f"    format {version}: {row}")
+        print("\n  goals for format 3: at most 100 bytes per token at k = 32; forward KL at T = 1 off by at most 0.3%")
+
+    summary = {
+        "bytes_per_token_k32": sizes[3]["k32_T1"],
+        "fkl_error_k32": round(results[3]["32"]["forward_kl_T1"], 6),
+        "old_format": {
+            "bytes_per_token_k32": sizes[2]["k32_T1"],
+            "fkl_error_k32": round(results[2]["32"]["forward_kl_T1"], 6),
+        },
+        "errors": {f"format{v}": results[v] for v in (2, 3)},
+        "bytes_per_token": {f"format{v}": sizes[v] for v in (2, 3)},
+        "tokens": len(targets),
+    }
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -46,43 +47,87 @@ def _direct_topk(teacher, tokenizer, example, k):
     return torch.topk(logprobs, k)
 
 
-def test_cache_round_trips_against_the_teacher(setup, tmp_path):
+@pytest.mark.parametrize("version", [2, 3])
+def test_cache_round_trips_against_the_teacher(setup, tmp_path, version):
     tokenizer, teacher, examples = setup
-    cache = build_teacher_cache(teacher, vocab_rows(teacher), examples, tmp_path / "c", k=8, batch_size=5)
+    cache = build_teacher_cache(
+        teacher, vocab_rows(teacher), examples, tmp_path / "c", k=8, batch_size=5, format_version=version
+    )
     reopened = TeacherCache.open(tmp_path / "c")
     assert reopened.meta.tokens == sum(len(e.loss_positions) for e in examples)
+    assert reopened.meta.format_version == version
     for index in (0, 7, 23):
         rows = reopened.rows(index)
-        ids, logprobs = rows.ids, rows.logprobs
         values, expected_ids = _direct_topk(teacher, tokenizer, examples[index], 8)
-        assert np.array_equal(ids, expected_ids.numpy())
-        assert np.allclose(logprobs, values.numpy(), atol=2e-2)  # float16 storage
-    # 8 ids of 2 bytes + 8 float16 log-probs, plus the per-example offsets.
-    assert 32 <= cache.meta.bytes_per_token < 34
+        assert np.array_equal(np.sort(rows.ids, 1), np.sort(expected_ids.numpy(), 1))
+        # float16 storage (format 2); log-spaced 10-bit codes with the exact tail (format 3): highest first
+        order = np.argsort(-values.numpy(), axis=1, kind="stable")
+        expected = np.take_along_axis(values.numpy(), order, axis=1)
+        assert np.allclose(rows.logprobs, expected, rtol=1e-2, atol=2e-2)
+        assert np.all(np.diff(rows.logprobs, axis=1) <= 0)
+    offsets = 8 * (len(examples) + 1) / reopened.meta.tokens
+    if version == 2:  # 8 ids of 2 bytes + 8 float16 log-probs
+        assert cache.meta.bytes_per_token == pytest.approx(32 + offsets)
+    else:  # 8 ids of 5 low bits + a 20-bit bitmap, 8 x 10 bits, a 16-bit tail: 156 bits
+        assert cache.meta.bytes_per_token == pytest.approx(20 + offsets)
 
 
-def test_interrupted_build_resumes_and_matches_a_clean_build(setup, tmp_path):
+def test_format_3_is_under_100_bytes_per_token_at_k32_and_a_qwen_vocabulary(setup, tmp_path, toy_model_dir):
+    _, _, examples = setup
+    wide = load_model(toy_model_dir).eval()
+    wide.resize_token_embeddings(152_064, mean_resizing=False)
+    cache = build_teacher_cache(wide, 152_064, examples[:4], tmp_path / "wide", k=32)
+    old = build_teacher_cache(wide, 152_064, examples[:4], tmp_path / "old", k=32, format_version=2)
+    assert cache.meta.row_bytes == 99 and old.meta.row_bytes == 160
+    assert (tmp_path / "wide" / "rows.bin").stat().st_size == 99 * cache.meta.tokens
+    new_rows, old_rows = cache.rows(2), old.rows(2)
+    assert np.array_equal(np.sort(new_rows.ids, 1), np.sort(old_rows.ids, 1))
+
+
+def test_old_caches_stay_readable_and_unknown_formats_fail_in_one_line(setup, tmp_path):
+    tokenizer, teacher, examples = setup
+    build_teacher_cache(teacher, vocab_rows(teacher), examples[:6], tmp_path / "v2", k=4, format_version=2)
+    meta = json.loads((tmp_path / "v2" / "meta.json").read_text())
+    meta.pop("logprob_bits")  # exactly as format-2 caches were written
+    (tmp_path / "v2" / "meta.json").write_text(json.dumps(meta))
+    cache = TeacherCache.open(tmp_path / "v2")
+    batch = DistillCollator(tokenizer.pad_token_id, cache)(
+        [{"input_ids": e.input_ids, "labels": e.labels, "index": i} for i, e in enumerate(examples[:6])]
+    )
+    assert batch["teacher_ids"].shape == (cache.meta.tokens, 4)
+    for version in (1, 4):
+        (tmp_path / "v2" / "meta.json").write_text(json.dumps({**meta, "format_version": version}))
+        with pytest.raises(InputError) as info:
+            TeacherCache.open(tmp_path / "v2")
+        assert f"format {version} cannot be read" in str(info.value) and "\n" not in str(info.value)
+    (tmp_path / "v2" / "meta.json").write_text("{not json")
+    with pytest.raises(InputError, match="unreadable teacher cache metadata"):
+        TeacherCache.open(tmp_path / "v2")
+
+
+@pytest.mark.parametrize(("version", "data_file"), [(2, "ids.bin"), (3, "rows.bin")])
+def test_interrupted_build_resumes_and_matches_a_clean_build(setup, tmp_path, version, data_file):
     _, teacher, examples = setup
-    clean = build_teacher_cache(teacher, vocab_rows(teacher), examples, tmp_path / "clean", k=4, batch_size=4)
+    build = functools.partial(build_teacher_cache, teacher, vocab_rows(teacher), k=4, format_version=version)
+    clean = build(examples, tmp_path / "clean", batch_size=4)
     folder = tmp_path / "partial"
-    build_teacher_cache(teacher, vocab_rows(teacher), examples[:8], folder, k=4, batch_size=4)
+    build(examples[:8], folder, batch_size=4)
     # Fake a kill after two batches of the full job: progress says 8 examples, files hold one extra batch.
     (folder / "meta.json").unlink()
     tokens = sum(len(e.loss_positions) for e in examples[:8])
     from distillscope.distill.dataset import examples_fingerprint
 
-    (folder / PROGRESS_FILE).write_text(
-        json.dumps({"examples": 8, "tokens": tokens, "fingerprint": examples_fingerprint(examples), "k": 4})
-    )
-    with (folder / "ids.bin").open("ab") as handle:
+    progress = {"examples": 8, "tokens": tokens, "fingerprint": examples_fingerprint(examples), "k": 4}
+    if version == 3:
+        progress["format"] = 3  # format-2 markers did not record their format
+    (folder / PROGRESS_FILE).write_text(json.dumps(progress))
+    with (folder / data_file).open("ab") as handle:
         handle.write(b"\x00" * 40)  # a torn write after the marker
     batches = []
-    resumed = build_teacher_cache(
-        teacher, vocab_rows(teacher), examples, folder, k=4, batch_size=4, on_batch=batches.append
-    )
+    resumed = build(examples, folder, batch_size=4, on_batch=batches.append)
     assert batches[0] == 8  # reported as already done, then only the remaining batches ran
     assert sum(batches[1:]) == len(examples) - 8
-    assert (folder / "ids.bin").read_bytes() == (tmp_path / "clean" / "ids.bin").read_bytes()
+    assert (folder / data_file).read_bytes() == (tmp_path / "clean" / data_file).read_bytes()
     assert resumed.meta.offsets == clean.meta.offsets
 
 
@@ -126,11 +171,16 @@ def test_topk_kd_loss_approximates_the_full_loss(setup, tmp_path, untrained_stud
     assert errors[64] < errors[4] and errors[64] < 0.02 and errors[16] < 0.1
 
 
-def test_a_cache_built_for_a_temperature_serves_exactly_that_temperature(setup, tmp_path, untrained_student_dir):
+@pytest.mark.parametrize(("version", "rtol"), [(2, 0.0), (3, 1e-2)])  # format 3: log-spaced codes
+def test_a_cache_built_for_a_temperature_serves_exactly_that_temperature(
+    setup, tmp_path, untrained_student_dir, version, rtol
+):
     tokenizer, teacher, examples = setup
     student = load_model(untrained_student_dir).eval()
     vocab = vocab_rows(teacher)
-    cache = build_teacher_cache(teacher, vocab, examples[:8], tmp_path / "t2", k=16, temperature=2.0)
+    cache = build_teacher_cache(
+        teacher, vocab, examples[:8], tmp_path / "t2", k=16, temperature=2.0, format_version=version
+    )
     assert cache.meta.temperature == 2.0 and cache.meta.tail_bytes == 2
     with pytest.raises(InputError, match="serves temperature 2"):
         cache.check_temperature(1.0)
@@ -150,4 +200,4 @@ def test_a_cache_built_for_a_temperature_serves_exactly_that_temperature(setup, 
     from distillscope.distill.losses import topk_bins
 
     t_bins, _ = topk_bins(ids, batch["teacher_logprobs"], student_t, 2.0, batch["teacher_tail"])
-    assert torch.allclose(t_bins, expected, atol=5e-3)
+    assert torch.allclose(t_bins, expected, rtol=rtol, atol=5e-3)

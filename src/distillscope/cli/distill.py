@@ -39,6 +39,13 @@ def train_command(
     learning_rate: Annotated[float | None, typer.Option("--lr", help="Peak learning rate.")] = None,
     precision: Annotated[str | None, typer.Option(help="fp32 | bf16 | fp16.")] = None,
     lora_r: Annotated[int | None, typer.Option(help="Train LoRA adapters of this rank.")] = None,
+    on_policy: Annotated[
+        float | None, typer.Option(help="kd: share λ of batches the student completes itself (on-policy, GKD).")
+    ] = None,
+    max_new_tokens: Annotated[int | None, typer.Option(help="Longest on-policy completion.")] = None,
+    cross_tokenizer: Annotated[
+        str | None, typer.Option(help="kd with a teacher of another tokenizer: uld (text-aligned positions).")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed.")] = None,
     config: ConfigOption = None,
 ) -> None:
@@ -62,6 +69,9 @@ def train_command(
         "learning_rate": learning_rate,
         "precision": precision,
         "lora": {"r": lora_r} if lora_r else None,
+        "on_policy": on_policy,
+        "max_new_tokens": max_new_tokens,
+        "cross_tokenizer": cross_tokenizer,
         "seed": seed,
     }
     job = load_job(config, TrainJob, flags)
@@ -89,7 +99,8 @@ def train_command(
 
 
 def _loss_note(logs: dict[str, float]) -> str:
-    parts = [f"{k.removeprefix('loss_')} {v:.3f}" for k, v in logs.items() if k in ("loss", "loss_kd", "loss_ce")]
+    shown = ("loss", "loss_kd", "loss_ce", "on_policy_share")
+    parts = [f"{k.removeprefix('loss_')} {v:.3f}" for k, v in logs.items() if k in shown]
     return "[dim]" + "  ".join(parts) + "[/]"
 
 
@@ -98,6 +109,10 @@ def teacher_cache_command(
     data: Annotated[str | None, typer.Option(help="The student's training data.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Cache folder.")] = None,
     k: Annotated[int | None, typer.Option("-k", "--k", help="Top-k tokens per position.")] = None,
+    temperature: Annotated[float | None, typer.Option(help="The KD temperature the cache will serve.")] = None,
+    format_version: Annotated[
+        int | None, typer.Option("--format", help="3: packed rows (default); 2: the older, larger layout.")
+    ] = None,
     max_length: Annotated[int | None, typer.Option(help="Must match the training run.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Examples per forward pass.")] = None,
     config: ConfigOption = None,
@@ -110,6 +125,8 @@ def teacher_cache_command(
         "data": data,
         "output": output,
         "k": k,
+        "temperature": temperature,
+        "format_version": format_version,
         "max_length": max_length,
         "batch_size": batch_size,
     }

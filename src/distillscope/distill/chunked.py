@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch.utils.checkpoint import checkpoint
 
+from distillscope.distill.fused import LinearHead, fused_objective, widen
 from distillscope.distill.loss_config import KDLoss
 from distillscope.distill.losses import forward_kl, topk_bins
 
@@ -30,15 +31,19 @@ def output_head(model: torch.nn.Module, vocab: int) -> Head:
     """The model's own projection to the vocabulary, sliced to a shared vocab, in float32.
 
     Soft-capping and logit scaling are applied where the architecture has them (Gemma 2, Cohere), so
-    the logits equal the ones the model's own forward would give.
+    the logits equal the ones the model's own forward would give. A plain linear head comes back as
+    a `LinearHead`, which the fused objective can differentiate by hand; any other head (an adapter
+    on it, say) as a function of the hidden states.
     """
     head = model.get_output_embeddings()
     config = model.config
     softcap = getattr(config, "final_logit_softcapping", None)
     scale = getattr(config, "logit_scale", None)
+    if type(head) is torch.nn.Linear:
+        return LinearHead(head.weight, head.bias, vocab, scale, softcap)
 
     def project(hidden: Tensor) -> Tensor:
-        logits = head(hidden)[..., :vocab].float()
+        logits = widen(head(hidden)[..., :vocab])
         if scale is not None:
             logits = logits * scale
         if softcap:
@@ -70,15 +75,86 @@ class TeacherSignal:
 def _teacher_logprobs(signal: TeacherSignal, temperature: float) -> Tensor:
     assert signal.head is not None and signal.hidden is not None
     with torch.no_grad():
-        return torch.log_softmax(signal.head(signal.hidden) / temperature, dim=-1)
+        logits = signal.head(signal.hidden)
+        return torch.log_softmax(logits if temperature == 1 else logits / temperature, dim=-1)
 
 
 def _bins_or_full(signal: TeacherSignal, student: Tensor, temperature: float) -> tuple[Tensor, Tensor]:
     """The teacher's and student's log-probs to compare: top-k bins from a cache, else full rows."""
     if signal.topk_ids is not None and signal.topk_logprobs is not None:
-        tail = None if signal.topk_tail is None else signal.topk_tail.float()
-        return topk_bins(signal.topk_ids, signal.topk_logprobs.float(), student, temperature, tail)
+        tail = None if signal.topk_tail is None else widen(signal.topk_tail)
+        return topk_bins(signal.topk_ids, widen(signal.topk_logprobs), student, temperature, tail)
     return _teacher_logprobs(signal, temperature), student
+
+
+def _chunk_terms(
+    logits: Tensor,
+    targets: Tensor,
+    signal: TeacherSignal | None,
+    loss: KDLoss,
+    want_kd: bool,
+    want_ce: bool,
+) -> tuple[Tensor, Tensor]:
+    """One chunk's KD divergence and cross-entropy, each summed over its positions."""
+    zero = logits.new_zeros(())
+    ce = torch.nn.functional.cross_entropy(logits, targets, reduction="sum") if want_ce else zero
+    if not want_kd:
+        return zero, ce
+    assert signal is not None
+    student = torch.log_softmax(logits / loss.temperature, dim=-1)
+    t_rows, s_rows = _bins_or_full(signal, student, loss.temperature)
+    return loss.divergence()(t_rows, s_rows).sum(), ce
+
+
+def _forward_kl_and_grad(
+    logits: Tensor,
+    targets: Tensor,
+    signal: TeacherSignal | None,
+    loss: KDLoss,
+    want_kd: bool,
+    kd_coef: float,
+    ce_coef: float,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Forward KL against full teacher rows and cross-entropy, with the gradient of their weighted sum
+    with respect to the logits in closed form: (q_T - p_T) / T for the KL, softmax - one-hot for CE.
+
+    No autograd graph is built and buffers are reused in place, so a chunk costs a handful of passes
+    over its [positions, vocab] tensors. At T = 1 the student's softmax serves both terms.
+    """
+    rows = torch.arange(len(targets), device=logits.device)
+    temperature = loss.temperature
+    kd = ce = logits.new_zeros(())
+    grad = None
+    if want_kd:
+        assert signal is not None
+        student = torch.log_softmax(logits if temperature == 1 else logits / temperature, dim=-1)
+        teacher = _teacher_logprobs(signal, temperature)
+        probs = teacher.exp()
+        kd = torch.dot(probs.flatten(), teacher.sub_(student).flatten())  # finite logits: no 0 * inf terms
+        del teacher
+        shared = ce_coef > 0 and temperature == 1  # then softmax(logits) is the q just computed
+        if shared:
+            ce = -student.gather(-1, targets[:, None]).sum()
+        own = kd_coef / temperature + (ce_coef if shared else 0.0)
+        grad = student.exp_().mul_(own).sub_(probs, alpha=kd_coef / temperature)
+        del probs
+    if ce_coef > 0 and not (want_kd and temperature == 1):
+        log_probs = torch.log_softmax(logits, dim=-1)
+        ce = -log_probs.gather(-1, targets[:, None]).sum()
+        softmax = log_probs.exp_()
+        grad = softmax.mul_(ce_coef) if grad is None else grad.add_(softmax, alpha=ce_coef)
+    if ce_coef > 0:
+        assert grad is not None
+        grad[rows, targets] -= ce_coef
+    if grad is None:
+        grad = torch.zeros_like(logits)
+    return kd, ce, grad
+
+
+def _chunk_step(loss: KDLoss, positions: int, vocab: int | None, with_teacher: bool) -> int:
+    if vocab is not None:
+        return loss.positions_per_chunk(vocab, with_teacher=with_teacher)
+    return loss.chunk_size or max(1, positions)
 
 
 def distill_loss_sums(
@@ -94,9 +170,8 @@ def distill_loss_sums(
     The caller divides by its token count (per batch, or across gradient accumulation). With more
     than one chunk, each is checkpointed: its vocab-sized tensors are freed after the forward pass
     and recomputed in the backward pass. A single chunk gains nothing from that, so it runs plainly.
+    Training uses `distill_objective`, which avoids the recomputation where the head allows.
     """
-    divergence = loss.divergence()
-    temperature = loss.temperature
     want_kd = teacher is not None and loss.kd_weight > 0
     want_ce = teacher is None or loss.kd_weight < 1
 
@@ -108,24 +183,13 @@ def distill_loss_sums(
         t_lps: Tensor | None,
         t_tail: Tensor | None,
     ) -> tuple[Tensor, Tensor]:
-        logits = student_head(hidden)
-        zero = logits.new_zeros(())
-        ce = torch.nn.functional.cross_entropy(logits, chunk_targets, reduction="sum") if want_ce else zero
-        if not want_kd:
-            return zero, ce
-        assert teacher is not None
-        student = torch.log_softmax(logits / temperature, dim=-1)
-        signal = TeacherSignal(t_hidden, teacher.head, t_ids, t_lps, t_tail)
-        t_rows, s_rows = _bins_or_full(signal, student, temperature)
-        return divergence(t_rows, s_rows).sum(), ce
+        signal = None if teacher is None else TeacherSignal(t_hidden, teacher.head, t_ids, t_lps, t_tail)
+        return _chunk_terms(student_head(hidden), chunk_targets, signal, loss, want_kd, want_ce)
 
     kd_total = student_hidden.new_zeros((), dtype=torch.float32)
     ce_total = student_hidden.new_zeros((), dtype=torch.float32)
     positions = student_hidden.shape[0]
-    if vocab is not None:
-        step = loss.positions_per_chunk(vocab, with_teacher=want_kd)
-    else:
-        step = loss.chunk_size or max(1, positions)
+    step = _chunk_step(loss, positions, vocab, want_kd)
     several = positions > step
     for lo in range(0, positions, step):
         hi = lo + step
@@ -138,6 +202,43 @@ def distill_loss_sums(
         kd_total = kd_total + kd
         ce_total = ce_total + ce
     return kd_total, ce_total
+
+
+def distill_objective(
+    student_hidden: Tensor,
+    student_head: Head,
+    targets: Tensor,
+    loss: KDLoss,
+    teacher: TeacherSignal | None,
+    vocab: int | None,
+    kd_coef: float,
+    ce_coef: float,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """kd_coef * KD + ce_coef * CE summed over positions (the part to differentiate), and both sums.
+
+    A term whose coefficient is 0 is not computed (its sum is 0). With a linear head and gradients
+    wanted, each chunk is projected once and its gradients are taken on the spot (fused.py);
+    otherwise this is `distill_loss_sums`, checkpointed per chunk.
+    """
+    want_kd = teacher is not None and kd_coef > 0
+    want_ce = ce_coef > 0
+    positions = student_hidden.shape[0]
+    step = _chunk_step(loss, positions, vocab, want_kd)
+    if isinstance(student_head, LinearHead) and torch.is_grad_enabled() and student_hidden.requires_grad:
+        closed_form = loss.name == "forward_kl" and (teacher is None or teacher.hidden is not None)
+
+        def terms(logits: Tensor, lo: int, hi: int) -> tuple[Tensor, Tensor, Tensor | None]:
+            signal = teacher.chunk(lo, hi) if teacher is not None else None
+            if closed_form:
+                return _forward_kl_and_grad(logits.detach(), targets[lo:hi], signal, loss, want_kd, kd_coef, ce_coef)
+            return (*_chunk_terms(logits, targets[lo:hi], signal, loss, want_kd, want_ce), None)
+
+        return fused_objective(student_hidden, student_head, terms, step, kd_coef, ce_coef)
+    weights = loss.model_copy(update={"kd_weight": 1.0 if not want_ce else 0.0 if not want_kd else 0.5})
+    kd_sum, ce_sum = distill_loss_sums(
+        student_hidden, student_head, targets, weights, teacher if want_kd else None, vocab
+    )
+    return kd_coef * kd_sum + ce_coef * ce_sum, kd_sum.detach(), ce_sum.detach()
 
 
 @dataclass

@@ -4,7 +4,8 @@ Logit distillation compares distributions token by token, so it needs the same v
 same special tokens and ideally the same chat template. A mismatch found after hours of training
 is a waste of a GPU. Checked here, it is one clear error. The classic near-miss is handled:
 vocabularies that differ only in padding rows (Qwen's 151936 against 152064) share every real
-token, so both sets of logits are sliced to the shared size.
+token, so both sets of logits are sliced to the shared size. Distilling across genuinely different
+tokenizers is a separate method that a run opts into (cross_tokenizer.py); it is never a fallback.
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ def require_compatible(
         raise TokenizerMismatch(
             "teacher and student tokenizers are not compatible for logit distillation: " + "; ".join(problems),
             hint="use black-box distillation instead (distillscope generate, then train --mode sft)"
-            + ("" if found.problems else ", or allow_chat_template_mismatch: true"),
+            + (
+                ", or opt into cross-tokenizer KD (train --cross-tokenizer uld)"
+                if found.problems
+                else ", or allow_chat_template_mismatch: true"
+            ),
         )
     return found.shared_vocab

@@ -68,7 +68,18 @@ def assistant_spans(
     return full, spans
 
 
-def tokenize_chat(tokenizer: Any, messages: Sequence[dict[str, str]], max_length: int) -> Example:
+@dataclass
+class EncodedChat:
+    """A tokenised conversation with what alignment across tokenizers needs: the rendered text, each
+    token's character span in it, and the character spans of the assistant turns."""
+
+    example: Example
+    text: str
+    offsets: list[tuple[int, int]]
+    turns: list[tuple[int, int]]
+
+
+def encode_chat(tokenizer: Any, messages: Sequence[dict[str, str]], max_length: int) -> EncodedChat:
     text, spans = assistant_spans(tokenizer, messages)
     encoded = tokenizer(
         text, add_special_tokens=False, return_offsets_mapping=True, truncation=True, max_length=max_length
@@ -77,12 +88,28 @@ def tokenize_chat(tokenizer: Any, messages: Sequence[dict[str, str]], max_length
     for token_id, (start, end) in zip(encoded["input_ids"], encoded["offset_mapping"], strict=True):
         inside = any(lo <= start and end <= hi and end > start for lo, hi in spans)
         labels.append(token_id if inside else IGNORE)
-    return Example(list(encoded["input_ids"]), labels)
+    offsets = [(int(a), int(b)) for a, b in encoded["offset_mapping"]]
+    return EncodedChat(Example(list(encoded["input_ids"]), labels), text, offsets, spans)
+
+
+def tokenize_chat(tokenizer: Any, messages: Sequence[dict[str, str]], max_length: int) -> Example:
+    return encode_chat(tokenizer, messages, max_length).example
 
 
 def tokenize_text(tokenizer: Any, text: str, max_length: int) -> Example:
     ids = tokenizer(text, add_special_tokens=True, truncation=True, max_length=max_length)["input_ids"]
     return Example(list(ids), list(ids))
+
+
+def record_messages(record: dict[str, Any], line: int, location: str | Path) -> list[dict[str, str]]:
+    """A chat record's messages as plain {role, content} strings; malformed ones are an InputError."""
+    try:
+        messages = [{"role": str(m["role"]), "content": str(m["content"])} for m in record["messages"]]
+    except (KeyError, TypeError):
+        raise InputError("bad messages", path=location, line=line, hint="expected [{role, content}, ...]") from None
+    if not any(m["role"] == "assistant" for m in messages):
+        raise InputError("conversation has no assistant turn to learn", path=location, line=line)
+    return messages
 
 
 def build_examples(
@@ -95,15 +122,7 @@ def build_examples(
     examples = []
     for line, record in records:
         if isinstance(record.get("messages"), list):
-            try:
-                messages = [{"role": str(m["role"]), "content": str(m["content"])} for m in record["messages"]]
-            except (KeyError, TypeError):
-                raise InputError(
-                    "bad messages", path=location, line=line, hint="expected [{role, content}, ...]"
-                ) from None
-            if not any(m["role"] == "assistant" for m in messages):
-                raise InputError("conversation has no assistant turn to learn", path=location, line=line)
-            example = tokenize_chat(tokenizer, messages, max_length)
+            example = tokenize_chat(tokenizer, record_messages(record, line, location), max_length)
         elif isinstance(record.get("text"), str):
             example = tokenize_text(tokenizer, record["text"], max_length)
         else:
@@ -129,11 +148,14 @@ def examples_fingerprint(examples: Sequence[Example]) -> str:
 
 
 class DistillCollator:
-    """Right-pads a batch; with a teacher cache, appends the cached top-k rows for its loss positions."""
+    """Right-pads a batch; with a teacher cache, appends the cached top-k rows for its loss positions;
+    with a teacher that tokenises differently, its own padded ids and the aligned positions as flat
+    indices (into the batch's trained positions, and into the teacher's [batch * length] positions)."""
 
-    def __init__(self, pad_token_id: int, cache: Any | None = None) -> None:
+    def __init__(self, pad_token_id: int, cache: Any | None = None, teacher_pad_token_id: int | None = None) -> None:
         self.pad_token_id = pad_token_id
         self.cache = cache
+        self.teacher_pad_token_id = teacher_pad_token_id
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         width = max(len(f["input_ids"]) for f in features)
@@ -152,4 +174,27 @@ class DistillCollator:
             batch["teacher_logprobs"] = torch.cat([torch.from_numpy(r.logprobs) for r in rows])
             if rows and rows[0].tail is not None:
                 batch["teacher_tail"] = torch.cat([torch.from_numpy(r.tail) for r in rows])
+        if self.teacher_pad_token_id is not None:
+            batch.update(self._teacher_side(features, labels))
         return batch
+
+    def _teacher_side(self, features: list[dict[str, Any]], labels: torch.Tensor) -> dict[str, torch.Tensor]:
+        assert self.teacher_pad_token_id is not None
+        width = max(len(f["teacher_input_ids"]) for f in features)
+        ids = torch.full((len(features), width), self.teacher_pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(features), width), dtype=torch.long)
+        trained = (labels[:, 1:] != IGNORE).sum(dim=1).tolist()
+        student, teacher, before = [], [], 0
+        for row, feature in enumerate(features):
+            n = len(feature["teacher_input_ids"])
+            ids[row, :n] = torch.tensor(feature["teacher_input_ids"])
+            mask[row, :n] = 1
+            student.extend(before + i for i in feature["align_student"])
+            teacher.extend(row * width + p for p in feature["align_teacher"])
+            before += trained[row]
+        return {
+            "teacher_input_ids": ids,
+            "teacher_attention_mask": mask,
+            "align_student": torch.tensor(student, dtype=torch.long),
+            "align_teacher": torch.tensor(teacher, dtype=torch.long),
+        }

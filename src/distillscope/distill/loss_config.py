@@ -48,6 +48,9 @@ LOSSES.register(
 )
 LOSSES.register("skew_reverse_kl", DivergenceRef(f"{_HERE}:skew_reverse_kl", ("alpha",)), help="skew reverse KL(alpha)")
 LOSSES.register("tv", DivergenceRef(f"{_HERE}:total_variation"), help="total variation")
+LOSSES.register(
+    "uld", DivergenceRef(f"{_HERE}:sorted_l1"), help="ULD: L1 of sorted probabilities, needs no shared vocabulary"
+)
 
 
 class KDLoss(BaseModel):

@@ -10,7 +10,8 @@ By the data-processing inequality, a binned divergence never exceeds the full on
 With p = softmax(teacher / T) and q = softmax(student / T), as in ../shared/REFERENCES.md:
 forward KL(p||q), reverse KL(q||p) (mode-seeking, MiniLLM), generalized JSD(beta) with the mixture
 m = beta*p + (1-beta)*q, skew KL(p || alpha*p + (1-alpha)*q) and skew reverse KL(q || alpha*q +
-(1-alpha)*p) (DistiLLM), and total variation 1/2 * sum |p - q|.
+(1-alpha)*p) (DistiLLM), total variation 1/2 * sum |p - q|, and ULD's sorted-probability distance,
+which needs no shared vocabulary (cross-tokenizer distillation).
 
 Which divergence a run uses is named in its `KDLoss` (`loss_config.py`), where each of these is
 registered; a new divergence is one function here (or in a module of its own) and one registration.
@@ -61,6 +62,24 @@ def skew_reverse_kl(t: Tensor, s: Tensor, alpha: float) -> Tensor:
 
 def total_variation(t: Tensor, s: Tensor) -> Tensor:
     return 0.5 * (t.exp() - s.exp()).abs().sum(-1)
+
+
+def sorted_l1(t: Tensor, s: Tensor) -> Tensor:
+    """ULD (Boizard et al. 2024): the L1 distance between the two distributions' probabilities, each
+    sorted in descending order, the shorter one padded with zeros.
+
+    It needs no correspondence between the two vocabularies, so it compares a teacher and a student
+    that tokenise differently; it is the optimal-transport cost of turning one distribution into
+    the other when any token may stand for any other. On a shared vocabulary it is at most the L1
+    distance (twice the total variation), and zero only when the distributions agree up to a
+    relabelling of tokens. Rows may have different widths here.
+    """
+    p = t.exp().sort(dim=-1, descending=True).values
+    q = s.exp().sort(dim=-1, descending=True).values
+    width = max(p.shape[-1], q.shape[-1])
+    p = torch.nn.functional.pad(p, (0, width - p.shape[-1]))
+    q = torch.nn.functional.pad(q, (0, width - q.shape[-1]))
+    return (p - q).abs().sum(-1)
 
 
 def log1mexp(x: Tensor) -> Tensor:

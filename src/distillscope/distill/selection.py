@@ -128,7 +128,7 @@ class SelectSummary:
 
     def to_dict(self) -> dict[str, Any]:
         fields = {k: v for k, v in self.__dict__.items() if k not in ("usage", "output")}
-        return {**fields, "output": str(self.output), "usage": [u.as_dict() for u in self.usage]}
+        return {**fields, "output": str(self.output), "usage": [u.model_dump(mode="json") for u in self.usage]}
 
 
 @dataclass

@@ -6,9 +6,13 @@ Each row holds the k most likely token ids and their log-probs at temperature 1,
 descending. The rest of the distribution is kept implicitly: its mass is 1 minus the sum of the
 top-k, and the loss treats it as one extra bin.
 
-Encoding, per row: ids as unsigned integers of the narrowest width that holds the vocabulary (2
-bytes up to 65,536 tokens, 3 bytes up to 16.7M), and log-probs as float16. At k=32 and a 152k
-vocabulary that is 32*3 + 32*2 = 160 bytes per token, plus 8 bytes per example for offsets.
+Two encodings exist. Format 3 (written by default) packs each row into a fixed number of bits:
+Elias-Fano coded ids, log-probs quantised where they matter, and the tail mass kept exactly
+(cache_codec.py); 99 bytes per token at k=32 and a 152k vocabulary. Format 2 stores ids as
+unsigned integers of the narrowest width that holds the vocabulary (3 bytes at 152k) and
+log-probs as float16: 160 bytes per token. Format 2 caches stay readable; a cache of a format
+this version does not know is refused with one line. Either way, add 8 bytes per example for
+offsets.
 
 Distilling at a temperature T other than 1 needs one more number per row: the tail's mass at T,
 which the top-k cannot tell (see `losses.topk_bins`). A cache is built for one temperature and
@@ -22,32 +26,37 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from distillscope.distill.cache_codec import LOGPROB_BITS, RowLayout, decode_rows, encode_rows
 from distillscope.distill.chunked import output_head
 from distillscope.distill.dataset import Example, examples_fingerprint
-from distillscope.distill.losses import log1mexp
 from distillscope.errors import InputError
 from distillscope.fileio.files import write_atomic
 from distillscope.fileio.paths import check_output_folder
 from distillscope.models.config import Dtype
 
-FORMAT_VERSION = 2
-IDS_FILE, LOGPROBS_FILE, TAIL_FILE = "ids.bin", "logprobs.bin", "tail.bin"
+FORMAT_VERSION = 3
+READABLE_FORMATS = (2, 3)
+CacheFormat = Literal[2, 3]
+IDS_FILE, LOGPROBS_FILE, TAIL_FILE, ROWS_FILE = "ids.bin", "logprobs.bin", "tail.bin", "rows.bin"
 META_FILE, PROGRESS_FILE = "meta.json", "progress.json"
+DATA_FILES = (IDS_FILE, LOGPROBS_FILE, TAIL_FILE, ROWS_FILE)
 
 
 class TeacherCacheMeta(BaseModel):
     format_version: int = FORMAT_VERSION
     k: int
     vocab_size: int
-    id_bytes: int
+    id_bytes: int = 0  # format 2
+    logprob_bits: int = 0  # format 3
     examples: int
     tokens: int
     examples_fingerprint: str
@@ -60,18 +69,33 @@ class TeacherCacheMeta(BaseModel):
         return 0 if self.temperature == 1.0 else 2
 
     @property
+    def layout(self) -> RowLayout:
+        return row_layout(self.k, self.vocab_size, self.temperature, self.logprob_bits)
+
+    @property
+    def row_bytes(self) -> int:
+        if self.format_version == 2:
+            return self.k * (self.id_bytes + 2) + self.tail_bytes
+        return self.layout.row_bytes
+
+    @property
     def bytes_per_token(self) -> float:
-        payload = self.tokens * (self.k * (self.id_bytes + 2) + self.tail_bytes)
-        return (payload + 8 * len(self.offsets)) / max(1, self.tokens)
+        return (self.tokens * self.row_bytes + 8 * len(self.offsets)) / max(1, self.tokens)
+
+
+def row_layout(k: int, vocab: int, temperature: float, logprob_bits: int = 0) -> RowLayout:
+    return RowLayout(k, vocab, logprob_bits or LOGPROB_BITS, 1 if temperature == 1.0 else 2)
 
 
 @dataclass
 class CachedRows:
-    """One example's cached teacher: top-k ids [n, k], log-probs [n, k] at T=1, tail log-mass at T [n]."""
+    """One example's cached teacher: top-k ids [n, k], log-probs [n, k] at T=1 (highest first), the
+    tail's log-mass at the cache's temperature [n] (T != 1 only), and at T=1 [n] (when building)."""
 
     ids: np.ndarray
     logprobs: np.ndarray
     tail: np.ndarray | None = None
+    tail_one: np.ndarray | None = None
 
 
 def id_width(vocab_size: int) -> int:
@@ -104,11 +128,33 @@ class TeacherCache:
             raise InputError(
                 "not a teacher cache (no meta.json)", path=folder, hint="build one with `distillscope teacher-cache`"
             )
-        return cls(folder, TeacherCacheMeta.model_validate_json(meta_path.read_text()))
+        try:
+            raw = json.loads(meta_path.read_text())
+            version = raw.get("format_version", 1) if isinstance(raw, dict) else None
+            if version not in READABLE_FORMATS:
+                raise InputError(
+                    f"teacher cache format {version} cannot be read by this version of distillscope "
+                    f"(it reads formats {', '.join(map(str, READABLE_FORMATS))})",
+                    path=meta_path,
+                    hint="rebuild it with `distillscope teacher-cache`",
+                )
+            return cls(folder, TeacherCacheMeta.model_validate(raw))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            first = str(exc).splitlines()[0]
+            raise InputError(f"unreadable teacher cache metadata: {first}", path=meta_path) from None
 
     def rows(self, example: int) -> CachedRows:
         """The cached teacher at one example's loss positions."""
         lo, hi = self.meta.offsets[example], self.meta.offsets[example + 1]
+        if self.meta.format_version == 2:
+            return self._rows_v2(lo, hi)
+        size = self.meta.row_bytes
+        with (self.folder / ROWS_FILE).open("rb") as handle:
+            handle.seek(lo * size)
+            ids, logprobs, tails = decode_rows(self.meta.layout, handle.read((hi - lo) * size))
+        return CachedRows(ids, logprobs, tails[:, 1] if tails.shape[1] > 1 else None)
+
+    def _rows_v2(self, lo: int, hi: int) -> CachedRows:
         k, width = self.meta.k, self.meta.id_bytes
         with (self.folder / IDS_FILE).open("rb") as handle:
             handle.seek(lo * k * width)
@@ -140,6 +186,11 @@ def _positions(example: Example) -> list[int]:
     return example.loss_positions
 
 
+def _tail_outside(logprobs: torch.Tensor, indices: torch.Tensor) -> np.ndarray:
+    """log of the mass outside the top-k, summed directly (not 1 - top, which cancels when top is near 1)."""
+    return torch.logsumexp(logprobs.scatter(-1, indices, float("-inf")), dim=-1).float().cpu().numpy()
+
+
 @torch.no_grad()
 def _top_k_rows(teacher: Any, vocab: int, batch: Sequence[Example], k: int, temperature: float) -> list[CachedRows]:
     device = next(teacher.parameters()).device
@@ -155,13 +206,34 @@ def _top_k_rows(teacher: Any, vocab: int, batch: Sequence[Example], k: int, temp
     for row, example in enumerate(batch):
         positions = torch.tensor(_positions(example), device=device)
         logits = head(out.hidden_states[-1][row, positions])
-        values, indices = torch.topk(torch.log_softmax(logits, dim=-1), k, dim=-1)
+        logprobs = torch.log_softmax(logits, dim=-1)
+        values, indices = torch.topk(logprobs, k, dim=-1)
         tail = None
         if temperature != 1.0:
-            tempered = torch.log_softmax(logits / temperature, dim=-1).gather(-1, indices)
-            tail = log1mexp(torch.logsumexp(tempered, dim=-1)).cpu().numpy()
-        rows.append(CachedRows(indices.cpu().numpy(), values.cpu().numpy(), tail))
+            tail = _tail_outside(torch.log_softmax(logits / temperature, dim=-1), indices)
+        top = (indices.cpu().numpy(), values.float().cpu().numpy())
+        rows.append(CachedRows(*top, tail, _tail_outside(logprobs, indices)))
     return rows
+
+
+def _data_sizes(version: int, tokens: int, k: int, vocab: int, temperature: float) -> dict[str, int]:
+    """The size of each data file after `tokens` rows."""
+    if version == 2:
+        tail = tokens * 2 if temperature != 1.0 else 0
+        return {IDS_FILE: tokens * k * id_width(vocab), LOGPROBS_FILE: tokens * k * 2, TAIL_FILE: tail}
+    return {ROWS_FILE: tokens * row_layout(k, vocab, temperature).row_bytes}
+
+
+def _encoded(version: int, rows: CachedRows, k: int, vocab: int, temperature: float) -> dict[str, bytes]:
+    if version == 2:
+        return {
+            IDS_FILE: encode_ids(rows.ids, id_width(vocab)),
+            LOGPROBS_FILE: rows.logprobs.astype("<f2").tobytes(),
+            TAIL_FILE: b"" if rows.tail is None else rows.tail.astype("<f2").tobytes(),
+        }
+    assert rows.tail_one is not None
+    tails = rows.tail_one[:, None] if rows.tail is None else np.stack([rows.tail_one, rows.tail], axis=1)
+    return {ROWS_FILE: encode_rows(row_layout(k, vocab, temperature), rows.ids, rows.logprobs, tails)}
 
 
 def build_teacher_cache(
@@ -174,15 +246,16 @@ def build_teacher_cache(
     batch_size: int = 8,
     temperature: float = 1.0,
     teacher_name: str = "",
+    format_version: CacheFormat = FORMAT_VERSION,
     on_start: Callable[[int], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> TeacherCache:
     """Run the teacher over every example and store its top-k; resumes a partial build."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    width = id_width(vocab)
     fingerprint = examples_fingerprint(examples)
-    done, tokens = _resume_point(folder, fingerprint, k, width, temperature)
+    settings = {"fingerprint": fingerprint, "k": k, "temperature": temperature, "format": format_version}
+    done, tokens = _resume_point(folder, settings, vocab)
     offsets = [0]
     for example in examples:
         offsets.append(offsets[-1] + len(_positions(example)))
@@ -191,29 +264,28 @@ def build_teacher_cache(
     if on_batch is not None and done:
         on_batch(done)
     teacher.eval()
-    with (
-        (folder / IDS_FILE).open("ab") as ids_out,
-        (folder / LOGPROBS_FILE).open("ab") as lps_out,
-        (folder / TAIL_FILE).open("ab") as tail_out,
-    ):
+    names = list(_data_sizes(format_version, 0, k, vocab, temperature))
+    with ExitStack() as stack:
+        handles = {name: stack.enter_context((folder / name).open("ab")) for name in names}
         for lo in range(done, len(examples), batch_size):
             batch = examples[lo : lo + batch_size]
             for rows in _top_k_rows(teacher, vocab, batch, k, temperature):
-                ids_out.write(encode_ids(rows.ids, width))
-                lps_out.write(rows.logprobs.astype("<f2").tobytes())
-                if rows.tail is not None:
-                    tail_out.write(rows.tail.astype("<f2").tobytes())
+                for name, payload in _encoded(format_version, rows, k, vocab, temperature).items():
+                    handles[name].write(payload)
                 tokens += rows.ids.shape[0]
-            for handle in (ids_out, lps_out, tail_out):
+            for handle in handles.values():
                 handle.flush()
-            progress = {"examples": lo + len(batch), "tokens": tokens, "fingerprint": fingerprint, "k": k}
-            write_atomic(folder / PROGRESS_FILE, json.dumps({**progress, "temperature": temperature}))
+            write_atomic(
+                folder / PROGRESS_FILE, json.dumps({**settings, "examples": lo + len(batch), "tokens": tokens})
+            )
             if on_batch is not None:
                 on_batch(len(batch))
     meta = TeacherCacheMeta(
+        format_version=format_version,
         k=k,
         vocab_size=vocab,
-        id_bytes=width,
+        id_bytes=id_width(vocab) if format_version == 2 else 0,
+        logprob_bits=LOGPROB_BITS if format_version == 3 else 0,
         examples=len(examples),
         tokens=tokens,
         examples_fingerprint=fingerprint,
@@ -226,22 +298,21 @@ def build_teacher_cache(
     return TeacherCache(folder, meta)
 
 
-def _resume_point(folder: Path, fingerprint: str, k: int, width: int, temperature: float) -> tuple[int, int]:
+def _resume_point(folder: Path, settings: dict[str, Any], vocab: int) -> tuple[int, int]:
     """Examples and tokens already written by an interrupted build of the same job; else start over."""
     progress_path = folder / PROGRESS_FILE
     if progress_path.exists():
         progress = json.loads(progress_path.read_text())
-        same = (progress.get("fingerprint"), progress.get("k"), progress.get("temperature", 1.0))
-        if same == (fingerprint, k, temperature):
+        progress.setdefault("temperature", 1.0)
+        progress.setdefault("format", 2)  # progress markers of format-2 builds did not say
+        if all(progress.get(key) == value for key, value in settings.items()):
             tokens = int(progress["tokens"])
-            sizes = {IDS_FILE: tokens * k * width, LOGPROBS_FILE: tokens * k * 2, TAIL_FILE: 0}
-            if temperature != 1.0:
-                sizes[TAIL_FILE] = tokens * 2
+            sizes = _data_sizes(settings["format"], tokens, settings["k"], vocab, settings["temperature"])
             for name, size in sizes.items():  # drop a batch written after the last marker
                 with (folder / name).open("ab") as handle:
                     handle.truncate(size)
             return int(progress["examples"]), tokens
-    for name in (IDS_FILE, LOGPROBS_FILE, TAIL_FILE, META_FILE, PROGRESS_FILE):
+    for name in (*DATA_FILES, META_FILE, PROGRESS_FILE):
         (folder / name).unlink(missing_ok=True)
     return 0, 0
 
@@ -261,6 +332,9 @@ class TeacherCacheJob(BaseModel):
     )
     max_length: int = Field(1024, ge=8, description="Must equal the training run's max_length.")
     batch_size: int = Field(8, ge=1, description="Examples per teacher forward pass.")
+    format_version: CacheFormat = Field(
+        FORMAT_VERSION, description="3: packed rows (about 99 bytes/token at k=32, 152k vocab); 2: the older layout."
+    )
     device: str = Field("auto", description="'auto', 'cpu' or 'cuda'.")
     dtype: Dtype = Field("auto", description="The teacher's dtype.")
     trust_remote_code: bool = Field(False, description="Run code shipped with the model. Off by default.")
@@ -288,6 +362,7 @@ def run_teacher_cache(
         batch_size=job.batch_size,
         temperature=job.temperature,
         teacher_name=job.teacher,
+        format_version=job.format_version,
         on_start=on_start,
         on_batch=on_batch,
     )

@@ -1,11 +1,10 @@
 """Training a student: SFT on teacher-written data, or logit distillation from a teacher.
 
-The trainer is the transformers `Trainer` with one method replaced: the loss. Everything else
-comes from the ecosystem's trainer unchanged: optimisers, schedules, gradient accumulation,
-mixed precision, checkpoints and resume, `accelerate launch` across GPUs. Its loss is
-w * T^2 * KD + (1 - w) * CE over the assistant's tokens, computed chunk by chunk from hidden
-states (see chunked.py), with the teacher alongside (`kd`) or read from a top-k cache
-(`kd-offline`). Each term is logged by name.
+This module turns a `TrainJob` (the YAML file and the flags) into a run of the distilling trainer
+(trainer.py): it loads the student, the data and the teacher (live, cached, or with another
+tokenizer when `cross_tokenizer` opts in), checks them against each other, and resumes or skips
+a job already done. Its loss is w * T^2 * KD + (1 - w) * CE over the assistant's tokens; with
+`on_policy` λ > 0 a share λ of the batches is completed by the student first (GKD).
 
 The output folder is a standard Hugging Face model folder (weights, config, tokenizer and chat
 template), with the resolved job beside it, so any tool can load the student.
@@ -24,19 +23,20 @@ from typing import Any, Literal
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from transformers import Trainer, TrainerCallback, TrainingArguments
+from transformers import TrainerCallback, TrainingArguments
 
-from distillscope.distill.chunked import TeacherSignal, distill_loss_sums, output_head
+from distillscope.distill import on_policy
 from distillscope.distill.compat import require_compatible
-from distillscope.distill.dataset import IGNORE, DistillCollator, Example, build_examples, load_training_records
+from distillscope.distill.cross_tokenizer import CROSS_TOKENIZER_LOSSES, build_aligned_examples
+from distillscope.distill.dataset import DistillCollator, Example, build_examples, load_training_records
 from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
 from distillscope.distill.loss_config import KDLoss
 from distillscope.distill.teacher_cache import TeacherCache
+from distillscope.distill.trainer import DistillSetup, DistillTrainer, Mode
 from distillscope.errors import InputError
 from distillscope.fileio.paths import check_output_folder
 from distillscope.models.config import Dtype
 
-Mode = Literal["sft", "kd", "kd-offline"]
 JOB_FILE = "distillscope-train.json"
 
 
@@ -89,6 +89,18 @@ class TrainJob(BaseModel):
     )
     trust_remote_code: bool = Field(False, description="Run code shipped with the models. Off by default.")
     allow_chat_template_mismatch: bool = Field(False, description="Let kd proceed when only the chat templates differ.")
+    on_policy: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of batches the student completes itself before the teacher scores them (kd; GKD's λ).",
+    )
+    max_new_tokens: int = Field(128, ge=1, description="Longest completion the student samples on-policy.")
+    cross_tokenizer: Literal["uld"] | None = Field(
+        None,
+        description="Distil a teacher with another tokenizer: uld aligns positions by text and compares "
+        "sorted probabilities (kd). Off: a tokenizer mismatch stops KD.",
+    )
 
     @model_validator(mode="after")
     def _teacher_for_mode(self) -> TrainJob:
@@ -96,97 +108,29 @@ class TrainJob(BaseModel):
             raise ValueError("mode kd needs a teacher")
         if self.mode == "kd-offline" and self.teacher_cache is None:
             raise ValueError("mode kd-offline needs a teacher_cache")
+        if self.on_policy > 0 and self.mode != "kd":
+            raise ValueError("on_policy needs mode kd: a live teacher scores the student's own completions")
+        if self.cross_tokenizer is not None:
+            if self.mode != "kd":
+                raise ValueError("cross_tokenizer needs mode kd (a live teacher)")
+            if self.on_policy > 0:
+                raise ValueError("cross_tokenizer and on_policy cannot be combined yet")
+            if "name" in self.loss.model_fields_set and self.loss.name not in CROSS_TOKENIZER_LOSSES:
+                raise ValueError(
+                    f"loss {self.loss.name} compares token by token over one vocabulary; across tokenizers use "
+                    + " or ".join(CROSS_TOKENIZER_LOSSES)
+                )
+            self.loss = self.loss.model_copy(update={"name": self.cross_tokenizer})
         return self
 
 
-@dataclass
-class DistillSetup:
-    mode: Mode
-    loss: KDLoss
-    vocab: int
-    teacher: Any | None = None
-
-
-class DistillTrainer(Trainer):
-    """`Trainer` whose loss is the weighted KD + CE of this module; it logs each term by name."""
-
-    def __init__(self, *args: Any, setup: DistillSetup, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.setup = setup
-        self._terms: dict[str, float] = {}
-        self._term_steps = 0
-
-    def _teacher_signal(self, inputs: dict[str, torch.Tensor], mask: torch.Tensor) -> TeacherSignal | None:
-        if self.setup.mode == "kd-offline":
-            return TeacherSignal(
-                topk_ids=inputs["teacher_ids"],
-                topk_logprobs=inputs["teacher_logprobs"],
-                topk_tail=inputs.get("teacher_tail"),
-            )
-        if self.setup.mode != "kd":
-            return None
-        teacher = self.setup.teacher
-        with torch.no_grad():
-            out = teacher(
-                input_ids=inputs["input_ids"],
-                attention_mask=inputs["attention_mask"],
-                output_hidden_states=True,
-                logits_to_keep=1,
-                use_cache=False,
-            )
-        hidden = out.hidden_states[-1][:, :-1][mask]
-        return TeacherSignal(hidden=hidden, head=output_head(teacher, self.setup.vocab))
-
-    def compute_loss(
-        self,
-        model: torch.nn.Module,
-        inputs: dict[str, torch.Tensor],
-        return_outputs: bool = False,
-        num_items_in_batch: torch.Tensor | int | None = None,
-    ) -> torch.Tensor | tuple[torch.Tensor, Any]:
-        mask = inputs["labels"][:, 1:] != IGNORE
-        targets = inputs["labels"][:, 1:][mask]
-        out = model(
-            input_ids=inputs["input_ids"],
-            attention_mask=inputs["attention_mask"],
-            output_hidden_states=True,
-            logits_to_keep=1,
-            use_cache=False,
-        )
-        hidden = out.hidden_states[-1][:, :-1][mask]
-        student_head = output_head(self.accelerator.unwrap_model(model), self.setup.vocab)
-        teacher = self._teacher_signal(inputs, mask)
-        loss_cfg = self.setup.loss
-        kd_sum, ce_sum = distill_loss_sums(hidden, student_head, targets, loss_cfg, teacher, self.setup.vocab)
-        weight = loss_cfg.kd_weight if teacher is not None else 0.0
-        denominator = num_items_in_batch if num_items_in_batch is not None else max(1, targets.numel())
-        if isinstance(denominator, torch.Tensor):
-            denominator = denominator.to(kd_sum.device)
-        loss = (weight * loss_cfg.kd_scale * kd_sum + (1 - weight) * ce_sum) / denominator
-        self.loss_is_scaled_for_ga = num_items_in_batch is not None
-        if num_items_in_batch is not None and self.args.average_tokens_across_devices:
-            loss = loss * self.accelerator.num_processes
-        self._remember(kd_sum, ce_sum, targets.numel(), teacher is not None)
-        return (loss, out) if return_outputs else loss
-
-    def _remember(self, kd_sum: torch.Tensor, ce_sum: torch.Tensor, tokens: int, has_teacher: bool) -> None:
-        tokens = max(1, tokens)
-        self._terms["ce"] = self._terms.get("ce", 0.0) + float(ce_sum.detach()) / tokens
-        if has_teacher:
-            self._terms["kd"] = self._terms.get("kd", 0.0) + float(kd_sum.detach()) / tokens
-        self._term_steps += 1
-
-    def log(self, logs: dict[str, float], *args: Any, **kwargs: Any) -> None:
-        if self._term_steps:
-            for name, total in self._terms.items():
-                logs[f"loss_{name}"] = round(total / self._term_steps, 5)
-            self._terms, self._term_steps = {}, 0
-        super().log(logs, *args, **kwargs)
-
-
 class _ProgressCallback(TrainerCallback):
+    """Reports each finished step with the latest logs. A step that logs is reported once its own
+    logs exist: the Trainer ends the step first and logs after it."""
+
     def __init__(self, on_start: Callable[[int], None] | None, on_step: Callable[[dict[str, float]], None] | None):
         self.on_start_cb, self.on_step_cb, self.last_logs = on_start, on_step, {}
+        self._pending = False
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.on_start_cb is not None:
@@ -194,8 +138,17 @@ class _ProgressCallback(TrainerCallback):
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any) -> None:
         self.last_logs = dict(logs or {})
+        if self._pending:
+            self._pending = False
+            self._report()
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if control.should_log:
+            self._pending = True
+        else:
+            self._report()
+
+    def _report(self) -> None:
         if self.on_step_cb is not None:
             self.on_step_cb(self.last_logs)
 
@@ -276,28 +229,85 @@ def _wrap_lora(model: Any, lora: LoraSettings) -> Any:
     return get_peft_model(model, config)
 
 
+@dataclass
+class Teacher:
+    """What the loss learns from: a live model or a cache, and the vocabulary sizes involved."""
+
+    model: Any | None
+    cache: TeacherCache | None
+    vocab: int  # the student's logits used (shared with the teacher, unless cross-tokenizer)
+    teacher_vocab: int | None = None  # the teacher's own, for a teacher with another tokenizer
+
+
 def prepare_teacher(
-    job: TrainJob, tokenizer: Any, student: Any, examples: list[Example]
-) -> tuple[Any, TeacherCache | None, int]:
-    """The live teacher or the cache, and the vocabulary size both sides share."""
+    job: TrainJob, tokenizer: Any, teacher_tokenizer: Any, student: Any, examples: list[Example]
+) -> Teacher:
+    """The live teacher or the cache, checked against the student and the data."""
     if job.mode == "kd":
         assert job.teacher is not None
-        teacher_tokenizer = load_tokenizer(job.teacher, job.trust_remote_code)
         teacher = load_model(
             job.teacher, dtype=job.teacher_dtype, device=job.device, trust_remote_code=job.trust_remote_code
         )
+        teacher.eval().requires_grad_(False)
+        if job.cross_tokenizer is not None:
+            return Teacher(teacher, None, vocab_rows(student), vocab_rows(teacher))
         vocab = require_compatible(
             tokenizer, teacher_tokenizer, vocab_rows(student), vocab_rows(teacher), job.allow_chat_template_mismatch
         )
-        teacher.eval().requires_grad_(False)
-        return teacher, None, vocab
+        return Teacher(teacher, None, vocab)
     if job.mode == "kd-offline":
         assert job.teacher_cache is not None
         cache = TeacherCache.open(job.teacher_cache)
         cache.check_matches(examples)
         cache.check_temperature(job.loss.temperature)
-        return None, cache, min(vocab_rows(student), cache.meta.vocab_size)
-    return None, None, vocab_rows(student)
+        return Teacher(None, cache, min(vocab_rows(student), cache.meta.vocab_size))
+    return Teacher(None, None, vocab_rows(student))
+
+
+def training_rows(
+    job: TrainJob, records: list[tuple[int, dict[str, Any]]], tokenizer: Any, teacher_tokenizer: Any
+) -> tuple[list[Example], list[dict[str, Any]]]:
+    """The examples, and the dataset rows the collator reads (with the teacher's own token ids and
+    the aligned positions, for a teacher with another tokenizer)."""
+    if job.cross_tokenizer is None:
+        examples = build_examples(tokenizer, records, job.max_length, job.data)
+        rows = [{"input_ids": e.input_ids, "labels": e.labels, "index": i} for i, e in enumerate(examples)]
+    else:
+        aligned = build_aligned_examples(tokenizer, teacher_tokenizer, records, job.max_length, job.data)
+        examples = [a.student for a in aligned]
+        rows = [
+            {
+                "input_ids": a.student.input_ids,
+                "labels": a.student.labels,
+                "index": i,
+                "teacher_input_ids": a.teacher_ids,
+                "align_student": a.student_index,
+                "align_teacher": a.teacher_positions,
+            }
+            for i, a in enumerate(aligned)
+        ]
+    if job.on_policy > 0 and any(e.loss_positions[0] == 0 for e in examples):
+        raise InputError(
+            "on-policy distillation needs a prompt before each trained turn; a record trains from its first token",
+            path=job.data,
+            hint='use chat records ({"messages": [...]}) whose assistant turn follows a user turn',
+        )
+    return examples, rows
+
+
+def _setup(job: TrainJob, teacher: Teacher, tokenizer: Any, student: Any) -> DistillSetup:
+    eos = getattr(student.generation_config, "eos_token_id", None) or tokenizer.eos_token_id
+    return DistillSetup(
+        job.mode,
+        job.loss,
+        teacher.vocab,
+        teacher.model,
+        on_policy=job.on_policy,
+        seed=job.seed,
+        generation=on_policy.generation_settings(job.max_new_tokens, tokenizer.pad_token_id, eos),
+        pad_token_id=tokenizer.pad_token_id,
+        teacher_vocab=teacher.teacher_vocab,
+    )
 
 
 def training_arguments(job: TrainJob) -> TrainingArguments:
@@ -345,22 +355,22 @@ def train(
         return done
     torch.manual_seed(job.seed)
     tokenizer = load_tokenizer(job.student, job.trust_remote_code)
+    teacher_tokenizer = load_tokenizer(job.teacher, job.trust_remote_code) if job.mode == "kd" and job.teacher else None
     model = load_model(job.student, dtype="float32", device=job.device, trust_remote_code=job.trust_remote_code)
-    examples = build_examples(tokenizer, records, job.max_length, job.data)
-    teacher, cache, vocab = prepare_teacher(job, tokenizer, model, examples)
+    examples, rows = training_rows(job, records, tokenizer, teacher_tokenizer)
+    teacher = prepare_teacher(job, tokenizer, teacher_tokenizer, model, examples)
+    setup = _setup(job, teacher, tokenizer, model)
     if job.lora is not None:
         model = _wrap_lora(model, job.lora)
-    dataset = Dataset.from_list(
-        [{"input_ids": e.input_ids, "labels": e.labels, "index": i} for i, e in enumerate(examples)]
-    )
     progress = _ProgressCallback(on_start, on_step)
+    teacher_pad = teacher_tokenizer.pad_token_id if job.cross_tokenizer is not None else None
     trainer = DistillTrainer(
         model=model,
         args=training_arguments(job),
-        train_dataset=dataset,
-        data_collator=DistillCollator(tokenizer.pad_token_id, cache),
+        train_dataset=Dataset.from_list(rows),
+        data_collator=DistillCollator(tokenizer.pad_token_id, teacher.cache, teacher_pad),
         callbacks=[progress],
-        setup=DistillSetup(job.mode, job.loss, vocab, teacher),
+        setup=setup,
     )
     trainer.remove_callback(PrinterCallback)
     last = _checkpoint_to_resume(job, fingerprint)

@@ -1,0 +1,110 @@
+"""Cross-tokenizer KD between two tiny models whose BPE tokenizers differ: alignment, opt-in, learning."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from distillscope.distill.chunked import output_head
+from distillscope.distill.compat import TokenizerMismatch
+from distillscope.distill.cross_tokenizer import align, build_aligned_examples
+from distillscope.distill.dataset import IGNORE, DistillCollator, encode_chat, load_training_records
+from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
+from distillscope.distill.losses import sorted_l1
+from distillscope.distill.train import TrainJob, train
+from distillscope.testing.toy import toy_conversations
+from distillscope.zoo.tinymodels import make_tiny_model, save_model, train_bpe_tokenizer
+
+
+@pytest.fixture(scope="module")
+def other_student(toy_model_dir, tmp_path_factory):
+    """A random student whose tokenizer is trained separately, smaller and on other text: other merges and ids."""
+    texts = [turn["content"] for conv in toy_conversations(300, seed=42) for turn in conv]
+    tokenizer = train_bpe_tokenizer(texts[::2], vocab_size=300)
+    assert tokenizer.get_vocab() != load_tokenizer(toy_model_dir).get_vocab()
+    return save_model(make_tiny_model(tokenizer, seed=5), tokenizer, tmp_path_factory.mktemp("models") / "other")
+
+
+def test_aligned_positions_predict_the_same_text(toy_model_dir, other_student):
+    student_tok, teacher_tok = load_tokenizer(other_student), load_tokenizer(toy_model_dir)
+    messages = [
+        {"role": "user", "content": "What colour is the sky?"},
+        {"role": "assistant", "content": "The sky is blue, mostly."},
+    ]
+    mine, theirs = encode_chat(student_tok, messages, 128), encode_chat(teacher_tok, messages, 128)
+    assert mine.example.input_ids != theirs.example.input_ids
+    student_index, teacher_positions = align(mine, theirs, [messages[1]["content"]])
+    assert len(student_index) >= 5  # at least every word start and the end of the turn
+    content = messages[1]["content"]
+    s_begin, t_begin = mine.text.index(content), theirs.text.index(content)
+    for i, t in zip(student_index, teacher_positions, strict=True):
+        s_next = mine.example.loss_positions[i] + 1
+        s_prefix = mine.text[s_begin : mine.offsets[s_next][0]]
+        t_prefix = theirs.text[t_begin : theirs.offsets[t + 1][0]]
+        assert s_prefix == t_prefix  # both models predict what follows the same text
+
+
+def test_kd_across_tokenizers_stops_by_default_and_is_opt_in(toy_model_dir, other_student, toy_chat_data, tmp_path):
+    job = dict(mode="kd", student=f"hf:{other_student}", teacher=f"hf:{toy_model_dir}", data=str(toy_chat_data[0]))
+    with pytest.raises(TokenizerMismatch, match="cross-tokenizer uld"):
+        train(TrainJob(**job, output=tmp_path / "refused", max_steps=1))
+    with pytest.raises(ValueError, match="across tokenizers use uld"):
+        TrainJob(**job, output=tmp_path / "x", cross_tokenizer="uld", loss={"name": "forward_kl"})
+    assert TrainJob(**job, output=tmp_path / "x", cross_tokenizer="uld").loss.name == "uld"
+
+
+def _held_out_uld(student_dir, teacher_dir, held) -> float:
+    """Mean ULD distance between student and teacher at the aligned positions of held-out data."""
+    student_tok, teacher_tok = load_tokenizer(student_dir), load_tokenizer(teacher_dir)
+    student, teacher = load_model(student_dir).eval(), load_model(teacher_dir).eval()
+    aligned = build_aligned_examples(student_tok, teacher_tok, load_training_records(held), 256)
+    rows = [
+        {
+            "input_ids": a.student.input_ids,
+            "labels": a.student.labels,
+            "teacher_input_ids": a.teacher_ids,
+            "align_student": a.student_index,
+            "align_teacher": a.teacher_positions,
+        }
+        for a in aligned
+    ]
+    batch = DistillCollator(student_tok.pad_token_id, None, teacher_tok.pad_token_id)(rows)
+    mask = batch["labels"][:, 1:] != IGNORE
+    with torch.no_grad():
+        s_out = student(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], output_hidden_states=True)
+        t_out = teacher(
+            input_ids=batch["teacher_input_ids"],
+            attention_mask=batch["teacher_attention_mask"],
+            output_hidden_states=True,
+        )
+        s_hidden = s_out.hidden_states[-1][:, :-1][mask][batch["align_student"]]
+        t_last = t_out.hidden_states[-1]
+        t_hidden = t_last.reshape(-1, t_last.shape[-1])[batch["align_teacher"]]
+        s_lp = torch.log_softmax(output_head(student, vocab_rows(student))(s_hidden), -1)
+        t_lp = torch.log_softmax(output_head(teacher, vocab_rows(teacher))(t_hidden), -1)
+    return float(sorted_l1(t_lp, s_lp).mean())
+
+
+def test_the_student_moves_toward_a_teacher_with_another_tokenizer(
+    toy_model_dir, other_student, toy_chat_data, tmp_path
+):
+    train_data, held = toy_chat_data
+    before = _held_out_uld(other_student, toy_model_dir, held)
+    job = TrainJob(
+        mode="kd",
+        student=f"hf:{other_student}",
+        teacher=f"hf:{toy_model_dir}",
+        data=str(train_data),
+        output=tmp_path / "cross",
+        cross_tokenizer="uld",
+        loss={"kd_weight": 1.0},
+        max_steps=25,
+        batch_size=8,
+        learning_rate=2e-2,
+        logging_steps=5,
+        save_steps=25,
+    )
+    summary = train(job)
+    after = _held_out_uld(tmp_path / "cross", toy_model_dir, held)
+    assert summary.steps == 25
+    assert after < 0.5 * before, (before, after)
