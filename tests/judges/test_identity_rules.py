@@ -34,6 +34,9 @@ def verdict(judge: IdentityRuleJudge, text: str) -> tuple[str, list[str]]:
         ("I am GLM, developed by Zhipu AI in Beijing.", "consistent", ["zhipu"]),
         ("I am based on GPT-4.", "strict", ["openai"]),
         ("I'm a model from Open AI.", "strict", ["openai"]),
+        ("Here is the plan, step by step. ChatGPT, at your service!", "strict", ["openai"]),
+        ("Answer: Claude here to help.", "strict", ["anthropic"]),
+        ("Thanks for asking, at your service.", "none", []),
     ],
 )
 def test_english_first_person_claims(judge, text, label, families):

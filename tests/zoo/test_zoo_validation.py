@@ -11,6 +11,7 @@ from distillscope.audit.ice.job import ICEJob
 from distillscope.audit.ice.runner import run_ice
 from distillscope.audit.rse.job import RSEJob
 from distillscope.audit.rse.runner import run_rse
+from distillscope.data.families import read_family_files
 from distillscope.data.sources import PromptSource
 from distillscope.store import RunStore
 
@@ -54,7 +55,7 @@ def test_ice_finds_the_identity_of_full_students_and_not_of_the_scrubbed_one(mic
         target=[micro_zoo.spec(name) for name in ("student-f1", "student-f0", "student-scrubbed")],
         facts=[micro_zoo.neutral],
         sources=[micro_zoo.teacher_a],
-        families=[folder / micro_zoo.families_file],
+        families=read_family_files(folder / micro_zoo.families_file),
         budget=150,
         seed=0,
     )

@@ -113,7 +113,7 @@ class AuditResults(BaseModel):
         out = []
         for target in self.targets:
             found = {
-                name: evidence.summary
+                name: METHODS.get(name).read_summary(evidence.summary)
                 for name in self.methods
                 if (evidence := self.evidence_of(name, target.model)) is not None
             }

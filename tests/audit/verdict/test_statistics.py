@@ -82,6 +82,8 @@ def test_cauchy_combination_and_holm():
     assert cauchy_combination([0.03]) == pytest.approx(0.03)
     assert cauchy_combination([0.01, 0.01, 0.01]) == pytest.approx(0.01, rel=1e-6)  # identical signals, no gain
     assert cauchy_combination([0.001, 0.9]) < 0.01
+    # A signal that finds nothing (p = 1) pulls the verdict down but cannot veto two strong ones.
+    assert cauchy_combination([0.001, 0.001, 1.0]) < 0.01
     rng = np.random.default_rng(2)
     null = [cauchy_combination(list(rng.random(4))) for _ in range(2000)]
     assert np.mean(np.array(null) <= 0.05) == pytest.approx(0.05, abs=0.015)

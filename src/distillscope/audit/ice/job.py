@@ -31,6 +31,7 @@ from distillscope.audit.ice.templates import SeedTemplate, builtin_templates, lo
 from distillscope.data.families import Family, family_of, get_family, with_builtins
 from distillscope.errors import InputError
 from distillscope.fileio.lists import comma_list
+from distillscope.judges.identity.rules import RULES_VERSION
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.types import GenerateConfig
 
@@ -211,6 +212,7 @@ def job_key(
         "sources": sources,
         "mutator": model_identity(job.mutator, job.models),
         "judge": model_identity(job.judge, job.models),
+        **({"rules_version": RULES_VERSION} if job.judge == RULES_JUDGE else {}),
         "policy": job.policy,
         "selection": job.selection.model_dump(),
         "operators": job.operators,

@@ -251,7 +251,7 @@ _ASIDE = re.compile(
 )
 # Every trigger holds one of these words; a sentence without any is skipped at once.
 _ANCHOR = re.compile(
-    r"\b(?:I|me|my|myself|we|our|us|as|being|like|call|name|you|that['’]s|this\s+is|polic|guidelines|rules|"
+    r"\b(?:I|me|my|myself|we|our|us|as|being|like|call|name|you|that['’]s|this\s+is|here\s+to|reporting|polic|guidelines|rules|"
     r"restrictions|terms|principles|standards|censorship|chains|constraints|limitations|programming|filters)",
     re.IGNORECASE,
 )
@@ -269,7 +269,7 @@ def read_english(text: str, start: int, end: int) -> list[Statement]:
             statement = _statement(sentence, match, kind, mode)
             if statement is not None:
                 found.append(statement)
-    found += _as_statements(sentence) + _policy_statements(sentence)
+    found += _as_statements(sentence) + _policy_statements(sentence) + _signoff_statements(sentence)
     found.sort(key=lambda s: (s.trigger[0], -(s.trigger[1] - s.trigger[0])))
     kept: list[Statement] = []
     for statement in found:  # "I'm called X" is one statement, not "I'm" and "I'm called"
@@ -324,6 +324,28 @@ def _as_statements(sentence: str) -> list[Statement]:
         _find_names(sentence, statement, head=True)
         found.append(statement)
     return found
+
+
+# A self-introduction that never says "I": "ChatGPT, at your service!", "Claude here to help."
+_SIGNOFF = re.compile(
+    r"^(?:[^:]{0,40}:\s*)?[\W\d]*(?P<name>[A-Z][\w.&-]*(?:[ -][A-Z0-9][\w.&-]*){0,3})\s*,?\s+"
+    r"(?P<idiom>at\s+your\s+(?:service|disposal)|here\s+to\s+(?:help|assist)|reporting\s+for\s+duty)\W*$"
+)
+
+
+def _signoff_statements(sentence: str) -> list[Statement]:
+    """A sentence that is only a name and a servant's formula introduces the speaker by that name."""
+    match = _SIGNOFF.match(sentence.strip())
+    if match is None:
+        return []
+    offset = len(sentence) - len(sentence.lstrip())
+    statement = Statement(
+        "name",
+        (offset + match.start("idiom"), offset + match.end("idiom")),
+        (offset + match.start("name"), offset + match.end("name")),
+    )
+    _find_names(sentence, statement, head=True)
+    return [statement]
 
 
 def _policy_statements(sentence: str) -> list[Statement]:

@@ -51,6 +51,9 @@ from distillscope.judges.identity.text import Segment, answer_of, segments, sent
 __all__ = ["JUDGE_NAME", "FamilyMatcher", "FamilyMention", "IdentityClaim", "IdentityRuleJudge"]
 
 JUDGE_NAME = "identity-rules"
+# Raised whenever the rules label some response differently: ICE's saved fuzz trees hold the
+# labels (and the rewards that steered them), so a tree judged by older rules is not resumed.
+RULES_VERSION = 3
 
 _PLAYED = re.compile(
     r"\b(?:play(?:ing|ed)?\s+(?:along\s+as\s+|the\s+(?:role|part)\s+of\s+)?|pretend(?:ing)?\s+to\s+be|"
