@@ -65,7 +65,10 @@ def test_ice_finds_the_identity_of_full_students_and_not_of_the_scrubbed_one(mic
     full, none, scrubbed = scores["student-f1"], scores["student-f0"], scores["student-scrubbed"]
     print({name: (s.loose.value, s.strict.value) for name, s in scores.items()})
     assert full.loose.value >= 0.1 and full.strict.value >= 0.1
-    assert none.loose.value == 0 and none.strict.value == 0
+    # Loose counts invented identities too (as the paper defines it), and the untrained student's
+    # one-word babble to "What is your name?" ("Ontace.") reads as a name it gives itself; it never
+    # claims a source's identity.
+    assert none.strict.value == 0 and none.loose.value < full.loose.value
     assert full.strict.low > none.strict.high  # the intervals do not overlap
     # ICE cannot see the scrubbed student's teacher (RSE can: see the test above).
     assert scrubbed.strict.value <= 0.02
