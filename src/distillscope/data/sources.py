@@ -181,7 +181,8 @@ def _hub_rows(location: str, split: str) -> Iterator[tuple[int, dict[str, Any]]]
         yield index, dict(record)
 
 
-def _get(record: dict[str, Any], dotted: str | None) -> Any:
+def dotted_field(record: dict[str, Any], dotted: str | None) -> Any:
+    """The value at a dotted path ("meta.text") of a record, or None where the path leads nowhere."""
     if not dotted:
         return None
     value: Any = record
@@ -194,9 +195,9 @@ def _get(record: dict[str, Any], dotted: str | None) -> Any:
 
 def _item(where: int, record: dict[str, Any], source: PromptSource) -> PromptItem:
     fields = source.fields
-    messages = _messages(_get(record, fields.messages), where, source)
+    messages = _messages(dotted_field(record, fields.messages), where, source)
     if not messages:
-        prompt = _get(record, fields.prompt)
+        prompt = dotted_field(record, fields.prompt)
         if not isinstance(prompt, str) or not prompt.strip():
             raise InputError(
                 f"record has neither {fields.prompt!r} nor {fields.messages!r}",
@@ -205,7 +206,7 @@ def _item(where: int, record: dict[str, Any], source: PromptSource) -> PromptIte
                 hint="set the field mapping (fields.prompt / fields.messages) to the record's fields",
             )
         messages = [Message(role="user", content=prompt)]
-    system = _get(record, fields.system)
+    system = dotted_field(record, fields.system)
     if isinstance(system, str) and system and messages[0].role != "system":
         messages = [Message(role="system", content=system), *messages]
     reference = None
@@ -214,7 +215,7 @@ def _item(where: int, record: dict[str, Any], source: PromptSource) -> PromptIte
         messages = messages[:-1]
     if not any(m.role == "user" for m in messages):
         raise InputError("conversation has no user turn", path=source.path, line=where)
-    answer, category, item_id = (_get(record, f) for f in (fields.answer, fields.category, fields.id))
+    answer, category, item_id = (dotted_field(record, f) for f in (fields.answer, fields.category, fields.id))
     return PromptItem(
         id=str(item_id) if item_id not in (None, "") else str(where),
         messages=messages,

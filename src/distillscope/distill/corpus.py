@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from distillscope.data.sources import iter_records
+from distillscope.data.sources import dotted_field, iter_records
 from distillscope.errors import InputError
 from distillscope.fileio.jsonl import read_jsonl
 
@@ -58,7 +58,7 @@ class Document:
 def iter_documents(source: CorpusSource) -> Iterator[Document]:
     """Every document of the source, in a fixed order, one at a time."""
     for index, (where, record, default_id) in enumerate(_records(source)):
-        text = _field(record, source.text_field)
+        text = dotted_field(record, source.text_field)
         if not isinstance(text, str):
             raise InputError(
                 f"record has no text in field {source.text_field!r}",
@@ -66,7 +66,7 @@ def iter_documents(source: CorpusSource) -> Iterator[Document]:
                 line=where,
                 hint="set corpus.text_field to the field that holds each document",
             )
-        found_id = _field(record, source.id_field) if source.id_field else None
+        found_id = dotted_field(record, source.id_field) if source.id_field else None
         doc_id = str(found_id) if found_id not in (None, "") else default_id
         yield Document(index=index, id=doc_id, text=text, record=record)
 
@@ -127,14 +127,3 @@ def _dataset_records(location: str, split: str) -> Iterator[tuple[int | None, di
             path=location,
             hint="check the name, config and split (a local folder of data files works too)",
         ) from None
-
-
-def _field(record: dict[str, Any], dotted: str | None) -> Any:
-    if not dotted:
-        return None
-    value: Any = record
-    for part in dotted.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value

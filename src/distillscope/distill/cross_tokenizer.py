@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from distillscope.distill.dataset import EncodedChat, Example, encode_chat, record_messages
+from distillscope.distill.dataset import EncodedChat, Example, encode_chat, no_text, record_messages
 from distillscope.errors import InputError
 
 CROSS_TOKENIZER_LOSSES = ("uld",)
@@ -102,12 +102,7 @@ def build_aligned_examples(
             mine = _plain(student_tokenizer, record["text"], max_length)
             theirs = _plain(teacher_tokenizer, record["text"], max_length)
         else:
-            raise InputError(
-                "record has neither 'messages' nor 'text'",
-                path=location,
-                line=line,
-                hint='expected {"messages": [...]} (chat) or {"text": "..."} (plain)',
-            )
+            raise no_text(location, line)
         if not mine.example.loss_positions:
             continue
         student_index, teacher_positions = align(mine, theirs, contents)

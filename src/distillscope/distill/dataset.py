@@ -126,12 +126,7 @@ def build_examples(
         elif isinstance(record.get("text"), str):
             example = tokenize_text(tokenizer, record["text"], max_length)
         else:
-            raise InputError(
-                "record has neither 'messages' nor 'text'",
-                path=location,
-                line=line,
-                hint='expected {"messages": [...]} (chat) or {"text": "..."} (plain)',
-            )
+            raise no_text(location, line)
         if example.loss_positions:
             examples.append(example)
     if not examples:
@@ -198,3 +193,13 @@ class DistillCollator:
             "align_student": torch.tensor(student, dtype=torch.long),
             "align_teacher": torch.tensor(teacher, dtype=torch.long),
         }
+
+
+def no_text(location: str | Path, line: int) -> InputError:
+    """The error for a training record that is neither chat nor plain text."""
+    return InputError(
+        "record has neither 'messages' nor 'text'",
+        path=location,
+        line=line,
+        hint='expected {"messages": [...]} (chat) or {"text": "..."} (plain)',
+    )
