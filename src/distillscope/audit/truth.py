@@ -59,6 +59,10 @@ class TruthCheck:
     series: str
     spearman: float | None
     pairs: list[PairVerdict] = field(default_factory=list)
+    # Whether the verdict tests this measure. ICE's loose rate counts claims of any other identity,
+    # invented names included, and is not expected to follow the reference's share: it is shown,
+    # but a reversal there does not say the audit ranks the series wrongly.
+    decides: bool = True
 
     def count(self, verdict: Verdict) -> int:
         return sum(p.verdict == verdict for p in self.pairs)
@@ -93,9 +97,10 @@ def truth_checks(results: AuditResults, seed: int = 0) -> list[TruthCheck]:
                 continue
             short = METHODS.get(method).short if method in METHODS else method.upper()
             names = list(dict.fromkeys(m.name for e in evidence if e is not None for m in e.measures))
+            tested = set(METHODS.get(method).verdict_signals(evidence[0])) if method in METHODS else set(names)
             for name in names:
                 values = [_value(e, name) for e in evidence]
-                check = TruthCheck(f"{short} {name}", series, _spearman(fractions, values))
+                check = TruthCheck(f"{short} {name}", series, _spearman(fractions, values), decides=name in tested)
                 for (a, ea), (b, eb) in pairwise(zip(members, evidence, strict=True)):
                     diff = item_difference(ea, eb, name, seed)  # type: ignore[arg-type]
                     if diff is not None and diff.n:

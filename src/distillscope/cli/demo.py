@@ -64,7 +64,7 @@ def demo(
     for check in result.checks:
         rho = "n/a" if check.spearman is None else f"{check.spearman:.2f}"
         checks.add_row(
-            check.score,
+            check.score if check.decides else f"{check.score} (not a verdict signal)",
             rho,
             f"{check.count('agrees')}/{len(check.pairs)}",
             str(check.count("tie")),
@@ -72,9 +72,9 @@ def demo(
         )
     console.print(checks)
     verdict = (
-        "[green]no score ranks the series against its ground truth[/]"
+        "[green]no score ranks the series against its ground truth[/] among those the verdict tests"
         if result.consistent
-        else ("[red]a score ranks part of the series against its ground truth[/]")
+        else ("[red]a score the verdict tests ranks part of the series against its ground truth[/]")
     )
     console.print(f"{verdict} (ties: neighbouring levels indistinguishable at 95%)")
     made, cached = result.calls

@@ -37,6 +37,8 @@ def truth_tables(results: AuditResults) -> list[Table]:
                 if check.count("agrees") == len(check.pairs)
                 else ("no reversal" if check.consistent else "reversed")
             )
+            if not check.decides:
+                verdict += " (not a verdict signal)"
             rows.append(
                 [Cell(check.score), Cell(num(check.spearman, 2)), Cell(verdict)]
                 + [
