@@ -15,19 +15,25 @@ Held-out perplexity on new teacher-domain documents comes from `eval`; each comp
 a paired bootstrap interval of the per-document NLL gap. Recovery uses learning rate 1e-3 (the
 weights are already trained); from scratch uses 3e-3, the rate the teacher itself was trained at.
 
+Recovery text (`--recovery`): `general`, the default and Minitron's setting, mixes every voice of
+the world (the teacher's is a third of it); `teacher` is more of the teacher's own voice.
+
 Expected: ppl_pruned_kd < ppl_pruned_sft < ppl_scratch, for both the width and the depth cut.
 
-    .venv/bin/python bench/prune.py
+    .venv/bin/python bench/prune.py [--recovery general|teacher]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import random
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.append(str(Path(__file__).resolve().parent))
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -41,7 +47,23 @@ CUTS = {
 }
 
 
+def recovery_corpus(lab: Any, recovery: str) -> list[str]:
+    """The recovery text. `general` (Minitron's setting): every voice of the world, of which the
+    teacher's is a third, so the labels of the text and the teacher's predictions differ and KD has
+    something to add. `teacher`: more of the teacher's own voice, where a teacher that predicts its
+    text almost perfectly (held-out perplexity near 1.3) gives nearly the text's own labels."""
+    voices = lab.personas()
+    if recovery == "teacher":
+        return lab.voice_texts(voices["aurora"], 150, seed=2)
+    mixed = [text for name in ("aurora", "sable", "plain") for text in lab.voice_texts(voices[name], 50, seed=2)]
+    random.Random(2).shuffle(mixed)
+    return mixed
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--recovery", choices=["general", "teacher"], default="general")
+    args = parser.parse_args()
     import lab
     from distillscope.distill.prune import PruneJob, run_prune
     from distillscope.zoo.tinymodels import TinySize
@@ -49,7 +71,7 @@ def main() -> None:
     started = time.perf_counter()
     aurora = lab.personas()["aurora"]
     teacher_texts = lab.voice_texts(aurora, 250, seed=1)
-    recovery_texts = lab.voice_texts(aurora, 150, seed=2)
+    recovery_texts = recovery_corpus(lab, args.recovery)
     held_texts = lab.voice_texts(aurora, 30, seed=99)
     tokenizer = lab.world_tokenizer(teacher_texts + recovery_texts)
     with tempfile.TemporaryDirectory(prefix="bench-prune-") as scratch:
@@ -92,12 +114,12 @@ def main() -> None:
                 "heldout": len(nll["pruned"]),
             }
     elapsed = time.perf_counter() - started
-    report(rows, teacher_ppl, elapsed)
+    report(rows, teacher_ppl, elapsed, args.recovery)
 
 
-def report(rows: dict[str, dict], teacher_ppl: float, elapsed: float) -> None:
+def report(rows: dict[str, dict], teacher_ppl: float, elapsed: float, recovery: str) -> None:
     tokens = RECOVERY_STEPS * BATCH * TOKENS
-    print(f"teacher: {TEACHER}, held-out perplexity {teacher_ppl:.3f}")
+    print(f"teacher: {TEACHER}, held-out perplexity {teacher_ppl:.3f}; recovery text: {recovery}")
     print(f"recovery budget for every model: {RECOVERY_STEPS} steps × {BATCH} × {TOKENS} tokens = {tokens:,} tokens")
     for cut, row in rows.items():
         s, ppl = row["summary"], row["ppl"]
@@ -126,6 +148,7 @@ def report(rows: dict[str, dict], teacher_ppl: float, elapsed: float) -> None:
     line["kd_over_sft_nll_gap"] = {cut: row["kd_vs_sft"].as_dict() for cut, row in rows.items()}
     line["kd_over_scratch_nll_gap"] = {cut: row["kd_vs_scratch"].as_dict() for cut, row in rows.items()}
     line["recovery_tokens"] = RECOVERY_STEPS * BATCH * TOKENS
+    line["recovery"] = recovery
     line["seconds"] = round(elapsed, 1)
     print(json.dumps(line))
 
