@@ -26,6 +26,15 @@ def _stored_prompts(store_path) -> set[str]:
     return {json.loads(r[0])["messages"][-1]["content"] for r in rows}
 
 
+def _committed_count(store_path) -> int:
+    """Calls committed so far; 0 while the child has not made its store or its tables yet."""
+    try:
+        with sqlite3.connect(f"file:{store_path}?mode=ro", uri=True) as db:
+            return int(db.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
 def _chat(spec, prompts, out, store_path):
     cmd = [sys.executable, "-m", "distillscope.cli.app", "--store", str(store_path), "chat", spec]
     cmd += ["--prompts", str(prompts), "-o", str(out), "--max-tokens", "8"]
@@ -38,15 +47,17 @@ def test_sigint_exits_130_and_the_rerun_resumes(tmp_path, store_path):
     out = tmp_path / "replies.jsonl"
     with (
         ScriptedServer(lambda messages, _: f"answer to {messages[-1]['content']}") as scripted,
-        FaultProxy(scripted.url, latency=0.3) as proxy,
+        FaultProxy(scripted.url, latency=1.5) as proxy,
     ):
         spec = f"{proxy.url}/v1#{scripted.model}"
         first = _chat(spec, prompts, out, store_path)
         deadline = time.monotonic() + 120
-        while len(scripted.requests) < 4:
+        # 36 calls at 16 at a time, 1.5 s each: the first wave is committed seconds before the last
+        # one ends, so the signal lands mid-run even on a loaded machine.
+        while _committed_count(store_path) < 1:
             assert first.poll() is None, first.stderr.read().decode()
             assert time.monotonic() < deadline
-            time.sleep(0.02)
+            time.sleep(0.05)
         first.send_signal(signal.SIGINT)
         _, err = first.communicate(timeout=60)
         assert first.returncode == ExitCode.INTERRUPTED, err.decode()
