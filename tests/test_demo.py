@@ -43,6 +43,9 @@ def test_truth_checks_on_the_demo_audit(workdir):
     checks = {check.score: check for check in result.checks}
     assert set(checks) >= {"RSE lexical", "RSE embedding", "RSE style", "ICE loose", "ICE strict", "ICE hard"}
     assert all(check.consistent for check in checks.values())
+    # The verdict tests ICE's strict claims only; loose and hard are shown beside it.
+    assert checks["ICE strict"].decides and not checks["ICE loose"].decides and not checks["ICE hard"].decides
+    assert all(checks[f"RSE {judge}"].decides for judge in ("lexical", "embedding", "style"))
     for score in ("RSE lexical", "RSE style", "ICE strict"):
         assert checks[score].spearman is not None and checks[score].spearman >= 0.8, score
         # f=0.5 -> f=1 and f=0.25 -> f=0.5 are far apart: they must resolve, not tie.

@@ -38,7 +38,19 @@ def _committed_count(store_path) -> int:
 def _chat(spec, prompts, out, store_path):
     cmd = [sys.executable, "-m", "distillscope.cli.app", "--store", str(store_path), "chat", spec]
     cmd += ["--prompts", str(prompts), "-o", str(out), "--max-tokens", "8"]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "200"})
+    return subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "COLUMNS": "200"},
+        preexec_fn=_hear_sigint,
+    )
+
+
+def _hear_sigint() -> None:
+    """A suite started in the background by a non-interactive shell inherits SIGINT ignored, and
+    Python then installs no Ctrl-C handler in the child: give the child the terminal's default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_sigint_exits_130_and_the_rerun_resumes(tmp_path, store_path):
