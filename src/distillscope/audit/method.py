@@ -27,6 +27,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from distillscope.audit.evidence import Evidence, Measure
 from distillscope.audit.tables import Cell, ExampleGroup, Table, interval, num
+from distillscope.fileio.files import write_atomic
 from distillscope.models.plan import CallPlan
 from distillscope.models.usage import ModelUsage
 from distillscope.registry import Registry
@@ -81,6 +82,35 @@ class MethodRun:
 
 
 @dataclass
+class ReferenceRun:
+    """A method's work against one reference (the audit's, or a candidate teacher)."""
+
+    evidence: list[Evidence]
+    usage: list[ModelUsage]
+    run_id: str | None
+    raw: BaseModel | None = None  # the method's own results: built for the first reference only
+
+
+def finish_reference_runs(
+    runs: list[ReferenceRun], folder: Path | None, results_file: str, warnings: list[str] | None = None
+) -> MethodRun:
+    """Every reference's evidence and usage; the first reference's own results are the method's file
+    and its report section, since the report speaks of the audit's reference (candidates add evidence)."""
+    first = runs[0] if runs else None
+    raw = first.raw if first is not None else None
+    if folder is not None and raw is not None:
+        write_atomic(folder / results_file, raw.model_dump_json(indent=1))
+    return MethodRun(
+        evidence=[e for r in runs for e in r.evidence],
+        run_id=first.run_id if first is not None else None,
+        results_file=results_file,
+        usage=[u for r in runs for u in r.usage],
+        warnings=list(warnings or []),
+        raw=raw,
+    )
+
+
+@dataclass
 class ReportSection:
     """What a method adds to the report page; every part optional."""
 
@@ -105,6 +135,8 @@ class AuditMethod(ABC, Generic[SettingsT]):
     runs_by_default: ClassVar[bool] = True  # whether an audit that names no methods runs this one
     rank: ClassVar[int] = 100  # where it runs and shows among the default methods: lower first
     needs_panel: ClassVar[bool] = False  # learns from the null panel: runs by default only when there is one
+    results_type: ClassVar[type[BaseModel] | None] = None  # the own results that `load` reads by default
+    results_file: ClassVar[str] = ""  # ... from this file of the method's folder
 
     # ------------------------------------------------------------------------------ running
     @abstractmethod
@@ -117,9 +149,11 @@ class AuditMethod(ABC, Generic[SettingsT]):
     ) -> MethodRun:
         """Measure every model of the audit; write the method's own files under `folder`."""
 
-    @abstractmethod
     def load(self, folder: Path) -> Any:
         """The method's own results, read back from its folder (what `MethodRun.raw` was)."""
+        if self.results_type is None:
+            raise NotImplementedError(f"{self.name}: no results_type to read back")
+        return self.results_type.model_validate_json((folder / self.results_file).read_text(encoding="utf-8"))
 
     def verdict_signals(self, evidence: Evidence) -> list[str]:
         """The measures a verdict tests against the null panel: every one, unless the method says less."""

@@ -12,7 +12,6 @@ when RSE runs beside it. Needs no judge and no key.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -23,11 +22,19 @@ from distillscope.audit.classifier.model import fitter
 from distillscope.audit.classifier.results import BINS, RESULTS_FILE, ClassifierResults, ModelScores
 from distillscope.audit.crossfit import cross_fitted, evidence_from_scores
 from distillscope.audit.evidence import Evidence
-from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
+from distillscope.audit.method import (
+    METHODS,
+    AuditMethod,
+    Hooks,
+    MethodPlan,
+    MethodRun,
+    ReferenceRun,
+    ReportSection,
+    finish_reference_runs,
+)
 from distillscope.audit.resolve import ResolvedAudit
 from distillscope.audit.responses import collect_answers, plan_answers
 from distillscope.audit.tables import Cell, Table, interval, num
-from distillscope.fileio.files import write_atomic
 from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL, Encoder
 from distillscope.store import RunStore
 
@@ -58,6 +65,8 @@ class ClassifierMethod(AuditMethod[ClassifierSettings]):
     settings_type = ClassifierSettings
     rank = 30
     needs_panel = True
+    results_type = ClassifierResults
+    results_file = RESULTS_FILE
 
     def plan(self, audit: ResolvedAudit, settings: ClassifierSettings, store: RunStore) -> MethodPlan:
         return plan_answers(audit, store, self.name)
@@ -68,30 +77,24 @@ class ClassifierMethod(AuditMethod[ClassifierSettings]):
         hooks.stage("classifier: answers")
         embeddings = Encoder(settings.embedding_model, store) if "embedding" in settings.features else None
         fit = fitter(embeddings, "words" in settings.features, "chars" in settings.features, settings.c, settings.seed)
-        evidence, usage, raw, run_id = [], [], None, None
-        for index, reference in enumerate(audit.references):
+        runs: list[ReferenceRun] = []
+        for reference in audit.references:
             answers, run = await collect_answers(audit, store, "classifier", reference, hooks.on_result)
             hooks.stage(f"classifier: cross-fitting against {reference.label}")
             scores = cross_fitted(answers, fit, settings.folds, settings.seed)
             found = evidence_from_scores(
                 self.name, SIGNAL, "P(reference wrote it), 0–1", scores, answers, reference.model, _histogram
             )
-            evidence += found
-            usage += run.usage()
-            if index == 0:
-                run_id = run.id
+            raw = None
+            if not runs:
                 raw = ClassifierResults(
                     reference=reference.label,
                     run_id=run.id,
                     models=[_model_scores(e) for e in found],
                     settings=settings.model_dump(mode="json"),
                 )
-        if folder is not None and raw is not None:
-            write_atomic(folder / RESULTS_FILE, raw.model_dump_json(indent=1))
-        return MethodRun(evidence=evidence, run_id=run_id, results_file=RESULTS_FILE, usage=usage, raw=raw)
-
-    def load(self, folder: Path) -> ClassifierResults:
-        return ClassifierResults.model_validate(json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8")))
+            runs.append(ReferenceRun(found, run.usage(), run.id, raw))
+        return finish_reference_runs(runs, folder, RESULTS_FILE)
 
     def cli_tables(self, raw: ClassifierResults, labels: dict[str, str]) -> list[Table]:
         return [_table(raw)]

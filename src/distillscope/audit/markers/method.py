@@ -8,7 +8,6 @@ sentence of the target's that uses it. Reads the answers every text signal share
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -17,11 +16,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.crossfit import cross_fitted, evidence_from_scores
 from distillscope.audit.markers.profile import Marker, example_sentence, features, fit_markers, over_used
-from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
+from distillscope.audit.method import (
+    METHODS,
+    AuditMethod,
+    Hooks,
+    MethodPlan,
+    MethodRun,
+    ReferenceRun,
+    ReportSection,
+    finish_reference_runs,
+)
 from distillscope.audit.resolve import ResolvedAudit
 from distillscope.audit.responses import Answers, collect_answers, plan_answers
 from distillscope.audit.tables import Cell, Table, interval, num
-from distillscope.fileio.files import write_atomic
 from distillscope.store import RunStore
 
 if TYPE_CHECKING:
@@ -76,6 +83,8 @@ class MarkerMethod(AuditMethod[MarkerSettings]):
     settings_type = MarkerSettings
     rank = 40
     needs_panel = True
+    results_type = MarkerResults
+    results_file = RESULTS_FILE
 
     def plan(self, audit: ResolvedAudit, settings: MarkerSettings, store: RunStore) -> MethodPlan:
         return plan_answers(audit, store, self.name)
@@ -83,24 +92,17 @@ class MarkerMethod(AuditMethod[MarkerSettings]):
     async def run(
         self, audit: ResolvedAudit, settings: MarkerSettings, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
-        evidence, usage, raw, run_id = [], [], None, None
-        for index, reference in enumerate(audit.references):
+        runs: list[ReferenceRun] = []
+        for reference in audit.references:
             hooks.stage(f"markers: answers for {reference.label}")
             answers, run = await collect_answers(audit, store, "markers", reference, hooks.on_result)
             scores = cross_fitted(answers, fit_markers, settings.folds, settings.seed)
             found = evidence_from_scores(
                 self.name, SIGNAL, "reference markers per 100 features", scores, answers, reference.model
             )
-            evidence += found
-            usage += run.usage()
-            if index == 0:
-                run_id, raw = run.id, profile_results(answers, found, reference.label, run.id)
-        if folder is not None and raw is not None:
-            write_atomic(folder / RESULTS_FILE, raw.model_dump_json(indent=1))
-        return MethodRun(evidence=evidence, run_id=run_id, results_file=RESULTS_FILE, usage=usage, raw=raw)
-
-    def load(self, folder: Path) -> MarkerResults:
-        return MarkerResults.model_validate(json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8")))
+            raw = None if runs else profile_results(answers, found, reference.label, run.id)
+            runs.append(ReferenceRun(found, run.usage(), run.id, raw))
+        return finish_reference_runs(runs, folder, RESULTS_FILE)
 
     def cli_tables(self, raw: MarkerResults, labels: dict[str, str]) -> list[Table]:
         return [_density_table(raw)]

@@ -27,12 +27,20 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.evidence import Evidence, ItemValues, Measure, Role
-from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
+from distillscope.audit.method import (
+    METHODS,
+    AuditMethod,
+    Hooks,
+    MethodPlan,
+    MethodRun,
+    ReferenceRun,
+    ReportSection,
+    finish_reference_runs,
+)
 from distillscope.audit.resolve import AuditedModel, ResolvedAudit
 from distillscope.audit.responses import collect_answers, plan_answers
 from distillscope.audit.tables import Cell, Table, interval, num
 from distillscope.audit.whitebox.local import Passage, is_local, needs_weights, reference_passages
-from distillscope.fileio.files import write_atomic
 from distillscope.models.base import ScoringModel, TopKLogprobs
 from distillscope.models.run import Run
 from distillscope.stats import stratified_bootstrap_mean_of_means
@@ -81,6 +89,8 @@ class AgreementMethod(AuditMethod[AgreementSettings]):
     rank = 60
     needs_panel = True
     runs_by_default = False
+    results_type = AgreementResults
+    results_file = RESULTS_FILE
 
     def plan(self, audit: ResolvedAudit, settings: AgreementSettings, store: RunStore) -> MethodPlan:
         plan = plan_answers(audit, store, self.name)
@@ -91,13 +101,11 @@ class AgreementMethod(AuditMethod[AgreementSettings]):
         self, audit: ResolvedAudit, settings: AgreementSettings, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
         warnings = _skips(audit)
-        evidence: list[Evidence] = []
-        usage, raw, run_id = [], None, None
-        for index, reference in enumerate(audit.references):
+        runs: list[ReferenceRun] = []
+        for reference in audit.references:
             if not is_local(reference):
                 continue
             answers, first = await collect_answers(audit, store, "agreement answers", reference, hooks.on_result)
-            usage += first.usage()
             passages = reference_passages(answers)[: settings.max_passages]
             subjects = [(m, r) for m, r in audit.subjects if is_local(m)]
             hooks.stage(f"agreement: {len(subjects)} models beside {reference.label}")
@@ -110,26 +118,20 @@ class AgreementMethod(AuditMethod[AgreementSettings]):
                     scorer = run.model(model.model).scoring
                     assert scorer is not None
                     values = await _compare(store, ref_model, scorer, passages, ref_pooled, settings.k)
-                    if values.get("same_tokenizer") is False and index == 0:
+                    if values.get("same_tokenizer") is False and not runs:
                         warnings.append(f"agreement: {model.label} has another tokenizer; KL and top-1 left out")
                     e, row = _evidence(values, model, role, reference.model, passages)
                     found.append(e)
                     rows.append(row)
-            evidence += found
-            usage += run.usage()
-            if index == 0:
-                run_id = run.id
+            raw = None
+            if not runs:
                 raw = AgreementResults(
                     reference=reference.label,
                     rows=rows,
                     skipped=[m.label for m, _ in audit.subjects if not is_local(m)],
                 )
-        if folder is not None and raw is not None:
-            write_atomic(folder / RESULTS_FILE, raw.model_dump_json(indent=1))
-        return MethodRun(evidence, run_id, RESULTS_FILE, usage, warnings=warnings, raw=raw)
-
-    def load(self, folder: Path) -> AgreementResults:
-        return AgreementResults.model_validate(json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8")))
+            runs.append(ReferenceRun(found, [*first.usage(), *run.usage()], run.id, raw))
+        return finish_reference_runs(runs, folder, RESULTS_FILE, warnings)
 
     def verdict_signals(self, evidence: Evidence) -> list[str]:
         return [m.name for m in evidence.measures if m.value is not None]

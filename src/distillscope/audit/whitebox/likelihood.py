@@ -10,19 +10,26 @@ store, so a rerun scores nothing twice.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.evidence import Evidence, ItemValues, Measure, Role
-from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
+from distillscope.audit.method import (
+    METHODS,
+    AuditMethod,
+    Hooks,
+    MethodPlan,
+    MethodRun,
+    ReferenceRun,
+    ReportSection,
+    finish_reference_runs,
+)
 from distillscope.audit.resolve import AuditedModel, ResolvedAudit
 from distillscope.audit.responses import collect_answers, plan_answers
 from distillscope.audit.tables import Cell, Table, interval, num
 from distillscope.audit.whitebox.local import Passage, is_local, needs_weights, reference_passages
-from distillscope.fileio.files import write_atomic
 from distillscope.models.run import Run
 from distillscope.stats import stratified_bootstrap_mean_of_means
 from distillscope.store import RunStore
@@ -70,6 +77,8 @@ class LikelihoodMethod(AuditMethod[LikelihoodSettings]):
     rank = 50
     needs_panel = True
     runs_by_default = False
+    results_type = LikelihoodResults
+    results_file = RESULTS_FILE
 
     def plan(self, audit: ResolvedAudit, settings: LikelihoodSettings, store: RunStore) -> MethodPlan:
         plan = plan_answers(audit, store, self.name)
@@ -80,11 +89,9 @@ class LikelihoodMethod(AuditMethod[LikelihoodSettings]):
         self, audit: ResolvedAudit, settings: LikelihoodSettings, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
         warnings = [needs_weights(self.name, m) for m, _ in audit.subjects if not is_local(m)]
-        evidence: list[Evidence] = []
-        usage, raw, run_id = [], None, None
-        for index, reference in enumerate(audit.references):
+        runs: list[ReferenceRun] = []
+        for reference in audit.references:
             answers, first = await collect_answers(audit, store, "likelihood answers", reference, hooks.on_result)
-            usage += first.usage()
             passages = reference_passages(answers)[: settings.max_passages]
             readers: list[tuple[AuditedModel, Role]] = [(m, r) for m, r in audit.subjects if is_local(m)]
             if is_local(reference):
@@ -92,22 +99,16 @@ class LikelihoodMethod(AuditMethod[LikelihoodSettings]):
             hooks.stage(f"likelihood: {len(readers)} models read {len(passages)} answers of {reference.label}")
             async with Run(store, "likelihood", {"reference": reference.model}, audit.catalog) as run:
                 found = [await _read(run, model, role, passages, reference.model) for model, role in readers]
-            evidence += found
-            usage += run.usage()
-            if index == 0:
-                run_id = run.id
+            raw = None
+            if not runs:
                 raw = LikelihoodResults(
                     reference=reference.label,
                     run_id=run.id,
                     rows=[_row(e, found) for e in found],
                     skipped=[m.label for m, _ in audit.subjects if not is_local(m)],
                 )
-        if folder is not None and raw is not None:
-            write_atomic(folder / RESULTS_FILE, raw.model_dump_json(indent=1))
-        return MethodRun(evidence, run_id, RESULTS_FILE, usage, warnings=warnings, raw=raw)
-
-    def load(self, folder: Path) -> LikelihoodResults:
-        return LikelihoodResults.model_validate(json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8")))
+            runs.append(ReferenceRun(found, [*first.usage(), *run.usage()], run.id, raw))
+        return finish_reference_runs(runs, folder, RESULTS_FILE, warnings)
 
     def cli_tables(self, raw: LikelihoodResults, labels: dict[str, str]) -> list[Table]:
         return [_table(raw)]
