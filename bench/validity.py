@@ -16,8 +16,12 @@ against a null panel that holds none of its own kind:
 - the undistilled models' false-positive rate at α = 0.05 (per test, before Holm's step), and a KS
   test of their combined p-values against the uniform law;
 - share: the mean absolute error of the estimate against the true share, with the floor–ceiling
-  line and with a curve learned on the other replicates (cross-fitted by replicate); the curve
-  learned on all of them is written to `validity-calibration.json` for `--calibration`;
+  line and with a curve learned on the other replicates (cross-fitted by replicate) by the product's
+  `distillscope calibrate`; the curve learned on all of them is written to
+  `validity-calibration.json` for `--calibration`. Then every verdict again, each replicate's with
+  the curve learned on the others: how often the share's 95% interval holds the true share
+  (`share_coverage`), and how many students with f ≥ 0.1 were called "not distinguishable"
+  (`not_distinguishable_distilled`, which must be 0);
 - attribution between A and B, against a panel of models distilled from neither;
 - sequential mode: each target's ICE queries, in the order its fuzz tree asked them, go through the
   product's sequential test after every iteration, as a live sequential run does (a fuzz tree is
@@ -47,35 +51,32 @@ from sklearn.metrics import roc_auc_score
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
+from distillscope.audit.calibrate import KnownShare, known_shares, learn_calibration
 from distillscope.audit.evidence import Evidence
 from distillscope.audit.ice.job import ICESettings
 from distillscope.audit.job import AuditJob, AuditModel
-from distillscope.audit.method import Hooks
+from distillscope.audit.method import Hooks, voting_methods
 from distillscope.audit.results import AuditResults
 from distillscope.audit.rse.job import RSESettings
 from distillscope.audit.runner import run_audit
 from distillscope.audit.verdict.nulls import beta_null
 from distillscope.audit.verdict.sequential import SequentialTest
 from distillscope.audit.verdict.settings import VerdictSettings
-from distillscope.audit.verdict.share import fit_calibration
 from distillscope.audit.verdict.verdicts import VerdictReport, decide
 from distillscope.data.families import read_family_files
 from distillscope.data.sources import PromptSource
 from distillscope.models.types import GenerateConfig
 from distillscope.store import RunStore
 from distillscope.zoo.build import build_zoo
-from distillscope.zoo.config import ZooConfig
+from distillscope.zoo.config import UNRELATED_PERSONAS, ZooConfig
 from distillscope.zoo.demo import audited
 from distillscope.zoo.manifest import ZooManifest, ZooModel
 
 ROOT = Path(os.environ.get("DISTILLSCOPE_VALIDITY", ".distillscope/validity"))
-METHODS = ["rse", "ice", "classifier", "markers", "likelihood", "agreement"]
+METHODS = ["rse", "ice", "proximity", "classifier", "markers", "likelihood", "agreement"]
 NEGATIVE_KINDS = ("base", "f0", "control")
 JUDGES = ("lexical", "embedding", "style")
-# Unrelated students of five personas, across layouts and ways of reasoning: a null panel must hold
-# the variety of unrelated models, or a model that happens to share one trait of the reference stands
-# out of a panel that has none.
-PANEL_PERSONAS = ["cobalt", "juniper", "pike", "oriole", "fennel"]
+PANEL_PERSONAS = UNRELATED_PERSONAS
 
 
 def kind_of(model: ZooModel, manifest: ZooManifest) -> str:
@@ -141,12 +142,24 @@ def sequential_verdicts(results: AuditResults, settings: VerdictSettings) -> Ver
     queries = {m: e.queries for e in evidence if e.method == "ice" and e.role == "target" for m in [e.model]}
     return decide(
         evidence,
-        results.methods,
+        voting_methods(results.methods, settings.methods),
         [(t.model, t.label) for t in results.targets],
         [(a, results.reference.label)],
         [p.label for p in results.panel],
         settings,
         queries,
+    )
+
+
+def redecide(results: AuditResults, settings: VerdictSettings) -> VerdictReport:
+    """An audit's verdicts again from its evidence, under other settings (a calibration)."""
+    return decide(
+        results.evidence,
+        voting_methods(results.methods, settings.methods),
+        [(t.model, t.label) for t in results.targets],
+        [(results.reference.model, results.reference.label)],
+        [p.label for p in results.panel],
+        settings,
     )
 
 
@@ -215,18 +228,20 @@ def main() -> None:
 
     plans = []
     for replicate in range(args.replicates):
-        plans.append(([m for m in distilled if m.replicate == replicate], panel_of(replicate, None)))
+        plans.append((replicate, [m for m in distilled if m.replicate == replicate], panel_of(replicate, None)))
         for group in sorted({kind[m.name] for m in negatives}):
             members = [m for m in negatives if kind[m.name] == group and m.replicate == replicate]
             if members:
-                plans.append((members, panel_of(replicate, group)))
+                plans.append((replicate, members, panel_of(replicate, group)))
     fixed: dict[str, dict] = {}
     sequential: dict[str, dict] = {}
+    audits: list[tuple[int, AuditResults]] = []
     settings = VerdictSettings()
     with RunStore(ROOT / f"store-{args.size}.sqlite") as store:
-        for targets, panel in plans:
+        for replicate, targets, panel in plans:
             print(f"audit: {len(targets)} targets, panel of {len(panel)}", flush=True)
             results = run(audit_job(manifest, targets, panel, args.budget, False), store)
+            audits.append((replicate, results))
             names = {audited(m, manifest).model: m.name for m in targets}
             for verdict in results.verdict.targets if results.verdict else []:
                 fixed[names[verdict.model]] = verdict.model_dump()
@@ -270,21 +285,36 @@ def main() -> None:
     negative_p = [p for n in undistilled if (p := p_of(n)) is not None]
     ks = float(stats.kstest(negative_p, "uniform").pvalue) if negative_p else math.nan
 
-    # ---- share: floor-ceiling as estimated, and a curve learned on the other replicates
+    # ---- share: floor-ceiling as estimated, and a curve learned on the other replicates (`distillscope calibrate`)
     truth = {m.name: (m.fraction if m.teacher == manifest.teacher_a else 0.0) for m in models}
-    replicate = {m.name: m.replicate for m in models}
     graded = [n for n in fixed if fixed[n]["share"] is not None and (kind[n].startswith("f") or is_negative(kind[n]))]
-    z = {n: fixed[n]["share"]["z"] for n in graded}
     floor_errors = [abs(fixed[n]["share"]["value"] - truth[n]) for n in graded]
-    learned_errors = []
-    for n in graded:
-        others = [o for o in graded if replicate[o] != replicate[n]]
-        curve = fit_calibration([z[o] for o in others], [truth[o] for o in others], "other replicates")
-        learned_errors.append(abs(curve.apply(z[n]) - truth[n]))
-    calibration = fit_calibration([z[n] for n in graded], [truth[n] for n in graded], f"validation zoo ({args.size})")
-    calibration = calibration.model_copy(update={"mae": float(np.mean(learned_errors)) if learned_errors else None})
+    points: list[KnownShare] = [p for r, results in audits for p in known_shares(results, f"replicate {r}")]
+    fit = learn_calibration(points, f"validation zoo ({args.size}, {args.replicates} replicates)")
+    learned_errors = [abs(p.held_out - p.share) for p in fit.points if p.held_out is not None]
     ROOT.mkdir(parents=True, exist_ok=True)
-    (ROOT / "validity-calibration.json").write_text(calibration.model_dump_json(indent=1), encoding="utf-8")
+    (ROOT / "validity-calibration.json").write_text(fit.calibration.model_dump_json(indent=1), encoding="utf-8")
+
+    # ---- every verdict again, each replicate's with the curve its replicate had no part in
+    crossfitted: dict[str, dict] = {}
+    for replicate in range(args.replicates):
+        others = [p for p in points if p.group != f"replicate {replicate}"]
+        curve = learn_calibration(others, "other replicates").calibration
+        for r, results in audits:
+            if r == replicate:
+                report = redecide(results, settings.model_copy(update={"calibration": curve}))
+                crossfitted.update({v.model: v.model_dump() for v in report.targets})
+    names_of = {audited(m, manifest).model: m.name for m in models}
+    calibrated = {names_of[model]: v for model, v in crossfitted.items()}
+    with_share = [n for n, v in calibrated.items() if v["share"] is not None]
+    coverage = [
+        v["share"]["low"] - 1e-9 <= truth[n] <= v["share"]["high"] + 1e-9 for n in with_share for v in [calibrated[n]]
+    ]
+    material = [n for n in calibrated if not is_negative(kind[n]) and truth[n] >= 0.1]
+    wrongly_cleared = [n for n in material if calibrated[n]["verdict"] == "not distinguishable"]
+    cleared_negatives = [
+        n for n in calibrated if is_negative(kind[n]) and calibrated[n]["verdict"] == "not distinguishable"
+    ]
 
     # ---- attribution and sequential mode
     expected = {audited(m, manifest).model: ("B" if kind[m.name] == "control" else "A") for m in attributed}
@@ -321,7 +351,13 @@ def main() -> None:
     )
     print(
         f"share MAE: learned, cross-fitted by replicate {np.mean(learned_errors):.3f}; floor–ceiling "
-        f"{np.mean(floor_errors):.3f} (goal ≤ 0.1)"
+        f"{np.mean(floor_errors):.3f} (goal ≤ 0.1); rmse of the curve {fit.calibration.rmse:.3f}"
+    )
+    print(
+        f"with each replicate's curve learned on the others: the share's 95% interval holds the truth for "
+        f"{np.mean(coverage):.3f} of {len(coverage)} (goal ≥ 0.9); students with f ≥ 0.1 called not "
+        f"distinguishable: {len(wrongly_cleared)} of {len(material)} (goal 0); undistilled called so: "
+        f"{len(cleared_negatives)} of {sum(is_negative(kind[n]) for n in calibrated)}"
     )
     print(f"attribution between A and B: {attribution_acc:.3f} of {len(found)} (goal ≥ 0.95)")
     print(
@@ -335,6 +371,10 @@ def main() -> None:
         "ks_p": ks,
         "negatives": len(negative_p),
         "share_mae": float(np.mean(learned_errors)) if learned_errors else math.nan,
+        "share_rmse": fit.calibration.rmse,
+        "share_coverage": float(np.mean(coverage)) if coverage else math.nan,
+        "not_distinguishable_distilled": len(wrongly_cleared),
+        "not_distinguishable_undistilled": len(cleared_negatives),
         "share_mae_floor_ceiling": float(np.mean(floor_errors)) if floor_errors else math.nan,
         "attribution_acc": attribution_acc,
         "mean_queries_sequential": float(np.mean(queries)) if queries else math.nan,

@@ -31,6 +31,9 @@ def test_every_model_is_a_hugging_face_folder_with_its_ground_truth(micro_zoo):
         "student-control",
         "student-cobalt",
         "student-juniper",
+        "student-pike",
+        "student-oriole",
+        "student-fennel",
     } == names
     for model in micro_zoo.models:
         assert (micro_zoo.path(model.name) / "config.json").exists()
@@ -39,11 +42,12 @@ def test_every_model_is_a_hugging_face_folder_with_its_ground_truth(micro_zoo):
     assert fractions[0] == 0 and fractions == sorted(fractions) and fractions[-1] > 0.75
     assert micro_zoo.model("student-kd").method == "kd" and micro_zoo.model("student-scrubbed").scrubbed
     assert micro_zoo.model("student-control").teacher == "sable"
-    for unrelated in ("student-cobalt", "student-juniper"):  # the panel: students that never saw teacher A
+    # The panel: students of the five unrelated personas, which never saw teacher A.
+    for unrelated in ("student-cobalt", "student-juniper", "student-pike", "student-oriole", "student-fennel"):
         model = micro_zoo.model(unrelated)
         assert model.own_corpus and model.teacher not in {"aurora", None}
     manifest = json.loads((micro_zoo.path("base").parent / MANIFEST_FILE).read_text())
-    assert manifest["teacher_a"] == "aurora" and len(manifest["models"]) == 13
+    assert manifest["teacher_a"] == "aurora" and len(manifest["models"]) == 16
 
 
 def test_teacher_data_came_from_querying_the_teacher(micro_zoo):

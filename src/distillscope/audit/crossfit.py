@@ -12,6 +12,13 @@ a model learned against the whole panel would be learned from more negatives tha
 model's and would score on another scale (more markers pass, probabilities sharpen), a bias the
 null test would read as evidence. With every score from a model of the same making, a target
 unrelated to the reference is exchangeable with the panel, which the p-value needs.
+
+The ceiling, what a perfect copy of the reference would score, is the reference's own answers to
+the held-out prompts, scored like a target's: a model learned from the reference's answers to other
+prompts meets them as new text, as it meets a copy's. So the ceiling needs no second sample of the
+reference, and recorded answers (one per prompt, as collected logs have them) give it too.
+
+Learners work on rows of the audit's `TextTable`, where every answer was tokenised once.
 """
 
 from __future__ import annotations
@@ -25,14 +32,22 @@ import numpy as np
 
 from distillscope.audit.evidence import Evidence, ItemValues, Measure
 from distillscope.audit.responses import Answers
+from distillscope.audit.texts import TextTable
 from distillscope.stats import stratified_bootstrap_mean_of_means
+
+CEILING = "ceiling"
 
 
 class Scorer(Protocol):
-    def score(self, texts: Sequence[str]) -> Sequence[float]: ...
+    def score(self, rows: np.ndarray) -> np.ndarray: ...
 
 
-Fit = Callable[[Sequence[str], Sequence[str]], Scorer]  # (the reference's texts, the panel's texts) → a scorer
+class Learner(Protocol):
+    def fit(self, positives: np.ndarray, negatives: np.ndarray) -> Scorer:
+        """A scorer learned from the reference's rows (positives) against the panel's (negatives)."""
+        ...
+
+
 Scores = dict[str, dict[str, float]]  # model (or "ceiling") → item uid → score
 
 
@@ -43,34 +58,52 @@ def folds_of(uids: Sequence[str], folds: int, seed: int) -> list[list[str]]:
     return [shuffled[i::count] for i in range(count)]
 
 
-def cross_fitted(answers: Answers, fit: Fit, folds: int = 5, seed: int = 0) -> Scores:
+def answer_table(answers: Answers, **options: Any) -> TextTable:
+    """Every answer of the reference and the subjects, for one audit."""
+    texts = [*answers.reference.values(), *(t for a in answers.subjects for t in a.texts.values())]
+    return TextTable(texts, **options)
+
+
+def cross_fitted(
+    answers: Answers,
+    table: TextTable,
+    learner: Learner,
+    folds: int = 5,
+    seed: int = 0,
+    on_fold: Callable[[int, int], None] | None = None,
+) -> Scores:
     """Every subject's and the ceiling's answers scored out of fold, panel models also out of panel."""
     uids = [item.uid for item in answers.items if item.uid in answers.reference]
     panel = answers.of("panel")
-    scored: Scores = {"ceiling": {}, **{a.model: {} for a in answers.subjects}}
-    for held in folds_of(uids, folds, seed):
+    scored: Scores = {CEILING: {}, **{a.model: {} for a in answers.subjects}}
+    parts = folds_of(uids, folds, seed)
+    for number, held in enumerate(parts, start=1):
         held_set = set(held)
         train = [u for u in uids if u not in held_set]
-        positives = [answers.reference[u] for u in train]
+        positives = table.rows([answers.reference[u] for u in train])
 
-        def negatives(excluded: str | None = None, train: list[str] = train) -> list[str]:
-            return [a.texts[u] for a in panel if a.model != excluded for u in train if u in a.texts]
+        def negatives(excluded: str, train: list[str] = train) -> np.ndarray:
+            return table.rows([a.texts[u] for a in panel if a.model != excluded for u in train if u in a.texts])
 
-        without = {member.model: fit(positives, negatives(member.model)) for member in panel}
+        without = {member.model: learner.fit(positives, negatives(member.model)) for member in panel}
         for member in panel:
-            _score_into(scored[member.model], [without[member.model]], member.texts, held)
-        for own in [answers.ceiling, *answers.of("target")]:
-            key = "ceiling" if own.role == "ceiling" else own.model
-            _score_into(scored[key], list(without.values()), own.texts, held)
+            _score_into(scored[member.model], table, [without[member.model]], member.texts, held)
+        _score_into(scored[CEILING], table, list(without.values()), answers.reference, held)
+        for target in answers.of("target"):
+            _score_into(scored[target.model], table, list(without.values()), target.texts, held)
+        if on_fold is not None:
+            on_fold(number, len(parts))
     return scored
 
 
-def _score_into(into: dict[str, float], scorers: Sequence[Scorer], texts: dict[str, str], held: Sequence[str]) -> None:
+def _score_into(
+    into: dict[str, float], table: TextTable, scorers: Sequence[Scorer], texts: dict[str, str], held: Sequence[str]
+) -> None:
     """The mean of the scorers' scores of each held-out answer."""
     present = [u for u in held if u in texts]
     if present and scorers:
-        batch = [texts[u] for u in present]
-        means = np.mean([np.asarray(s.score(batch), dtype=float) for s in scorers], axis=0)
+        rows = table.rows([texts[u] for u in present])
+        means = np.mean([np.asarray(s.score(rows), dtype=float) for s in scorers], axis=0)
         into.update(zip(present, (float(v) for v in means), strict=True))
 
 
@@ -80,15 +113,18 @@ def evidence_from_scores(
     scale: str,
     scores: Scores,
     answers: Answers,
-    reference: str,
+    reference: tuple[str, str],
     summary: Callable[[dict[str, float]], Any] | None = None,
 ) -> list[Evidence]:
-    """One `Evidence` per subject and for the ceiling: the mean score over prompts (domains weigh
-    equally, with a bootstrap interval) and each prompt's score as an item."""
+    """One `Evidence` per subject and, when it was scored, for the ceiling (the reference, as `reference`
+    = (model, label) names it): the mean score over prompts (domains weigh equally, with a bootstrap interval) and
+    each prompt's score as an item."""
     domains = answers.domains
-    owners = [(a, a.role, a.model) for a in answers.subjects] + [(answers.ceiling, "ceiling", "ceiling")]
+    owners = [(a.model, a.label, a.role, a.model) for a in answers.subjects]
+    if scores.get(CEILING):
+        owners.append((reference[0], reference[1], "ceiling", CEILING))
     out = []
-    for own, role, key in owners:
+    for model, label, role, key in owners:
         by_item = scores.get(key, {})
         uids = sorted(by_item)
         by_domain: dict[str, list[float]] = {}
@@ -99,10 +135,10 @@ def evidence_from_scores(
         out.append(
             Evidence(
                 method=method,
-                model=own.model,
-                label=own.label,
+                model=model,
+                label=label,
                 role=role,  # type: ignore[arg-type]
-                reference=reference,
+                reference=reference[0],
                 measures=[
                     Measure(
                         name=signal,

@@ -212,6 +212,12 @@ class AuditJob(BaseModel):
         return value
 
     @model_validator(mode="after")
+    def _voting_methods(self) -> AuditJob:
+        for name in self.verdict.methods or []:
+            METHODS.check(name)
+        return self
+
+    @model_validator(mode="after")
     def _distinct_targets(self) -> AuditJob:
         seen: set[str] = set()
         for target in self.targets:

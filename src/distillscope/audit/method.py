@@ -18,7 +18,8 @@ The runner, the results model, the report shell and the CLI summary know methods
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -52,6 +53,20 @@ class Hooks:
     def stage(self, name: str) -> None:
         if self.on_stage is not None:
             self.on_stage(name)
+
+    @contextmanager
+    def steps(self, name: str, total: int) -> Iterator[Callable[..., None]]:
+        """A stage of `total` steps with its own bar: the yielded callable marks one step done."""
+        self.stage(name)
+        if self.on_start is not None:
+            self.on_start(total)
+        on_result = self.on_result
+
+        def step(*_: object) -> None:
+            if on_result is not None:
+                on_result(None)
+
+        yield step
 
     def prefixed(self, prefix: str) -> Hooks:
         """The same hooks, with stage names prefixed (`rse responses`)."""
@@ -133,6 +148,7 @@ class AuditMethod(ABC, Generic[SettingsT]):
     sampling_field: ClassVar[str | None] = None  # the settings' GenerateConfig that audit-wide sampling sets
     set_by_audit: ClassVar[tuple[str, ...]] = ()  # keys of the method's own job that an audit sets itself
     runs_by_default: ClassVar[bool] = True  # whether an audit that names no methods runs this one
+    votes_by_default: ClassVar[bool] = True  # whether its signals count in the verdict unless `verdict.methods` says
     rank: ClassVar[int] = 100  # where it runs and shows among the default methods: lower first
     needs_panel: ClassVar[bool] = False  # learns from the null panel: runs by default only when there is one
     results_type: ClassVar[type[BaseModel] | None] = None  # the own results that `load` reads by default
@@ -203,3 +219,11 @@ def _measure_cell(measure: Measure | None) -> Cell:
 
 
 METHODS: Registry[AuditMethod[Any]] = Registry("audit method")
+
+
+def voting_methods(run: list[str], chosen: list[str] | None) -> list[str]:
+    """The methods whose signals the verdict reads: those chosen (`verdict.methods`), else those of the run
+    that vote by default."""
+    if chosen is not None:
+        return [name for name in run if name in chosen]
+    return [name for name in run if name not in METHODS or METHODS.get(name).votes_by_default]

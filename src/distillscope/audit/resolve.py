@@ -49,6 +49,7 @@ class ResolvedAudit:
     warnings: list[str] = field(default_factory=list)
     panel: list[AuditedModel] = field(default_factory=list)
     candidates: list[AuditedModel] = field(default_factory=list)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)  # work the methods share within one audit
 
     @property
     def source_names(self) -> list[str]:

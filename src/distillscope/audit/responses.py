@@ -1,14 +1,15 @@
 """The responses every text signal reads: each model's answers to the audit's prompts, asked once.
 
-RSE, the idiosyncrasy classifier and the style profile all look at the same thing: how the
-reference, its second sample (the ceiling), every target and every panel model answer the same
-prompts. They ask for them the same way (the `rse:` section's prompts and sampling, through the
-run store), so the requests are identical and each is made once, whichever method asks first.
+RSE, the idiosyncrasy classifier, the style profile and the proximity signal all look at the same
+thing: how the reference (and RSE's second sample of it, the ceiling), every target and every
+panel model answer the same prompts. They ask for them the same way (the `rse:` section's prompts
+and sampling, through the run store), so the requests are identical and each is made once,
+whichever method asks first; and the texts are tokenised once per audit (`shared_table`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from distillscope.audit.evidence import Role
@@ -18,6 +19,7 @@ from distillscope.audit.rse.job import RSEJob, RSESettings
 from distillscope.audit.rse.plan import plan_rse
 from distillscope.audit.rse.prompts import RSEItem, load_rse_items
 from distillscope.audit.rse.responses import build_respondents, collect_responses
+from distillscope.audit.texts import TextTable
 from distillscope.models.run import Run
 from distillscope.store import RunStore
 
@@ -34,11 +36,12 @@ class ModelAnswers:
 class Answers:
     items: list[RSEItem]
     reference: dict[str, str]  # the reference's first sample: what the others are compared with
-    ceiling: ModelAnswers  # its second sample: what a perfect copy would look like
+    ceiling: ModelAnswers | None  # its second sample, when asked for: what a perfect copy would look like
     subjects: list[ModelAnswers]  # the targets, then the panel
 
     def of(self, role: Role) -> list[ModelAnswers]:
-        return [a for a in [self.ceiling, *self.subjects] if a.role == role]
+        owners = [self.ceiling, *self.subjects] if self.ceiling is not None else self.subjects
+        return [a for a in owners if a.role == role]
 
     @property
     def domains(self) -> dict[str, str]:
@@ -56,10 +59,13 @@ async def collect_answers(
     command: str,
     reference: AuditedModel | None = None,
     on_result: Callable[[object], None] | None = None,
+    ceiling: bool = False,
 ) -> tuple[Answers, Run]:
-    """Every subject's answers, the reference's and its ceiling's, through the store; and the run."""
+    """Every subject's answers and the reference's through the store, and the run; with `ceiling`, also
+    a second sample of the reference. The learned signals need none (their ceiling is the reference's
+    own held-out answers), so recorded answers with one per prompt serve them."""
     reference = reference or audit.reference
-    settings = response_settings(audit).model_copy(update={"ceiling": True, "samples": 1})
+    settings = response_settings(audit).model_copy(update={"ceiling": ceiling, "samples": 1})
     job = RSEJob.of(
         settings,
         reference=reference.model,
@@ -76,13 +82,13 @@ async def collect_answers(
         if record.text is not None:
             by_role.setdefault((record.role, record.label), {})[record.uid] = record.text
     own = respondents[0].label
-    ceiling = ModelAnswers(reference.model, reference.label, "ceiling", by_role.get(("ceiling", own), {}))
+    second = ModelAnswers(reference.model, reference.label, "ceiling", by_role.get(("ceiling", own), {}))
     labels = [r.label for r in respondents if r.role == "target"]
     subjects = [
         ModelAnswers(model.model, model.label, role, by_role.get(("target", label), {}))
         for (model, role), label in zip(audit.subjects, labels, strict=True)
     ]
-    return Answers(items, by_role.get(("reference", own), {}), ceiling, subjects), run
+    return Answers(items, by_role.get(("reference", own), {}), second if ceiling else None, subjects), run
 
 
 def plan_answers(audit: ResolvedAudit, store: RunStore, method: str) -> MethodPlan:
@@ -96,3 +102,38 @@ def plan_answers(audit: ResolvedAudit, store: RunStore, method: str) -> MethodPl
     plans = [plan_rse(RSE_METHOD.job_for(audit, settings, None, r), store, seen) for r in audit.references]
     calls = [c for p in plans for c in p.plans if "responses" in c.role]
     return MethodPlan(calls=calls, lines=[f"{method}: the answers to the rse: section's prompts"])
+
+
+def shared_table(audit: ResolvedAudit, answers: Iterable[Answers]) -> TextTable:
+    """One table of every answer the audit's text signals read, tokenised once and kept for the audit.
+
+    Built from the answers of every reference (the audit's and each candidate's) so that all methods,
+    against all references, slice the same matrices; built anew only if a text is missing from it."""
+    from distillscope.audit.markers.profile import features
+
+    texts = [t for a in answers for t in _texts_of(a)]
+    table: TextTable | None = audit.memo.get("texts")
+    if table is None or not table.holds(texts):
+        table = TextTable(texts, marker_features=lambda text: list(features(text).elements()))
+        audit.memo["texts"] = table
+    return table
+
+
+async def all_answers(
+    audit: ResolvedAudit,
+    store: RunStore,
+    command: str,
+    on_result: Callable[[object], None] | None = None,
+    ceiling: bool = False,
+) -> list[tuple[AuditedModel, Answers, Run]]:
+    """Each reference's answers (the audit's, then each candidate's), with the run that collected them."""
+    out = []
+    for reference in audit.references:
+        answers, run = await collect_answers(audit, store, command, reference, on_result, ceiling)
+        out.append((reference, answers, run))
+    return out
+
+
+def _texts_of(answers: Answers) -> list[str]:
+    owners = [*answers.subjects, *([answers.ceiling] if answers.ceiling is not None else [])]
+    return [*answers.reference.values(), *(t for a in owners for t in a.texts.values())]

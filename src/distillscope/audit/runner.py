@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from distillscope import __version__
 from distillscope.audit.job import AuditJob
-from distillscope.audit.method import METHODS, Hooks, MethodPlan
+from distillscope.audit.method import METHODS, Hooks, MethodPlan, voting_methods
 from distillscope.audit.resolve import ResolvedAudit, resolve_audit
 from distillscope.audit.results import REPORT_FILE, AuditResults, StageRecord, write_results
 from distillscope.audit.verdict.groundtruth import check_shares, true_share
@@ -138,7 +138,7 @@ def verdict_of(results: AuditResults, audit: ResolvedAudit) -> VerdictReport | N
         return None
     report = decide(
         results.evidence,
-        results.methods,
+        voting_methods(results.methods, audit.job.verdict.methods),
         targets=[(t.model, t.label) for t in audit.targets],
         references=[(r.model, r.label) for r in audit.references],
         panel=[p.label for p in audit.panel],

@@ -28,7 +28,7 @@ from typing import Literal
 from scipy import stats
 
 from distillscope.audit.evidence import Evidence, ItemValues
-from distillscope.audit.method import METHODS
+from distillscope.audit.method import METHODS, voting_methods
 from distillscope.audit.resolve import AuditedModel
 from distillscope.audit.results import AuditResults
 from distillscope.stats import Estimate, rate_difference, stratified_bootstrap_mean_of_means
@@ -89,6 +89,7 @@ def series_of(targets: Sequence[AuditedModel]) -> dict[str, list[AuditedModel]]:
 
 def truth_checks(results: AuditResults, seed: int = 0) -> list[TruthCheck]:
     checks = []
+    voting = voting_methods(results.methods, (results.job.get("verdict") or {}).get("methods"))
     for series, members in series_of(results.targets).items():
         fractions = [m.ground_truth["fraction"] for m in members]  # type: ignore[index]
         for method in results.methods:
@@ -98,6 +99,8 @@ def truth_checks(results: AuditResults, seed: int = 0) -> list[TruthCheck]:
             short = METHODS.get(method).short if method in METHODS else method.upper()
             names = list(dict.fromkeys(m.name for e in evidence if e is not None for m in e.measures))
             tested = set(METHODS.get(method).verdict_signals(evidence[0])) if method in METHODS else set(names)
+            if method not in voting:
+                tested = set()
             for name in names:
                 values = [_value(e, name) for e in evidence]
                 check = TruthCheck(f"{short} {name}", series, _spearman(fractions, values), decides=name in tested)

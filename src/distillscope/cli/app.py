@@ -21,6 +21,7 @@ from rich.logging import RichHandler
 
 from distillscope import __version__
 from distillscope.cli.audit import audit, report
+from distillscope.cli.calibrate import calibrate_command
 from distillscope.cli.chat import chat, models_app
 from distillscope.cli.common import AppState
 from distillscope.cli.console import err_console, shown, terminal_safe
@@ -113,6 +114,7 @@ app.command("recipe")(recipe_command)
 app.command("rse")(rse)
 app.command("audit")(audit)
 app.command("report")(report)
+app.command("calibrate")(calibrate_command)
 app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
 app.add_typer(zoo_app, name="zoo")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,25 @@ def conversation_key(messages: list[Message]) -> Conversation:
 
 
 def read_recordings(path: Path) -> Recordings:
+    """The file's recordings, parsed once per process for as long as the file is unchanged: an audit of
+    recorded answers names one file once per model, and a published benchmark's file is tens of MB."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise InputError("file not found; expected recorded responses (JSONL)", path=path) from None
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    with _parsed_lock:
+        if key not in _parsed:
+            _parsed.clear()  # one file at a time is what audits use; never hold stale copies
+            _parsed[key] = _read(path)
+        return _parsed[key]
+
+
+_parsed: dict[tuple[str, int, int], Recordings] = {}
+_parsed_lock = threading.Lock()
+
+
+def _read(path: Path) -> Recordings:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -81,6 +81,11 @@ SMALL = ZooSettings(
     student_steps=200,
 )
 PRESETS = {"micro": MICRO, "small": SMALL}
+# Personas that never meet teacher A or B, each with its own layout and way of reasoning: the unrelated
+# students an audit's null panel is drawn from. A panel must hold the variety of unrelated models, or a
+# model that happens to share one trait of the reference stands out of a panel that has none; and its
+# size sets the verdict's power (the prediction test has k - 1 degrees of freedom).
+UNRELATED_PERSONAS = ["cobalt", "juniper", "pike", "oriole", "fennel"]
 
 
 class ZooConfig(BaseModel):
@@ -99,7 +104,7 @@ class ZooConfig(BaseModel):
         default_factory=lambda: [0.0, 0.1, 0.25, 0.5, 1.0], description="Shares of teacher-A-written data."
     )
     panel_personas: list[str] = Field(
-        default_factory=lambda: ["cobalt", "juniper"],
+        default_factory=lambda: list(UNRELATED_PERSONAS),
         description="Personas whose own corpora train unrelated students, for an audit's null panel.",
     )
     replicates: int = Field(1, ge=1, le=10, description="Students per recipe, each with its own data draw and seed.")

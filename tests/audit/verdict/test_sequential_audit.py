@@ -44,7 +44,10 @@ output: {tmp_path / "out"}
     out = tmp_path / "out"
     verdicts = {t["label"]: t for t in json.loads((out / "results.json").read_text())["verdict"]["targets"]}
     assert verdicts["claimer"]["verdict"] == "distilled" and verdicts["claimer"]["queries"] <= 10
-    assert verdicts["quiet"]["verdict"] == "not distinguishable" and verdicts["quiet"]["queries"] < 100
+    # The sequential test stops asking the quiet model early, but ICE's rates give no share: with no share, the
+    # data cannot rule out a material one, so the verdict is inconclusive, never "not distinguishable".
+    assert verdicts["quiet"]["verdict"] == "inconclusive" and verdicts["quiet"]["queries"] < 100
+    assert verdicts["quiet"]["share"] is None
     ice = {
         t["target"].rsplit("#", 1)[1]: t for t in json.loads((out / "ice" / "ice-results.json").read_text())["targets"]
     }

@@ -82,7 +82,7 @@ def _config(tmp_path: Path, recordings: Path, prompts: Path, panel: list[str], t
         f"""reference: {{model: "{spec}#ref", label: the reference, facts: openai}}
 targets: [{", ".join(f'{{model: "{spec}#{t}", label: {t}}}' for t in targets)}]
 panel: [{", ".join(f'{{model: "{spec}#{p}", label: {p}}}' for p in panel)}]
-methods: [rse, classifier, markers]
+methods: [rse, proximity, classifier, markers]
 rse: {{prompts: ["{prompts}"], judges: [lexical]}}
 output: {tmp_path / "out"}
 """,
@@ -100,7 +100,8 @@ def test_the_verdict_leads_and_calls_the_copy_distilled_and_the_stranger_not(cli
     verdicts = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["verdict"]
     by_label = {t["label"]: t for t in verdicts["targets"]}
     assert by_label["copy"]["verdict"] == "distilled" and by_label["copy"]["text"] == "distilled from the reference"
-    assert by_label["copy"]["p_adjusted"] < 0.01 and by_label["copy"]["share"]["value"] > 0.5
+    assert by_label["copy"]["p_adjusted"] <= 0.05 and by_label["copy"]["share"]["value"] > 0.5
+    assert by_label["copy"]["methods"]["proximity"] < 0.01  # its answers lie nearest the reference's, prompt by prompt
     assert by_label["u5"]["verdict"] in ("not distinguishable", "inconclusive") and by_label["u5"]["p_adjusted"] > 0.05
     assert by_label["u5"]["share"]["low"] <= 0.1
     assert verdicts["panel"] == ["u1", "u2", "u3", "u4"]

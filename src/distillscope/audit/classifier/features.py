@@ -3,43 +3,45 @@
 Sun et al. ("Idiosyncrasies in LLMs", 2025) tell five chat models apart from text alone with a
 classifier on embeddings, and the signal survives paraphrase; word and character n-grams catch
 what embeddings smooth over: pet words, formatting, punctuation. Embeddings come from the shared
-encoder (each text once, kept in the run store, so RSE's embedding judge has usually done the work);
-n-gram vocabularies are fitted on the training texts of each fold only.
+encoder (each text once, kept in the run store, so RSE's embedding judge has usually done the work).
+The n-gram vocabularies and weights are those of the training texts of each fit only, read off the
+audit's count matrices (`audit/texts.py`) rather than by tokenising the texts again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 
+import numpy as np
 from scipy import sparse
 
-from distillscope.judges.similarity.encoding import Encoder
+from distillscope.audit.texts import TextTable, TfidfView
+
+WORD_FEATURES = 20000
+CHAR_FEATURES = 30000
 
 
-class Featurizer:
-    """Embeddings beside word (1–2) and character (3–5) n-gram TF-IDF, fitted on the training texts."""
+@dataclass(frozen=True)
+class FeatureSpace:
+    """The features of one fit: TF-IDF views learned on its training rows, beside the embeddings."""
 
-    def __init__(self, embeddings: Encoder | None, words: bool, chars: bool) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+    table: TextTable
+    views: tuple[tuple[sparse.csr_matrix, TfidfView], ...]
+    embeddings: np.ndarray | None  # one row per text of the table
 
-        self.embeddings = embeddings
-        self.vectorizers = []
+    @classmethod
+    def fit(
+        cls, table: TextTable, rows: np.ndarray, embeddings: np.ndarray | None, words: bool, chars: bool
+    ) -> FeatureSpace:
+        views = []
         if words:
-            self.vectorizers.append(
-                TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=20000)
-            )
+            views.append((table.words, TfidfView.fit(table.words, rows, max_features=WORD_FEATURES)))
         if chars:
-            self.vectorizers.append(
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True, max_features=30000)
-            )
+            views.append((table.chars, TfidfView.fit(table.chars, rows, max_features=CHAR_FEATURES)))
+        return cls(table, tuple(views), embeddings)
 
-    def fit(self, texts: Sequence[str]) -> Featurizer:
-        for vectorizer in self.vectorizers:
-            vectorizer.fit(texts)
-        return self
-
-    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        parts = [vectorizer.transform(texts) for vectorizer in self.vectorizers]
+    def transform(self, rows: np.ndarray) -> sparse.csr_matrix:
+        parts = [view.transform(counts, rows) for counts, view in self.views]
         if self.embeddings is not None:
-            parts.append(sparse.csr_matrix(self.embeddings.vectors(texts)))
-        return sparse.hstack(parts).tocsr()
+            parts.append(sparse.csr_matrix(self.embeddings[rows]))
+        return sparse.hstack(parts, format="csr", dtype=np.float32)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from distillscope.audit.classifier.model import fitter
+from distillscope.audit.classifier.model import ClassifierLearner
 from distillscope.audit.classifier.results import BINS, RESULTS_FILE, ClassifierResults, ModelScores
 from distillscope.audit.crossfit import cross_fitted, evidence_from_scores
 from distillscope.audit.evidence import Evidence
@@ -33,7 +33,7 @@ from distillscope.audit.method import (
     finish_reference_runs,
 )
 from distillscope.audit.resolve import ResolvedAudit
-from distillscope.audit.responses import collect_answers, plan_answers
+from distillscope.audit.responses import all_answers, plan_answers, shared_table
 from distillscope.audit.tables import Cell, Table, interval, num
 from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL, Encoder
 from distillscope.store import RunStore
@@ -75,15 +75,27 @@ class ClassifierMethod(AuditMethod[ClassifierSettings]):
         self, audit: ResolvedAudit, settings: ClassifierSettings, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
         hooks.stage("classifier: answers")
-        embeddings = Encoder(settings.embedding_model, store) if "embedding" in settings.features else None
-        fit = fitter(embeddings, "words" in settings.features, "chars" in settings.features, settings.c, settings.seed)
+        collected = await all_answers(audit, store, "classifier", hooks.on_result)
+        table = shared_table(audit, [answers for _, answers, _ in collected])
+        embeddings = None
+        if "embedding" in settings.features:
+            hooks.stage(f"classifier: embedding {len(table)} answers")
+            embeddings = table.embeddings(Encoder(settings.embedding_model, store))
+        learner = ClassifierLearner(
+            table, embeddings, "words" in settings.features, "chars" in settings.features, settings.c, settings.seed
+        )
         runs: list[ReferenceRun] = []
-        for reference in audit.references:
-            answers, run = await collect_answers(audit, store, "classifier", reference, hooks.on_result)
-            hooks.stage(f"classifier: cross-fitting against {reference.label}")
-            scores = cross_fitted(answers, fit, settings.folds, settings.seed)
+        for reference, answers, run in collected:
+            with hooks.steps(f"classifier: cross-fitting against {reference.label}", settings.folds) as step:
+                scores = cross_fitted(answers, table, learner, settings.folds, settings.seed, step)
             found = evidence_from_scores(
-                self.name, SIGNAL, "P(reference wrote it), 0–1", scores, answers, reference.model, _histogram
+                self.name,
+                SIGNAL,
+                "P(reference wrote it), 0–1",
+                scores,
+                answers,
+                (reference.model, reference.label),
+                _histogram,
             )
             raw = None
             if not runs:
@@ -137,7 +149,7 @@ def _table(raw: ClassifierResults) -> Table:
         caption="A linear classifier of the reference's answers against the null panel's (sentence embeddings, word "
         "and character n-grams), cross-fitted over prompts and, for panel models, left out of its own training. "
         "Mean over prompts, domains weighed equally, bootstrap 95% interval. The ceiling is the reference's "
-        "second sample.",
+        "own answers to the held-out prompts.",
     )
 
 

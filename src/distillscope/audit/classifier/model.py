@@ -1,43 +1,49 @@
 """The classifier itself: the reference's answers against the panel's, a linear model on features.
 
 Logistic regression is enough for this (the idiosyncrasy paper's linear probes come close to its
-fine-tuned ones) and fits in well under a second. Classes are weighted to balance: the panel holds
+fine-tuned ones) and fits in about a second. Classes are weighted to balance: the panel holds
 several models' answers for each one of the reference's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from distillscope.audit.classifier.features import Featurizer
-from distillscope.audit.crossfit import Fit
-from distillscope.judges.similarity.encoding import Encoder
+from distillscope.audit.classifier.features import FeatureSpace
+from distillscope.audit.texts import TextTable
 
 
+@dataclass(frozen=True)
 class ReferenceClassifier:
-    def __init__(self, featurizer: Featurizer, model: object) -> None:
-        self.featurizer = featurizer
-        self.model = model
+    features: FeatureSpace
+    model: object
 
-    def score(self, texts: Sequence[str]) -> Sequence[float]:
-        """P(the reference wrote it), per text."""
-        if not texts:
-            return []
-        return self.model.predict_proba(self.featurizer.transform(texts))[:, 1]  # type: ignore[attr-defined]
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        """P(the reference wrote it), per text (row of the audit's table)."""
+        if not len(rows):
+            return np.zeros(0)
+        return self.model.predict_proba(self.features.transform(rows))[:, 1]  # type: ignore[attr-defined]
 
 
-def fitter(embeddings: Encoder | None, words: bool, chars: bool, c: float, seed: int) -> Fit:
-    """A `Fit` for `crossfit.cross_fitted`: a fresh classifier of the reference against the panel."""
-    from sklearn.linear_model import LogisticRegression
+@dataclass(frozen=True)
+class ClassifierLearner:
+    """A `crossfit.Learner`: a fresh classifier of the reference against the panel for each fit."""
 
-    def fit(reference: Sequence[str], panel: Sequence[str]) -> ReferenceClassifier:
-        texts = [*reference, *panel]
-        labels = np.asarray([1] * len(reference) + [0] * len(panel))
-        featurizer = Featurizer(embeddings, words, chars).fit(texts)
-        model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=seed)
-        model.fit(featurizer.transform(texts), labels)
-        return ReferenceClassifier(featurizer, model)
+    table: TextTable
+    embeddings: np.ndarray | None
+    words: bool
+    chars: bool
+    c: float
+    seed: int
 
-    return fit
+    def fit(self, positives: np.ndarray, negatives: np.ndarray) -> ReferenceClassifier:
+        from sklearn.linear_model import LogisticRegression
+
+        rows = np.concatenate([positives, negatives])
+        labels = np.concatenate([np.ones(len(positives), dtype=int), np.zeros(len(negatives), dtype=int)])
+        features = FeatureSpace.fit(self.table, rows, self.embeddings, self.words, self.chars)
+        model = LogisticRegression(C=self.c, class_weight="balanced", max_iter=2000, random_state=self.seed)
+        model.fit(features.transform(rows), labels)
+        return ReferenceClassifier(features, model)

@@ -8,14 +8,14 @@ sentence of the target's that uses it. Reads the answers every text signal share
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.crossfit import cross_fitted, evidence_from_scores
-from distillscope.audit.markers.profile import Marker, example_sentence, features, fit_markers, over_used
+from distillscope.audit.markers.profile import Marker, MarkerLearner, example_sentence, log_odds_markers
 from distillscope.audit.method import (
     METHODS,
     AuditMethod,
@@ -27,8 +27,9 @@ from distillscope.audit.method import (
     finish_reference_runs,
 )
 from distillscope.audit.resolve import ResolvedAudit
-from distillscope.audit.responses import Answers, collect_answers, plan_answers
+from distillscope.audit.responses import Answers, all_answers, plan_answers, shared_table
 from distillscope.audit.tables import Cell, Table, interval, num
+from distillscope.audit.texts import TextTable
 from distillscope.store import RunStore
 
 if TYPE_CHECKING:
@@ -93,14 +94,21 @@ class MarkerMethod(AuditMethod[MarkerSettings]):
         self, audit: ResolvedAudit, settings: MarkerSettings, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
         runs: list[ReferenceRun] = []
-        for reference in audit.references:
-            hooks.stage(f"markers: answers for {reference.label}")
-            answers, run = await collect_answers(audit, store, "markers", reference, hooks.on_result)
-            scores = cross_fitted(answers, fit_markers, settings.folds, settings.seed)
+        hooks.stage("markers: answers")
+        collected = await all_answers(audit, store, "markers", hooks.on_result)
+        table = shared_table(audit, [answers for _, answers, _ in collected])
+        for reference, answers, run in collected:
+            with hooks.steps(f"markers: cross-fitting against {reference.label}", settings.folds) as step:
+                scores = cross_fitted(answers, table, MarkerLearner(table), settings.folds, settings.seed, step)
             found = evidence_from_scores(
-                self.name, SIGNAL, "reference markers per 100 features", scores, answers, reference.model
+                self.name,
+                SIGNAL,
+                "reference markers per 100 features",
+                scores,
+                answers,
+                (reference.model, reference.label),
             )
-            raw = None if runs else profile_results(answers, found, reference.label, run.id)
+            raw = None if runs else profile_results(answers, table, found, reference.label, run.id)
             runs.append(ReferenceRun(found, run.usage(), run.id, raw))
         return finish_reference_runs(runs, folder, RESULTS_FILE)
 
@@ -113,28 +121,35 @@ class MarkerMethod(AuditMethod[MarkerSettings]):
         return ReportSection(tables=[_density_table(raw), _shared_table(raw)], facts=[("reference's markers", top)])
 
 
-def profile_results(answers: Answers, evidence: list[Any], reference: str, run_id: str) -> MarkerResults:
+def profile_results(
+    answers: Answers, table: TextTable, evidence: list[Any], reference: str, run_id: str
+) -> MarkerResults:
     """The profile on all prompts and the whole panel, and what each model shares of it."""
+    counts, names = table.marker_counts
     panel_texts = [t for a in answers.of("panel") for t in a.texts.values()]
-    markers = over_used(list(answers.reference.values()), panel_texts)
-    panel_rates = _rates(panel_texts)
-    reference_rates = _rates(list(answers.reference.values()))
+    reference_totals = _totals(counts, table, list(answers.reference.values()))
+    panel_totals = _totals(counts, table, panel_texts)
+    found = log_odds_markers(reference_totals, panel_totals)
+    markers = [Marker(str(names[column]), z, ref_rate, panel_rate) for column, z, ref_rate, panel_rate in found]
+    columns = {m.feature: column for m, (column, *_) in zip(markers, found, strict=True)}
+    panel_rates, reference_rates = _rates(panel_totals), _rates(reference_totals)
+    owners = {(a.model, a.role): a for a in answers.subjects}
     models = []
     for e in evidence:
-        own = next((a for a in [answers.ceiling, *answers.subjects] if a.model == e.model and a.role == e.role), None)
-        texts = list(own.texts.values()) if own else []
-        rates = _rates(texts)
+        own = owners.get((e.model, e.role))
+        texts = list(own.texts.values()) if own is not None else list(answers.reference.values())
+        rates = _rates(_totals(counts, table, texts))
         shared = [
             SharedMarker(
                 feature=m.feature,
                 z=m.z,
-                target_rate=rates.get(m.feature, 0.0),
-                panel_rate=panel_rates.get(m.feature, 0.0),
-                reference_rate=reference_rates.get(m.feature, 0.0),
+                target_rate=float(rates[columns[m.feature]]),
+                panel_rate=float(panel_rates[columns[m.feature]]),
+                reference_rate=float(reference_rates[columns[m.feature]]),
                 example=example_sentence(texts, m.feature),
             )
             for m in markers
-            if rates.get(m.feature, 0.0) >= SHARED_RATIO * max(panel_rates.get(m.feature, 0.0), 1e-9)
+            if rates[columns[m.feature]] >= SHARED_RATIO * max(float(panel_rates[columns[m.feature]]), 1e-9)
         ]
         measure = e.measures[0]
         models.append(
@@ -151,12 +166,16 @@ def profile_results(answers: Answers, evidence: list[Any], reference: str, run_i
     return MarkerResults(reference=reference, run_id=run_id, markers=[(m.feature, m.z) for m in markers], models=models)
 
 
-def _rates(texts: list[str]) -> dict[str, float]:
-    total: Counter[str] = Counter()
-    for text in texts:
-        total.update(features(text))
-    count = sum(total.values())
-    return {f: 1000 * c / count for f, c in total.items()} if count else {}
+def _totals(counts: Any, table: TextTable, texts: list[str]) -> np.ndarray:
+    if not texts:
+        return np.zeros(counts.shape[1])
+    return np.asarray(counts[table.rows(texts)].sum(axis=0)).ravel()
+
+
+def _rates(totals: np.ndarray) -> np.ndarray:
+    """Per 1,000 features."""
+    count = totals.sum()
+    return 1000 * totals / count if count else np.zeros_like(totals)
 
 
 def _density_table(raw: MarkerResults) -> Table:

@@ -16,11 +16,15 @@ reference's voice.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from distillscope.audit.texts import TextTable
 
 PRIOR_STRENGTH = 1000.0  # at most this many pseudo-counts, spread over the features by their pooled rate
 HALF_COUNT = 0.5
@@ -64,44 +68,65 @@ class Marker:
 
 
 def over_used(reference: Sequence[str], panel: Sequence[str]) -> list[Marker]:
-    """The reference's markers against the panel, most over-used first."""
+    """The reference's markers against the panel, most over-used first (from texts)."""
     ref, other = _totals(reference), _totals(panel)
-    n_ref, n_other = sum(ref.values()), sum(other.values())
+    names = np.asarray(sorted(set(ref) | set(other)), dtype=object)
+    ref_counts = np.asarray([ref.get(n, 0) for n in names], dtype=float)
+    other_counts = np.asarray([other.get(n, 0) for n in names], dtype=float)
+    return [Marker(str(names[i]), z, rr, pr) for i, z, rr, pr in log_odds_markers(ref_counts, other_counts)]
+
+
+def log_odds_markers(reference: np.ndarray, panel: np.ndarray) -> list[tuple[int, float, float, float]]:
+    """(column, z, reference rate, panel rate) of the features the reference over-uses, strongest first,
+    from the two sides' total counts per feature (one entry per column)."""
+    n_ref, n_other = float(reference.sum()), float(panel.sum())
     if not n_ref or not n_other:
         return []
     pooled = n_ref + n_other
     strength = min(PRIOR_STRENGTH, 0.1 * pooled)
-    markers = []
-    for feature, y_ref in ref.items():
-        if y_ref < MIN_SUPPORT:
-            continue
-        y_other = other.get(feature, 0)
-        alpha = HALF_COUNT + strength * (y_ref + y_other) / pooled
-        delta = math.log((y_ref + alpha) / (n_ref + strength - y_ref - alpha + 2 * HALF_COUNT)) - math.log(
-            (y_other + alpha) / (n_other + strength - y_other - alpha + 2 * HALF_COUNT)
-        )
-        z = delta / math.sqrt(1 / (y_ref + alpha) + 1 / (y_other + alpha))
-        if z >= Z_THRESHOLD:
-            markers.append(Marker(feature, z, 1000 * y_ref / n_ref, 1000 * y_other / n_other))
-    return sorted(markers, key=lambda m: -m.z)[:MAX_MARKERS]
+    candidates = np.flatnonzero(reference >= MIN_SUPPORT)
+    y_ref, y_other = reference[candidates], panel[candidates]
+    alpha = HALF_COUNT + strength * (y_ref + y_other) / pooled
+    delta = np.log((y_ref + alpha) / (n_ref + strength - y_ref - alpha + 2 * HALF_COUNT)) - np.log(
+        (y_other + alpha) / (n_other + strength - y_other - alpha + 2 * HALF_COUNT)
+    )
+    z = delta / np.sqrt(1 / (y_ref + alpha) + 1 / (y_other + alpha))
+    kept = np.flatnonzero(z >= Z_THRESHOLD)
+    order = kept[np.lexsort((candidates[kept], -z[kept]))][:MAX_MARKERS]
+    return [
+        (int(candidates[i]), float(z[i]), 1000 * float(y_ref[i]) / n_ref, 1000 * float(y_other[i]) / n_other)
+        for i in order
+    ]
 
 
+@dataclass(frozen=True)
 class MarkerScorer:
-    def __init__(self, markers: Sequence[Marker]) -> None:
-        self.weights = {m.feature: m.z for m in markers}
+    """An answer's markers, z-weighted, per 100 of its features."""
 
-    def score(self, texts: Sequence[str]) -> list[float]:
-        out = []
-        for text in texts:
-            found = features(text)
-            total = sum(found.values())
-            weighted = sum(self.weights.get(f, 0.0) * c for f, c in found.items())
-            out.append(100 * weighted / total if total else 0.0)
-        return out
+    counts: sparse.csr_matrix
+    weights: np.ndarray  # one per column: the marker's z, 0 for every other feature
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        picked = self.counts[rows]
+        totals = np.asarray(picked.sum(axis=1)).ravel()
+        weighted = picked @ self.weights
+        return np.where(totals > 0, 100 * weighted / np.maximum(totals, 1e-12), 0.0)
 
 
-def fit_markers(reference: Sequence[str], panel: Sequence[str]) -> MarkerScorer:
-    return MarkerScorer(over_used(reference, panel))
+@dataclass(frozen=True)
+class MarkerLearner:
+    """A `crossfit.Learner`: the reference's markers against the given panel rows, from the audit's counts."""
+
+    table: TextTable
+
+    def fit(self, positives: np.ndarray, negatives: np.ndarray) -> MarkerScorer:
+        counts, _ = self.table.marker_counts
+        reference = np.asarray(counts[positives].sum(axis=0)).ravel()
+        panel = np.asarray(counts[negatives].sum(axis=0)).ravel()
+        weights = np.zeros(counts.shape[1])
+        for column, z, _, _ in log_odds_markers(reference, panel):
+            weights[column] = z
+        return MarkerScorer(counts, weights)
 
 
 def example_sentence(texts: Iterable[str], feature: str) -> str | None:

@@ -39,6 +39,11 @@ class VerdictSettings(BaseModel):
         description="Sequential mode: the rise of the strict-claim rate over the panel that matters (the paper's "
         "suspects claim a source 22-30% of the time under fuzzing, its clean models 0-1%).",
     )
+    methods: list[str] | None = Field(
+        None,
+        description="Methods whose signals count in the verdict; default: every method the audit runs that votes by "
+        "default (all but RSE, whose plain similarity is reported but tracks capability more than lineage).",
+    )
     seed: int = Field(0, description="Seed of the bootstrap intervals and randomised p-values.")
 
     @field_validator("calibration", mode="before")

@@ -1,44 +1,55 @@
 """How much: the share of a target's training data that the reference wrote, with a 95% interval.
 
 Each score signal places the target on a line from the null panel (share 0: an unrelated model)
-to the ceiling (share 1: the reference against a second sample of itself):
+to the ceiling (share 1: what a perfect copy of the reference scores):
 
     z = (target − panel mean) / (ceiling − panel mean)
 
-computed on the items the target, every panel model and the ceiling answered. The signals' z are
-averaged. How z maps to a share is the calibration, and it is stated wherever a share is shown:
+computed on the items the target, every panel model and the ceiling answered. The ceiling is the
+reference's second sample for RSE's judges, and the reference's own answers to held-out prompts for
+the learned signals (`audit/crossfit.py`), so recorded answers with one per prompt have a share too.
+The signals' z are averaged. How z maps to a share is the calibration, and it is stated wherever a
+share is shown:
 
 - "floor–ceiling" (the default, needing no data): share = z, clipped to [0, 1]. It assumes that a
   model trained only on the reference's outputs would answer like the reference itself; a smaller
-  student never quite does, so this reads low at high shares.
+  student never quite does, so this reads low at high shares, by an amount nobody has measured for
+  the audit at hand;
 - "learned": a monotone curve fitted (isotonic regression) to models of known making, such as the
-  zoo's graded series; `bench/validity.py` writes one, and an audit whose targets carry ground
-  truth fits one, leaving each target out of its own fit.
+  zoo's graded series (`distillscope calibrate`), with its error measured on models left out of
+  the fit (`rmse`).
 
-The interval resamples the items (within their groups) and maps each resample through the same
-calibration; the calibration's own error on the zoo is reported beside it, not folded in.
+The interval is a prediction interval, not a bootstrap over prompts. Unrelated models differ from
+one another by far more than prompt sampling moves one model, and a distilled model differs from
+the typical model of its share in the same way, so the interval's width is the panel's own spread
+of z (each panel model placed on the same line, k − 1 degrees of freedom; prompt noise is inside
+it, since each panel model's z is measured on the same prompts), with Student's quantile and the
+1 + 1/k of predicting one new model. The calibration's error is added on the share scale (± 1.96
+rmse), so the interval covers the truth where the calibration holds; under the floor–ceiling line,
+whose error is unknown, the interval cannot rule out a share, and the verdict never says "not
+distinguishable" from it.
 
 A signal places targets on the line only if its two ends are far apart: the ceiling must stand out
 of the panel as a distilled model would (its prediction t against the panel at least
 `MIN_CEILING_T`). A learned signal scored out of fold, such as the classifier, may not tell the
-reference's own second sample from the panel on a new prompt; then its line has no length, and z
-would be noise divided by nearly nothing.
+reference's own answers from the panel's on new prompts; then its line has no length, and z would
+be noise divided by nearly nothing.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
+from scipy import stats
 
 from distillscope.audit.evidence import ItemValues
 from distillscope.audit.verdict.nulls import common_items, prediction_t
 
-RESAMPLES = 400
 MIN_CEILING_T = 3.0
 
 
@@ -51,6 +62,14 @@ class ShareCalibration(BaseModel):
     source: str = Field("", description="What it was learned on.")
     points: int = Field(0, description="Models it was fitted to.")
     mae: float | None = Field(None, description="Its mean absolute error on held-out models of known share.")
+    rmse: float | None = Field(
+        None, description="Its root-mean-square error on held-out models of known share: the interval's allowance."
+    )
+
+    @property
+    def error_known(self) -> bool:
+        """Whether the curve's own error was measured, so that an interval can carry it."""
+        return self.kind == "learned" and self.rmse is not None
 
     def apply(self, z: float) -> float:
         if math.isnan(z):
@@ -63,6 +82,8 @@ class ShareCalibration(BaseModel):
         if self.kind == "floor-ceiling":
             return "floor–ceiling line: 0 at the null panel's mean, 1 at the reference's second sample"
         error = f", mean absolute error {self.mae:.3f} on held-out models" if self.mae is not None else ""
+        if self.rmse is not None:
+            error += f" (rmse {self.rmse:.3f}, added to every interval)"
         return f"learned on {self.points} models of known share ({self.source}){error}"
 
 
@@ -86,11 +107,11 @@ def fit_calibration(zs: Sequence[float], shares: Sequence[float], source: str) -
 
 @dataclass(frozen=True)
 class SignalLine:
-    """One score signal: the target, the panel and the ceiling on their common items."""
+    """One score signal: the target, the panel (by model) and the ceiling on their common items."""
 
     signal: str
     target: ItemValues
-    panel: Sequence[ItemValues]
+    panel: Mapping[str, ItemValues]
     ceiling: ItemValues
 
 
@@ -102,11 +123,12 @@ class ShareEstimate:
     z: float
     signals: int
     items: int
+    panel_spread: float  # the standard deviation of the panel models' own z
 
 
 def line_matrix(line: SignalLine) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Values [target, ceiling, panel...] × common items, each item's group index, and the items."""
-    models = [line.target, line.ceiling, *line.panel]
+    models = [line.target, line.ceiling, *line.panel.values()]
     items = common_items(models)
     rows = []
     for values in models:
@@ -117,54 +139,58 @@ def line_matrix(line: SignalLine) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return np.asarray(rows, dtype=float), np.asarray([labels.index(groups[i]) for i in items], dtype=int), items
 
 
-def _matrix(line: SignalLine) -> tuple[np.ndarray, np.ndarray]:
-    matrix, groups, _ = line_matrix(line)
-    return matrix, groups
-
-
 def normalised_score(matrix: np.ndarray, groups: np.ndarray) -> float:
     """z of the target (row 0) between the panel's mean (0) and the ceiling (row 1, 1)."""
-    return _z(matrix, groups)
+    return float(_zs(matrix, groups)[0])
+
+
+def _effects(matrix: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Each row's mean over groups of its mean over the group's items (groups weigh equally)."""
+    return np.mean([matrix[:, groups == g].mean(axis=1) for g in np.unique(groups)], axis=0)
 
 
 def _spans(matrix: np.ndarray, groups: np.ndarray) -> bool:
     """Whether the ceiling (row 1) stands out of the panel (rows 2...) by the prediction test."""
-    effects = np.mean([matrix[:, groups == g].mean(axis=1) for g in np.unique(groups)], axis=0)
+    effects = _effects(matrix, groups)
     t, _ = prediction_t(float(effects[1]), [float(e) for e in effects[2:]])
     return t >= MIN_CEILING_T
 
 
-def _z(matrix: np.ndarray, groups: np.ndarray) -> float:
-    effects = np.mean([matrix[:, groups == g].mean(axis=1) for g in np.unique(groups)], axis=0)
-    target, ceiling, panel = effects[0], effects[1], effects[2:].mean()
-    span = ceiling - panel
-    return float((target - panel) / span) if span > 0 else math.nan
+def _zs(matrix: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """z of every row (target, ceiling, each panel model) on the line from the panel's mean to the ceiling."""
+    effects = _effects(matrix, groups)
+    panel = effects[2:].mean()
+    span = effects[1] - panel
+    return (effects - panel) / span if span > 0 else np.full(effects.shape, math.nan)
 
 
-def _resample(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    picks = [rng.choice(np.flatnonzero(groups == g), size=int((groups == g).sum())) for g in np.unique(groups)]
-    return np.concatenate(picks)
-
-
-def estimate_share(
-    lines: Sequence[SignalLine], calibration: ShareCalibration, seed: int = 0, resamples: int = RESAMPLES
-) -> ShareEstimate | None:
-    """The share, its 95% interval by resampling items, and the mean normalised score z behind it."""
-    prepared = [_matrix(line) for line in lines if len(line.panel) >= 2]
-    prepared = [(m, g) for m, g in prepared if m.shape[1] > 0 and _spans(m, g) and not math.isnan(_z(m, g))]
-    if not prepared:
+def estimate_share(lines: Sequence[SignalLine], calibration: ShareCalibration) -> ShareEstimate | None:
+    """The share, its 95% prediction interval, and the mean normalised score z behind it."""
+    z_target: list[float] = []
+    z_panel: dict[str, list[float]] = {}
+    items = []
+    for line in lines:
+        if len(line.panel) < 2:
+            continue
+        matrix, groups, shared = line_matrix(line)
+        if matrix.shape[1] == 0 or not _spans(matrix, groups):
+            continue
+        zs = _zs(matrix, groups)
+        if math.isnan(zs[0]):
+            continue
+        z_target.append(float(zs[0]))
+        for model, value in zip(line.panel, zs[2:], strict=True):
+            z_panel.setdefault(model, []).append(float(value))
+        items.append(len(shared))
+    if not z_target:
         return None
-    z = float(np.mean([_z(m, g) for m, g in prepared]))
-    rng = np.random.default_rng(seed)
-    draws = []
-    for _ in range(resamples):
-        zs = []
-        for matrix, groups in prepared:
-            index = _resample(groups, rng)
-            zs.append(_z(matrix[:, index], groups[index]))
-        finite = [v for v in zs if not math.isnan(v)]
-        if finite:
-            draws.append(calibration.apply(float(np.mean(finite))))
-    low, high = np.percentile(draws, [2.5, 97.5]) if draws else (math.nan, math.nan)
-    items = int(min(m.shape[1] for m, _ in prepared))
-    return ShareEstimate(calibration.apply(z), float(low), float(high), z, len(prepared), items)
+    z = float(np.mean(z_target))
+    panel = [float(np.mean(v)) for v in z_panel.values()]
+    k = len(panel)
+    spread = float(np.std(panel, ddof=1)) if k >= 2 else math.nan
+    half = float(stats.t.ppf(0.975, k - 1)) * spread * math.sqrt(1 + 1 / k) if k >= 2 else math.inf
+    low, high = calibration.apply(z - half), calibration.apply(z + half)
+    if calibration.error_known:
+        allowance = 1.96 * float(calibration.rmse or 0.0)
+        low, high = max(0.0, low - allowance), min(1.0, high + allowance)
+    return ShareEstimate(calibration.apply(z), low, high, z, len(z_target), int(min(items)), spread)

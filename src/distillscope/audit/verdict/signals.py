@@ -88,6 +88,7 @@ def against_panel(
 
 
 def score_lines(evidence: Sequence[Evidence], target: str, reference: str) -> list[SignalLine]:
+    """The target's score signals that have a ceiling and a panel, for the share and the attribution."""
     lines = []
     for e in evidence:
         if e.model != target or e.reference != reference or e.role != "target":
@@ -95,13 +96,19 @@ def score_lines(evidence: Sequence[Evidence], target: str, reference: str) -> li
         ceiling = next(
             (c for c in evidence if c.method == e.method and c.reference == reference and c.role == "ceiling"), None
         )
-        panel = [p for p in evidence if p.method == e.method and p.reference == reference and p.role == "panel"]
+        panel = {
+            p.model: p for p in evidence if p.method == e.method and p.reference == reference and p.role == "panel"
+        }
         if ceiling is None or len(panel) < 2:
             continue
         for values in e.items:
             ceiling_values = ceiling.item_values(values.signal)
-            panel_values = [p.item_values(values.signal) for p in panel]
-            if values.kind == "score" and ceiling_values is not None and all(v is not None for v in panel_values):
+            panel_values = {model: p.item_values(values.signal) for model, p in panel.items()}
+            if (
+                values.kind == "score"
+                and ceiling_values is not None
+                and all(v is not None for v in panel_values.values())
+            ):
                 lines.append(SignalLine(values.signal, values, panel_values, ceiling_values))  # type: ignore[arg-type]
     return lines
 

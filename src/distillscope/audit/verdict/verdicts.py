@@ -6,9 +6,12 @@ judges do not outvote ICE. Holm's correction across the targets gives the adjust
 verdict reads:
 
 - "distilled from Y" when the adjusted p-value is at most α;
-- otherwise "not distinguishable from unrelated models" when the share's 95% interval lies below
-  the smallest share that matters (`min_share`), or when no share can be estimated;
-- otherwise "inconclusive": the test found no difference, but a material share is not ruled out.
+- otherwise "not distinguishable from unrelated models" when a share was estimated with a
+  calibration whose own error is known, and its whole 95% interval (the panel's spread and the
+  calibration's error) lies below the smallest share that matters (`min_share`): only then do the
+  data rule out a material share;
+- otherwise "inconclusive": the test found no difference, but a material share is not ruled out
+  (or could not be, for want of a share or of a calibrated one).
 
 The share (`share`), the closest of the candidate teachers (`attribution`) and, in sequential mode,
 the queries each target needed, stand beside it. Everything here reads evidence only.
@@ -35,11 +38,12 @@ Kind = Literal["distilled", "not distinguishable", "inconclusive"]
 
 class ShareResult(BaseModel):
     value: float
-    low: float
+    low: float = Field(description="95% prediction interval: the panel's spread and the calibration's error.")
     high: float
     z: float = Field(description="The mean normalised score: 0 at the panel's mean, 1 at the ceiling.")
     signals: int
     items: int
+    panel_spread: float | None = Field(None, description="Standard deviation of the panel models' own z.")
 
 
 class TargetVerdict(BaseModel):
@@ -77,16 +81,15 @@ class VerdictReport(BaseModel):
 
 
 def share_of(
-    evidence: Sequence[Evidence], target: str, reference: str, calibration: ShareCalibration, seed: int
+    evidence: Sequence[Evidence], target: str, reference: str, calibration: ShareCalibration
 ) -> ShareResult | None:
-    """The share from every score signal that has a ceiling: the reference against itself."""
-    estimate = estimate_share(score_lines(evidence, target, reference), calibration, seed)
+    """The share from every score signal that has a ceiling: what a perfect copy of the reference scores."""
+    estimate = estimate_share(score_lines(evidence, target, reference), calibration)
     if estimate is None or math.isnan(estimate.value):
         return None
-    found = ShareResult(**estimate.__dict__)
-    if math.isnan(found.low) or math.isnan(found.high):
-        found.low = found.high = found.value
-    return found
+    values = dict(estimate.__dict__)
+    values["panel_spread"] = None if math.isnan(estimate.panel_spread) else estimate.panel_spread
+    return ShareResult(**values)
 
 
 # --------------------------------------------------------------------------------------- verdicts
@@ -111,8 +114,8 @@ def decide(
     verdicts = []
     for model, label in targets:
         p, per_method, signals = tested[model]
-        share = share_of(evidence, model, reference, calibration, settings.seed)
-        kind = _kind(adjusted.get(model, math.nan), share, settings)
+        share = share_of(evidence, model, reference, calibration)
+        kind = _kind(adjusted.get(model, math.nan), share, calibration, settings)
         attribution: Attribution | None = None
         if candidates:
             attribution = attribute(evidence, methods, model, list(references), settings)
@@ -136,6 +139,11 @@ def decide(
     notes = []
     if any(v.p_value is None for v in verdicts):
         notes.append("targets without a p-value had no signal the panel also has")
+    if not calibration.error_known and any(v.verdict == "inconclusive" for v in verdicts):
+        notes.append(
+            "'not distinguishable' needs a share calibration of known error (distillscope calibrate): on the "
+            "floor–ceiling line a low share cannot rule out a material one, so such targets are 'inconclusive'"
+        )
     return VerdictReport(
         alpha=settings.alpha,
         min_share=settings.min_share,
@@ -149,10 +157,14 @@ def decide(
     )
 
 
-def _kind(p_adjusted: float, share: ShareResult | None, settings: VerdictSettings) -> Kind:
+def _kind(
+    p_adjusted: float, share: ShareResult | None, calibration: ShareCalibration, settings: VerdictSettings
+) -> Kind:
+    """Distilled on the test; not distinguishable only where a share was estimated, on a calibration of
+    known error, and its whole interval lies below the share that matters; inconclusive otherwise."""
     if not math.isnan(p_adjusted) and p_adjusted <= settings.alpha:
         return "distilled"
-    if share is None or share.high < settings.min_share:
+    if share is not None and calibration.error_known and share.high < settings.min_share:
         return "not distinguishable"
     return "inconclusive"
 

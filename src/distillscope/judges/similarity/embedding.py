@@ -2,8 +2,8 @@
 
 This is the offline stand-in for the paper's BERTScore baseline: it captures content and, to a
 lesser degree, register, with no model calls. The default encoder is all-MiniLM-L6-v2, shipped as a
-package so it works offline; texts longer than its window (256 word pieces) are judged on their
-beginning only. Encoding goes through `encoding.Encoder`: each distinct text once, kept in the run
+package so it works offline; texts are judged on their first 128 word pieces (`encoding.py` says
+why). Encoding goes through `encoding.Encoder`: each distinct text once, kept in the run
 store, so the reference's answer is encoded once for all the targets beside it and never again.
 """
 
@@ -24,7 +24,7 @@ __all__ = ["DEFAULT_EMBEDDING_MODEL", "EmbeddingJudge", "load_encoder"]
 
 class EmbeddingJudge(OfflineJudge):
     def __init__(
-        self, model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 64, store: RunStore | None = None
+        self, model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 16, store: RunStore | None = None
     ) -> None:
         self.model_name = model
         self.encoder = Encoder(model, store, batch_size)

@@ -6,8 +6,14 @@ rebuilt, the validation bench's many panels. So a text's vector is stored under 
 encoder and the text, and only texts never seen are encoded, in one length-sorted batch.
 
 On a CPU with native bfloat16 (AVX512-BF16, AMX) the encoder runs under bfloat16 autocast, about
-twice as fast; cosines move by less than 0.003 (`bench/embedding_speed.py` prints both). A store
-key names the precision, so vectors of different precisions never mix.
+twice as fast; cosines move by less than 0.003 (`bench/embedding_speed.py` prints both).
+
+A text is read up to its first `DEFAULT_MAX_TOKENS` (128) word pieces, about 90 words. Encoding cost
+grows with the window, and chat answers run to several hundred words, so MiniLM's full window of 256
+made embedding the audit's largest cost (22 texts a second on two cores, against 45 at 128); the
+opening of an answer is where a model's framing and register show most, and the n-gram features and
+the lexical judge read every word. A store key names the precision and the window, so vectors made
+differently never mix.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from distillscope.errors import ModelFolderError
 from distillscope.store import RunStore
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MAX_TOKENS = 128
 _BUNDLED_NAMES = {DEFAULT_EMBEDDING_MODEL, f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}"}
 
 _encoders: dict[str, Any] = {}
@@ -74,18 +81,20 @@ class Encoder:
         self,
         model: str = DEFAULT_EMBEDDING_MODEL,
         store: RunStore | None = None,
-        batch_size: int = 64,
+        batch_size: int = 16,
         fast: bool = True,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
     ) -> None:
         self.model = model
         self.store = store
         self.batch_size = batch_size
+        self.max_tokens = max_tokens
         self.precision = "bfloat16" if fast and cpu_bfloat16() and not _cuda() else "float32"
         self._memory: dict[str, np.ndarray] = {}
 
     @property
     def identity(self) -> str:
-        return f"{self.model}|{self.precision}"
+        return f"{self.model}|{self.precision}|{self.max_tokens}"
 
     def key(self, text: str) -> str:
         return hashlib.sha256(f"{self.identity}\x1f{text}".encode()).hexdigest()
@@ -128,9 +137,14 @@ class Encoder:
     def _encode(self, texts: list[str]) -> np.ndarray:
         encoder: Any = load_encoder(self.model)
         with _encode_lock, self._autocast():
-            vectors = encoder.encode(
-                texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
-            )
+            window = encoder.max_seq_length
+            encoder.max_seq_length = min(window, self.max_tokens) if window else self.max_tokens
+            try:
+                vectors = encoder.encode(
+                    texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+                )
+            finally:
+                encoder.max_seq_length = window
         vectors = np.asarray(vectors, dtype=np.float32)
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 

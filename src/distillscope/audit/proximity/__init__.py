@@ -1,0 +1,1 @@
+"""Proximity: is a target's answer nearer the reference's than the unrelated models' answers are?"""

@@ -1,0 +1,146 @@
+"""Every answer of an audit, read once: sparse counts of its words, letters and style marks.
+
+The text signals learn from the same answers over and over. The classifier fits one model per
+prompt fold and per left-out panel member (folds × k fits), the style profile recounts n-grams per
+fold, and the proximity signal compares every answer with every other answer to its prompt.
+Tokenising each text anew for each of those made an audit's cost grow with folds × panel × texts,
+and most of an audit's time went to reading the same strings again.
+
+So each distinct text is tokenised once per audit, into count matrices over the vocabulary of all
+its texts (rows: texts; columns: n-grams). Everything downstream slices rows and columns:
+
+- a fold's TF-IDF vocabulary and weights come from the column sums of its training rows, as
+  scikit-learn's `TfidfVectorizer(min_df, max_features, sublinear_tf)` would compute them had it
+  been fitted on those texts alone (`TfidfView`), so no text outside the training rows shapes the
+  features a model learns from;
+- the style profile's counts of one model's answers are a sum of rows.
+
+Embeddings are kept elsewhere, by text hash, in the run store (`judges/similarity/encoding.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import sparse
+
+if TYPE_CHECKING:
+    from distillscope.judges.similarity.encoding import Encoder
+
+# The classifier's n-gram features: the analysers scikit-learn's TfidfVectorizer uses by default for
+# words (lower-cased \b\w\w+\b tokens) and characters within word boundaries.
+WORD_NGRAMS = (1, 2)
+CHAR_NGRAMS = (3, 5)
+
+
+class TextTable:
+    """The distinct texts of an audit, each with its row in every count matrix."""
+
+    def __init__(self, texts: Iterable[str], marker_features: Callable[[str], Iterable[str]] | None = None) -> None:
+        self.texts: list[str] = list(dict.fromkeys(texts))
+        self._row = {text: index for index, text in enumerate(self.texts)}
+        self._marker_features = marker_features
+        self._kept: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def holds(self, texts: Iterable[str]) -> bool:
+        return all(text in self._row for text in texts)
+
+    def embeddings(self, encoder: Encoder) -> np.ndarray:
+        """Every text's sentence embedding (one row per text), encoded once and kept in the store."""
+        key = f"embeddings:{encoder.identity}"
+        if key not in self._kept:
+            self._kept[key] = encoder.vectors(self.texts) if self.texts else np.zeros((0, 0), dtype=np.float32)
+        return self._kept[key]
+
+    def rows(self, texts: Sequence[str]) -> np.ndarray:
+        """Row numbers of the given texts (each must be in the table)."""
+        return np.fromiter((self._row[t] for t in texts), dtype=np.int64, count=len(texts))
+
+    @cached_property
+    def words(self) -> sparse.csr_matrix:
+        """Counts of word uni- and bigrams, one row per text."""
+        return _count(self.texts, analyzer="word", ngram_range=WORD_NGRAMS)[0]
+
+    @cached_property
+    def chars(self) -> sparse.csr_matrix:
+        """Counts of character 3- to 5-grams within word boundaries."""
+        return _count(self.texts, analyzer="char_wb", ngram_range=CHAR_NGRAMS)[0]
+
+    @cached_property
+    def marker_counts(self) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """Counts of the style profile's features, and their names (column order)."""
+        if self._marker_features is None:
+            raise ValueError("this table was built without the style profile's features")
+        return _count(self.texts, analyzer=self._marker_features)
+
+
+def _count(texts: Sequence[str], **options: object) -> tuple[sparse.csr_matrix, np.ndarray]:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(dtype=np.float32, **options)  # type: ignore[arg-type]
+    if not texts:
+        return sparse.csr_matrix((0, 0), dtype=np.float32), np.asarray([], dtype=object)
+    try:
+        matrix = vectorizer.fit_transform(texts).tocsr()
+    except ValueError:  # every text empty, or only stop characters: no vocabulary at all
+        return sparse.csr_matrix((len(texts), 0), dtype=np.float32), np.asarray([], dtype=object)
+    return matrix, vectorizer.get_feature_names_out()
+
+
+@dataclass(frozen=True)
+class TfidfView:
+    """TF-IDF features of a count matrix as a vectoriser fitted on some of its rows would give them.
+
+    The vocabulary is the columns seen in at least `min_df` training rows, the `max_features` most
+    frequent of them in the training rows; the inverse document frequency is smoothed
+    (ln((1 + n) / (1 + df)) + 1), term frequencies are sublinear (1 + ln tf) and rows are scaled to
+    unit length, as `TfidfVectorizer(sublinear_tf=True)` does."""
+
+    columns: np.ndarray
+    idf: np.ndarray
+
+    @classmethod
+    def fit(
+        cls, counts: sparse.csr_matrix, rows: np.ndarray, min_df: int = 2, max_features: int | None = None
+    ) -> TfidfView:
+        return cls.from_sums(*column_sums(counts, rows), len(rows), min_df, max_features)
+
+    @classmethod
+    def from_sums(
+        cls, df: np.ndarray, tf: np.ndarray, documents: int, min_df: int = 2, max_features: int | None = None
+    ) -> TfidfView:
+        """From training rows' document frequencies and term counts, so that sums of parts can be
+        reused: a fit without one panel member is the fold's sums less that member's."""
+        columns = np.flatnonzero(df >= min_df)
+        if max_features is not None and columns.size > max_features:
+            order = np.argsort(-tf[columns], kind="stable")[:max_features]
+            columns = np.sort(columns[order])
+        idf = np.log((1.0 + documents) / (1.0 + df[columns])) + 1.0
+        return cls(columns, idf.astype(np.float32))
+
+    def transform(self, counts: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
+        picked = counts[rows][:, self.columns].tocsr()
+        picked.data = (1.0 + np.log(picked.data)).astype(np.float32)
+        weighted = picked.multiply(self.idf[np.newaxis, :]).tocsr()
+        return unit_rows(weighted)
+
+
+def column_sums(counts: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(document frequency, total count) of every column over the given rows."""
+    picked = counts[rows]
+    df = np.bincount(picked.indices, minlength=counts.shape[1]).astype(np.int64)
+    tf = np.asarray(picked.sum(axis=0)).ravel()
+    return df, tf
+
+
+def unit_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.diags((1.0 / norms).astype(np.float32)) @ matrix
