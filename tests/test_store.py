@@ -145,3 +145,42 @@ def test_job_state_round_trips_and_survives_reopening(store_path):
     with RunStore(store_path) as store:
         assert store.get_state("fuzz", "job-1") == {"step": 4, "nodes": [{"id": 0, "visits": 3}]}
         assert store.get_state("other", "job-1") is None
+
+
+OPEN_AND_WRITE = """
+import sys, time
+from pathlib import Path
+from distillscope.store import RunStore
+start, path, name = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+while not start.exists():
+    time.sleep(0.001)
+with RunStore(path) as store:
+    for i in range(5):
+        store.put_state("ranks", f"{name}-{i}", i)
+"""
+
+
+def test_processes_that_open_one_new_store_together_all_get_it(tmp_path):
+    """The ranks of a launcher may make the same new store at the same instant: none may see a
+    half-made schema (read as a foreign file) or lose the race to switch it to WAL."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for round_ in range(8):
+        start, path = tmp_path / f"go-{round_}", tmp_path / f"store-{round_}.sqlite"
+        children = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN_AND_WRITE, str(start), str(path), str(n)],
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            for n in range(6)
+        ]
+        start.touch()
+        for child in children:
+            assert child.wait(timeout=120) == 0, child.stderr.read()[-500:]
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT count(*) FROM state WHERE namespace = 'ranks'").fetchone()[0] == 30

@@ -161,12 +161,14 @@ class RunStore:
             if readonly:
                 return db
             # WAL and the tables come after the schema check: a file of another schema is not touched.
-            db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(db)
             # NORMAL in WAL mode survives any process kill; only an OS crash can drop the last commits.
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("BEGIN IMMEDIATE")  # a store that cannot be written says so now, not at the first answer
-            db.execute("ROLLBACK")
-            db.executescript(SCHEMA)
+            # The tables are made in one transaction, taken at once: a store that cannot be written
+            # says so now, not at the first answer, and processes that open a new store together
+            # (the ranks of a launcher) see none of its tables or all of them, never a half-made
+            # schema, which would read as a file of another schema.
+            db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nCOMMIT;")
         except BaseException:
             db.close()
             raise
@@ -387,6 +389,22 @@ class RunStore:
                 "error": {"type": row["error_type"], "message": row["message"]},
                 "created_at": row["created_at"],
             }
+
+
+def _use_wal(db: sqlite3.Connection, patience_s: float = 30.0) -> None:
+    """Switch to WAL mode, waiting for processes that open the same new store at the same moment.
+
+    The switch needs the file alone for an instant, and SQLite answers "locked" at once rather
+    than through the connection's timeout; so it is tried again, for as long as that timeout."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _dump(value: Any) -> str:

@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from distillscope.cli.common import load_job
-from distillscope.cli.console import ProgressBar, console
+from distillscope.cli.console import ProgressBar, console, err_console
+from distillscope.distill import ranks
 from distillscope.distill.loss_config import LOSSES
 from distillscope.fileio.paths import check_output_file
 
@@ -75,6 +76,16 @@ def train_command(
         "seed": seed,
     }
     job = load_job(config, TrainJob, flags)
+    if ranks.lone_cpu_launch():
+        err_console.print(
+            "[yellow]note:[/] `accelerate launch --cpu` started one process (several CPU processes need MPI); "
+            "for N processes on the CPU, run `accelerate launch --multi_gpu --num_processes N` where no GPU is "
+            "visible (CUDA_VISIBLE_DEVICES=), or torchrun",
+            soft_wrap=True,
+        )
+    if not ranks.is_main_process():  # under `accelerate launch` every process trains; the first one reports
+        train(job)
+        return
     with ProgressBar(f"train {job.mode}") as bar:
         summary = train(
             job,
@@ -96,6 +107,12 @@ def train_command(
         console.print("this exact job already finished in that folder: nothing to train")
     elif summary.resumed_from:
         console.print(f"resumed from {summary.resumed_from}")
+    if summary.processes > 1:
+        per_step = summary.processes * job.batch_size * job.grad_accum
+        console.print(
+            f"{summary.processes} processes, {per_step} examples per step "
+            f"({summary.processes} × batch {job.batch_size} × accum {job.grad_accum})"
+        )
 
 
 def _loss_note(logs: dict[str, float]) -> str:
@@ -131,6 +148,9 @@ def teacher_cache_command(
         "batch_size": batch_size,
     }
     job = load_job(config, TeacherCacheJob, flags)
+    if not ranks.is_main_process():  # under `accelerate launch` the first process builds; the others wait
+        run_teacher_cache(job)
+        return
     with ProgressBar("teacher cache") as bar:
         cache = run_teacher_cache(job, on_start=bar.start, on_batch=lambda n: bar.advance(steps=n, note=""))
     meta = cache.meta

@@ -15,6 +15,9 @@ rest of the step is the ordinary KD step.
 Which batches go on-policy, and what the student samples, depend only on the seed and the
 position of the batch in training (step and micro-batch), never on a global random state: a run
 repeats exactly, and a resumed run makes the same choices it would have made without the stop.
+Under `accelerate launch` the choice leaves out the process, so all processes take an on-policy
+step together (as one big batch would); the sampling adds it, so their rows are sampled from
+independent streams rather than from one stream repeated.
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ from distillscope.distill.dataset import IGNORE
 Tensor = torch.Tensor
 
 
-def _stream(seed: int, step: int, micro: int) -> np.random.Generator:
-    return np.random.default_rng([seed, step, micro])
+def _stream(seed: int, step: int, micro: int, rank: int = 0) -> np.random.Generator:
+    # Rank 0 keeps the stream of a single process, so a one-process run samples as it always has.
+    return np.random.default_rng([seed, step, micro, rank] if rank else [seed, step, micro])
 
 
 def is_on_policy(share: float, seed: int, step: int, micro: int) -> bool:
@@ -44,11 +48,11 @@ def is_on_policy(share: float, seed: int, step: int, micro: int) -> bool:
 
 
 @contextmanager
-def seeded_sampling(seed: int, step: int, micro: int, device: torch.device) -> Iterator[None]:
-    """Sampling seeded by the batch's position; the training's own random state is left untouched."""
+def seeded_sampling(seed: int, step: int, micro: int, device: torch.device, rank: int = 0) -> Iterator[None]:
+    """Sampling seeded by the batch's position (and process); the training's own random state is left untouched."""
     devices = [device] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(int(_stream(seed, step, micro).integers(1, 2**62, endpoint=False)) ^ 0x5EED)
+        torch.manual_seed(int(_stream(seed, step, micro, rank).integers(1, 2**62, endpoint=False)) ^ 0x5EED)
         yield
 
 

@@ -20,6 +20,8 @@ refuses to serve another, so a cached loss is exact on its k+1 bins at the tempe
 
 The cache is written batch by batch with a progress marker, so an interrupted build resumes. It
 records the fingerprint of the tokenised data, so it is never paired with different examples.
+Under `accelerate launch` one process builds it and the others wait, then open it: the files are
+written once, and each process of a later kd-offline run reads its own rows from them.
 """
 
 from __future__ import annotations
@@ -345,11 +347,29 @@ def run_teacher_cache(
     on_start: Callable[[int], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> TeacherCache:
-    from distillscope.distill.dataset import build_examples, load_training_records
-    from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
+    from distillscope.distill.dataset import load_training_records
+    from distillscope.distill.ranks import main_first, process_state
 
     records = load_training_records(job.data, job.split)  # a bad data file is found before the teacher loads
     check_output_folder(job.output, inputs=[job.data])  # now, not after the teacher's pass
+    state = process_state(job.device)
+    if state.num_processes == 1:
+        return _build_from_job(job, records, on_start, on_batch)
+    with main_first(state):  # the files are written once; the other processes read them after
+        if state.is_main_process:
+            return _build_from_job(job, records, on_start, on_batch)
+    return TeacherCache.open(job.output)
+
+
+def _build_from_job(
+    job: TeacherCacheJob,
+    records: list[tuple[int, dict[str, Any]]],
+    on_start: Callable[[int], None] | None,
+    on_batch: Callable[[int], None] | None,
+) -> TeacherCache:
+    from distillscope.distill.dataset import build_examples
+    from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
+
     tokenizer = load_tokenizer(job.teacher, job.trust_remote_code)
     teacher = load_model(job.teacher, dtype=job.dtype, device=job.device, trust_remote_code=job.trust_remote_code)
     examples = build_examples(tokenizer, records, job.max_length, job.data)

@@ -8,6 +8,11 @@ a job already done. Its loss is w * T^2 * KD + (1 - w) * CE over the assistant's
 
 The output folder is a standard Hugging Face model folder (weights, config, tokenizer and chat
 template), with the resolved job beside it, so any tool can load the student.
+
+Under `accelerate launch` every process runs this function on its own shard of each batch (the
+Trainer's sampler deals them out); the first process alone writes the folder, the job record and
+the checkpoint marker, and the others wait for it (ranks.py). Both models go on the process's own
+device. FSDP and DeepSpeed come from the launcher's config and reach the Trainer untouched.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from transformers import TrainerCallback, TrainingArguments
 
-from distillscope.distill import on_policy
+from distillscope.distill import on_policy, ranks
 from distillscope.distill.compat import require_compatible
 from distillscope.distill.cross_tokenizer import CROSS_TOKENIZER_LOSSES, build_aligned_examples
 from distillscope.distill.dataset import DistillCollator, Example, build_examples, load_training_records
@@ -83,7 +88,9 @@ class TrainJob(BaseModel):
     resume: bool = Field(True, description="Resume from the newest checkpoint in the output folder, if any.")
     logging_steps: int = Field(10, ge=1, description="Log losses every this many steps.")
     seed: int = Field(0, description="Seed for initialisation, data order and dropout.")
-    device: str = Field("auto", description="'auto', 'cpu' or 'cuda'; `accelerate launch` decides for multi-GPU.")
+    device: str = Field(
+        "auto", description="'auto', 'cpu' or 'cuda'; under `accelerate launch` each process takes its own device."
+    )
     teacher_dtype: Dtype = Field(
         "auto", description="The teacher's dtype ('auto': float32 on CPU, checkpoint's on GPU)."
     )
@@ -130,10 +137,10 @@ class _ProgressCallback(TrainerCallback):
 
     def __init__(self, on_start: Callable[[int], None] | None, on_step: Callable[[dict[str, float]], None] | None):
         self.on_start_cb, self.on_step_cb, self.last_logs = on_start, on_step, {}
-        self._pending = False
+        self._pending = self._quiet = False
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if self.on_start_cb is not None:
+        if self.on_start_cb is not None and state.is_world_process_zero:
             self.on_start_cb(state.max_steps)
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any) -> None:
@@ -143,13 +150,14 @@ class _ProgressCallback(TrainerCallback):
             self._report()
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._quiet = not state.is_world_process_zero  # every rank trains; the first one reports
         if control.should_log:
             self._pending = True
         else:
             self._report()
 
     def _report(self) -> None:
-        if self.on_step_cb is not None:
+        if self.on_step_cb is not None and not self._quiet:
             self.on_step_cb(self.last_logs)
 
 
@@ -163,6 +171,7 @@ class TrainSummary:
     metrics: dict[str, float]
     resumed_from: str | None
     already_done: bool = False
+    processes: int = 1
 
 
 def job_fingerprint(job: TrainJob) -> str:
@@ -188,16 +197,20 @@ def _finished_summary(job: TrainJob, fingerprint: str) -> TrainSummary | None:
         metrics=record["metrics"],
         resumed_from=None,
         already_done=True,
+        processes=record.get("processes", 1),
     )
 
 
-def _checkpoint_to_resume(job: TrainJob, fingerprint: str) -> str | None:
-    """The newest checkpoint of this same job, if resuming; stale checkpoints of another job are an error."""
+def _checkpoint_to_resume(job: TrainJob, fingerprint: str, writer: bool = True) -> str | None:
+    """The newest checkpoint of this same job, if resuming; stale checkpoints of another job are an error.
+
+    Only the writer clears old checkpoints and marks the folder; the other processes come after it
+    and only read, so every rank resumes from the same checkpoint."""
     from transformers.trainer_utils import get_last_checkpoint
 
     folder = job.output / "checkpoints"
     marker = folder / "fingerprint.txt"
-    if folder.is_dir() and not job.resume:
+    if writer and folder.is_dir() and not job.resume:
         shutil.rmtree(folder)
     if folder.is_dir() and marker.exists() and marker.read_text().strip() != fingerprint:
         raise InputError(
@@ -206,8 +219,9 @@ def _checkpoint_to_resume(job: TrainJob, fingerprint: str) -> str | None:
             hint="choose another --output, or set resume: false to start over",
         )
     last = get_last_checkpoint(str(folder)) if folder.is_dir() else None
-    folder.mkdir(parents=True, exist_ok=True)
-    marker.write_text(fingerprint)
+    if writer:
+        folder.mkdir(parents=True, exist_ok=True)
+        marker.write_text(fingerprint)
     return last
 
 
@@ -240,13 +254,18 @@ class Teacher:
 
 
 def prepare_teacher(
-    job: TrainJob, tokenizer: Any, teacher_tokenizer: Any, student: Any, examples: list[Example]
+    job: TrainJob,
+    tokenizer: Any,
+    teacher_tokenizer: Any,
+    student: Any,
+    examples: list[Example],
+    device: str | None = None,
 ) -> Teacher:
-    """The live teacher or the cache, checked against the student and the data."""
+    """The live teacher (on `device`, the process's own) or the cache, checked against the student and the data."""
     if job.mode == "kd":
         assert job.teacher is not None
         teacher = load_model(
-            job.teacher, dtype=job.teacher_dtype, device=job.device, trust_remote_code=job.trust_remote_code
+            job.teacher, dtype=job.teacher_dtype, device=device or job.device, trust_remote_code=job.trust_remote_code
         )
         teacher.eval().requires_grad_(False)
         if job.cross_tokenizer is not None:
@@ -323,7 +342,7 @@ def training_arguments(job: TrainJob) -> TrainingArguments:
         weight_decay=job.weight_decay,
         bf16=job.precision == "bf16",
         fp16=job.precision == "fp16",
-        use_cpu=job.device == "cpu",
+        use_cpu=ranks.use_cpu(job.device),
         activation_checkpointing=job.gradient_checkpointing,
         save_strategy="steps",
         save_steps=job.save_steps,
@@ -336,7 +355,27 @@ def training_arguments(job: TrainJob) -> TrainingArguments:
         remove_unused_columns=False,
         disable_tqdm=True,
         dataloader_pin_memory=torch.cuda.is_available(),
+        # Every weight of the student takes part in each step's loss, as under gradient checkpointing
+        # (where the Trainer sets the same): DDP need not search the graph for unused ones.
+        ddp_find_unused_parameters=False,
     )
+
+
+def _write_student(trainer: DistillTrainer, job: TrainJob, tokenizer: Any) -> None:
+    """The trained weights into the output folder, written once.
+
+    Every process takes part in gathering them (FSDP and DeepSpeed ZeRO-3 hold shards); only the
+    writer saves. LoRA adapters are merged into plain weights on the writer."""
+    args = trainer.args
+    if job.lora is not None:
+        if args.should_save:
+            trainer.accelerator.unwrap_model(trainer.model).merge_and_unload().save_pretrained(job.output)
+    else:
+        weights = trainer.accelerator.get_state_dict(trainer.model_wrapped)
+        if args.should_save:
+            trainer.accelerator.unwrap_model(trainer.model).save_pretrained(job.output, state_dict=weights)
+    if args.should_save:
+        tokenizer.save_pretrained(job.output)
 
 
 def train(
@@ -344,6 +383,7 @@ def train(
     on_start: Callable[[int], None] | None = None,
     on_step: Callable[[dict[str, float]], None] | None = None,
 ) -> TrainSummary:
+    """Train the student as `job` says; under `accelerate launch`, called by every process alike."""
     from datasets import Dataset
     from transformers import PrinterCallback
 
@@ -353,12 +393,15 @@ def train(
     fingerprint = job_fingerprint(job)
     if (done := _finished_summary(job, fingerprint)) is not None:
         return done
+    args = training_arguments(job)  # under a launcher, this joins the process group
     torch.manual_seed(job.seed)
     tokenizer = load_tokenizer(job.student, job.trust_remote_code)
     teacher_tokenizer = load_tokenizer(job.teacher, job.trust_remote_code) if job.mode == "kd" and job.teacher else None
-    model = load_model(job.student, dtype="float32", device=job.device, trust_remote_code=job.trust_remote_code)
+    # On the CPU the Trainer places the student (or FSDP and DeepSpeed shard it); the teacher goes
+    # straight to this process's device, where its batches will be.
+    model = load_model(job.student, dtype="float32", device="cpu", trust_remote_code=job.trust_remote_code)
     examples, rows = training_rows(job, records, tokenizer, teacher_tokenizer)
-    teacher = prepare_teacher(job, tokenizer, teacher_tokenizer, model, examples)
+    teacher = prepare_teacher(job, tokenizer, teacher_tokenizer, model, examples, device=str(args.device))
     setup = _setup(job, teacher, tokenizer, model)
     if job.lora is not None:
         model = _wrap_lora(model, job.lora)
@@ -366,20 +409,19 @@ def train(
     teacher_pad = teacher_tokenizer.pad_token_id if job.cross_tokenizer is not None else None
     trainer = DistillTrainer(
         model=model,
-        args=training_arguments(job),
+        args=args,
         train_dataset=Dataset.from_list(rows),
         data_collator=DistillCollator(tokenizer.pad_token_id, teacher.cache, teacher_pad),
         callbacks=[progress],
         setup=setup,
     )
     trainer.remove_callback(PrinterCallback)
-    last = _checkpoint_to_resume(job, fingerprint)
+    with args.main_process_first(local=False, desc="checkpoint folder"):
+        last = _checkpoint_to_resume(job, fingerprint, writer=args.should_save)
     started = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=last)
     runtime = time.perf_counter() - started
-    final = model.merge_and_unload() if job.lora is not None else model
-    final.save_pretrained(job.output)
-    tokenizer.save_pretrained(job.output)
+    _write_student(trainer, job, tokenizer)
     metrics = {k: float(v) for k, v in result.metrics.items() if isinstance(v, int | float)}
     summary = TrainSummary(
         output=job.output,
@@ -389,6 +431,7 @@ def train(
         runtime_s=runtime,
         metrics=metrics,
         resumed_from=last,
+        processes=args.world_size,
     )
     record = {
         "fingerprint": fingerprint,
@@ -398,6 +441,10 @@ def train(
         "examples": summary.examples,
         "trained_tokens": summary.trained_tokens,
         "resumed_from": last,
+        "processes": summary.processes,
+        "log": trainer.state.log_history,  # the loss curve stays beside the model when checkpoints go
     }
-    (job.output / JOB_FILE).write_text(json.dumps(record, indent=2))
+    if args.should_save:
+        (job.output / JOB_FILE).write_text(json.dumps(record, indent=2))
+    trainer.accelerator.wait_for_everyone()  # every process returns once the folder is complete
     return summary

@@ -6,6 +6,12 @@ fused.py), against a live teacher, a top-k cache, or a teacher with another toke
 positions aligned with it (cross_tokenizer.py). `training_step` first lets the student complete a
 seeded share of the batches itself (on_policy.py). Optimisers, schedules, accumulation, precision,
 checkpoints and `accelerate launch` stay the ecosystem's.
+
+Several processes train as one big batch would. The loss is a sum over trained tokens divided by
+the step's token count over every micro-batch and every process (the Trainer's
+`num_items_in_batch`, gathered across devices), times the number of processes that DDP's gradient
+averaging divides by again: ranks with more tokens weigh more, as their tokens would in one batch.
+The logged terms are totals over the processes divided by their tokens, for the same reason.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from distillscope.distill.dataset import IGNORE
 from distillscope.distill.loss_config import KDLoss
 
 Mode = Literal["sft", "kd", "kd-offline"]
+# What the log sums between two logging steps: the KD and CE sums over trained tokens, the tokens,
+# the on-policy micro-batches and all micro-batches.
+_TERMS = ("kd", "ce", "tokens", "on_policy", "micro")
 
 
 @dataclass
@@ -50,8 +59,10 @@ class DistillTrainer(Trainer):
     def __init__(self, *args: Any, setup: DistillSetup, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.setup = setup
-        self._terms: dict[str, float] = {}
-        self._term_steps = 0
+        # The Trainer counts a step's tokens only for models that take loss arguments; this loss is
+        # ours and always divides by that count, so it is always wanted.
+        self.model_accepts_loss_kwargs = True
+        self._terms = dict.fromkeys(_TERMS, 0.0)
         self._micro = (-1, 0)  # (optimizer step, micro-batches seen in it)
 
     def _teacher_signal(self, inputs: dict[str, torch.Tensor], mask: torch.Tensor) -> TeacherSignal | None:
@@ -88,15 +99,15 @@ class DistillTrainer(Trainer):
         chosen = on_policy.is_on_policy(self.setup.on_policy, self.setup.seed, step, micro)
         if chosen:
             before = on_policy.trained_tokens(inputs["labels"])
-            with on_policy.seeded_sampling(self.setup.seed, step, micro, inputs["input_ids"].device):
+            rank = self.args.process_index  # each process samples its own rows with its own stream
+            with on_policy.seeded_sampling(self.setup.seed, step, micro, inputs["input_ids"].device, rank):
                 sampled = on_policy.student_completions(
                     model, self.accelerator, inputs, self.setup.generation or {}, self.setup.pad_token_id
                 )
             inputs = {**sampled, "on_policy": torch.ones(())}
             if num_items_in_batch is not None:
                 num_items_in_batch = num_items_in_batch * on_policy.trained_tokens(inputs["labels"]) / max(1, before)
-        if self.setup.on_policy > 0:
-            self._terms["on_policy_share"] = self._terms.get("on_policy_share", 0.0) + float(chosen)
+        self._terms["on_policy"] += float(chosen)
         return super().training_step(model, inputs, num_items_in_batch)
 
     def compute_loss(
@@ -160,16 +171,27 @@ class DistillTrainer(Trainer):
         return ce_part + kd_part, kd_sum, ce_sum
 
     def _remember(self, kd_sum: torch.Tensor, ce_sum: torch.Tensor, tokens: int, has_teacher: bool) -> None:
-        tokens = max(1, tokens)
-        self._terms["ce"] = self._terms.get("ce", 0.0) + float(ce_sum.detach()) / tokens
-        if has_teacher:
-            self._terms["kd"] = self._terms.get("kd", 0.0) + float(kd_sum.detach()) / tokens
-        self._term_steps += 1
+        self._terms["kd"] += float(kd_sum.detach()) if has_teacher else 0.0
+        self._terms["ce"] += float(ce_sum.detach())
+        self._terms["tokens"] += tokens
+        self._terms["micro"] += 1
 
     def log(self, logs: dict[str, float], *args: Any, **kwargs: Any) -> None:
-        if self._term_steps:
-            for name, total in self._terms.items():
-                key = name if name == "on_policy_share" else f"loss_{name}"
-                logs[key] = round(total / self._term_steps, 5)
-            self._terms, self._term_steps = {}, 0
+        # Every process logs at the same steps (the Trainer gathers its loss there too), so the
+        # totals are summed over processes here.
+        if self._terms["micro"]:
+            totals = self._across_processes(self._terms)
+            tokens = max(1.0, totals["tokens"])
+            logs["loss_ce"] = round(totals["ce"] / tokens, 5)
+            if self.setup.mode != "sft":
+                logs["loss_kd"] = round(totals["kd"] / tokens, 5)
+            if self.setup.on_policy > 0:
+                logs["on_policy_share"] = round(totals["on_policy"] / totals["micro"], 5)
+            self._terms = dict.fromkeys(_TERMS, 0.0)
         super().log(logs, *args, **kwargs)
+
+    def _across_processes(self, terms: dict[str, float]) -> dict[str, float]:
+        if self.accelerator.num_processes == 1:
+            return dict(terms)
+        values = torch.tensor(list(terms.values()), dtype=torch.float64, device=self.args.device)
+        return dict(zip(terms, self.accelerator.reduce(values, reduction="sum").tolist(), strict=True))
