@@ -50,6 +50,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 from distillscope.audit.evidence import Evidence
 from distillscope.audit.job import AuditJob, AuditModel
 from distillscope.audit.method import Hooks, voting_methods
+from distillscope.audit.resolve import ATTRIBUTION_METHODS
 from distillscope.audit.rse.job import RSESettings
 from distillscope.audit.runner import run_audit
 from distillscope.audit.verdict.settings import VerdictSettings
@@ -61,6 +62,7 @@ from distillscope.store import RunStore
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "alpaca_eval"
 ROOT = Path(os.environ.get("DISTILLSCOPE_REALWORLD", ".distillscope/realworld"))
 METHODS = ["rse", "proximity", "classifier", "markers"]
+ATTRIBUTION = ["proximity", "teachers"]  # what attribution reads; the verdict's methods are audited above
 JUDGES = ["lexical", "embedding", "style"]
 ALPHA = 0.05
 # Candidate teachers for attribution, by label: the reference family's model, and one model of each other
@@ -145,6 +147,7 @@ def audit_job(
     targets: Sequence[str],
     panel: Sequence[str],
     candidates: Sequence[str],
+    methods: Sequence[str] = METHODS,
 ) -> AuditJob:
     spec = f"replay:{answers}"
     return AuditJob(
@@ -153,7 +156,7 @@ def audit_job(
         panel=[AuditModel(model=f"{spec}#{p}", label=p) for p in panel],
         candidates=[AuditModel(model=f"{spec}#{c}", label=c, facts="openai") for c in candidates],
         sources=["openai"],
-        methods=METHODS,
+        methods=list(methods),
         rse=RSESettings(prompts=[PromptSource(path=str(prompts))], judges=JUDGES, ceiling=False),
     )
 
@@ -176,18 +179,19 @@ def run_cached(job: AuditJob, store: RunStore, folder: Path, say: str) -> list[E
 def verdicts_of(
     evidence: list[Evidence], job: AuditJob, settings: VerdictSettings, into: Verdicts, name_of: dict[str, str]
 ) -> None:
-    methods = voting_methods(METHODS, None)
+    methods = voting_methods(job.selected_methods(), None)
+    attribution = [m for m in ATTRIBUTION_METHODS if m in job.selected_methods()] if job.candidates else None
     references = [(job.reference.model, job.reference.display)] + [(c.model, c.display) for c in job.candidates]
     targets = [(t.model, t.display) for t in job.targets]
     panel = [p.display for p in job.panel]
-    together = decide(evidence, methods, targets, references, panel, settings)
+    together = decide(evidence, methods, targets, references, panel, settings, attribution_methods=attribution)
     for verdict in together.targets:
         into.holm.setdefault(name_of[verdict.model], []).append(verdict)
     for target in targets:
-        alone = decide(evidence, methods, [target], references, panel, settings).targets[0]
-        into.single.setdefault(name_of[alone.model], []).append(alone)
-        _, _, tests = against_panel(evidence, METHODS, target[0], references[0][0], settings.seed)
-        into.signals.setdefault(name_of[alone.model], []).append({f"{t.method}:{t.signal}": t.p_value for t in tests})
+        alone = decide(evidence, methods, [target], references, panel, settings, attribution_methods=attribution)
+        into.single.setdefault(name_of[target[0]], []).append(alone.targets[0])
+        _, _, tests = against_panel(evidence, job.selected_methods(), target[0], references[0][0], settings.seed)
+        into.signals.setdefault(name_of[target[0]], []).append({f"{t.method}:{t.signal}": t.p_value for t in tests})
     into.evidence.append(evidence)
 
 
@@ -298,7 +302,7 @@ def main() -> None:
                 if size > len(pool):
                     continue
                 panel = sorted(random.Random(f"attribution:{args.seed}:{size}").sample(pool, size))
-                job = audit_job(args.answers, full, args.reference, students, panel, candidates)
+                job = audit_job(args.answers, full, args.reference, students, panel, candidates, ATTRIBUTION)
                 evidence = run_cached(job, store, folder, f"attribution, panel {size}")
                 attribution[size] = Verdicts()
                 verdicts_of(evidence, job, settings, attribution[size], name_of)

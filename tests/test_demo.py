@@ -51,7 +51,8 @@ def test_truth_checks_on_the_demo_audit(workdir):
     result = run_demo(workdir, size="micro")
     checks = {check.score: check for check in result.checks}
     assert set(checks) >= {"RSE lexical", "RSE embedding", "RSE style", "ICE loose", "ICE strict", "ICE hard"}
-    assert all(check.consistent for check in checks.values())
+    # Every score that should follow the share does (ICE's loose rate counts invented identities too, and need not).
+    assert result.consistent and all(check.consistent for name, check in checks.items() if name != "ICE loose")
     # The verdict tests ICE's strict claims only; loose and hard are shown beside it. RSE's plain similarity is
     # shown but does not vote (on real models it tracks capability more than lineage); proximity does.
     assert checks["ICE strict"].decides and not checks["ICE loose"].decides and not checks["ICE hard"].decides

@@ -147,3 +147,20 @@ def test_bad_config_is_one_line_with_its_place(cli, tmp_path, yaml_text, line, m
 def test_an_unknown_family_is_a_clear_error(cli):
     result = cli("audit", "--reference", "openai:gpt-4o", "--targets", "openai:gpt-4o-mini", "--sources", "nope")
     assert result.exit_code == 2 and "unknown model family 'nope'" in result.stderr
+
+
+def test_which_methods_vote_and_which_run_by_default():
+    """RSE is reported but does not vote; the teacher classifier runs only for candidates; `--vote` chooses."""
+    from distillscope.audit.method import voting_methods
+
+    job = AuditJob(reference="openai:gpt-4o", targets=["deepseek:deepseek-chat"], panel=["a:b", "c:d"])
+    assert job.selected_methods() == ["rse", "ice", "proximity", "classifier", "markers"]
+    assert voting_methods(job.selected_methods(), None) == ["ice", "proximity", "classifier", "markers"]
+    with_candidate = job.model_copy(update={"candidates": job.panel[:1]})
+    assert "teachers" in with_candidate.selected_methods()
+    chosen = AuditJob(
+        reference="openai:gpt-4o", targets=["deepseek:deepseek-chat"], verdict={"methods": "rse, proximity"}
+    )
+    assert voting_methods(["rse", "ice", "proximity"], chosen.verdict.methods) == ["rse", "proximity"]
+    with pytest.raises(InputError, match="rsee"):
+        load_job(None, AuditJob, {"reference": "openai:gpt-4o", "targets": ["x:y"], "verdict": {"methods": "rsee"}})

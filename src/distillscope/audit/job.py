@@ -177,7 +177,12 @@ class AuditJob(BaseModel):
         chosen = [
             e
             for e in METHODS.items()
-            if e.name in self._given or (e.value.runs_by_default and (self.panel or not e.value.needs_panel))
+            if e.name in self._given
+            or (
+                e.value.runs_by_default
+                and (self.panel or not e.value.needs_panel)
+                and (self.candidates or not e.value.needs_candidates)
+            )
         ]
         return [e.name for e in sorted(chosen, key=lambda e: e.value.rank)]
 

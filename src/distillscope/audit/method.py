@@ -56,15 +56,16 @@ class Hooks:
 
     @contextmanager
     def steps(self, name: str, total: int) -> Iterator[Callable[..., None]]:
-        """A stage of `total` steps with its own bar: the yielded callable marks one step done."""
+        """A stage of `total` steps with its own bar: the yielded callable marks one step (or `count`) done."""
         self.stage(name)
         if self.on_start is not None:
             self.on_start(total)
         on_result = self.on_result
 
-        def step(*_: object) -> None:
+        def step(*_: object, count: int = 1) -> None:
             if on_result is not None:
-                on_result(None)
+                for _ in range(count):
+                    on_result(None)
 
         yield step
 
@@ -151,6 +152,7 @@ class AuditMethod(ABC, Generic[SettingsT]):
     votes_by_default: ClassVar[bool] = True  # whether its signals count in the verdict unless `verdict.methods` says
     rank: ClassVar[int] = 100  # where it runs and shows among the default methods: lower first
     needs_panel: ClassVar[bool] = False  # learns from the null panel: runs by default only when there is one
+    needs_candidates: ClassVar[bool] = False  # about candidate teachers: runs by default only when there are some
     results_type: ClassVar[type[BaseModel] | None] = None  # the own results that `load` reads by default
     results_file: ClassVar[str] = ""  # ... from this file of the method's folder
 

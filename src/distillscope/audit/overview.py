@@ -76,9 +76,10 @@ def verdict_table(results: AuditResults) -> Table | None:
     caption = (
         f"Against a null panel of {len(report.panel)} models known not to be distilled from {report.reference} "
         f"({panel}): each signal is tested one-sided against the panel, the signals are combined within and across "
-        f"methods (Cauchy), and the p-values are Holm-adjusted over the targets at α = {report.alpha:g}. "
-        f"'Not distinguishable' needs the share's 95% interval below {report.min_share:g}; otherwise a target "
-        f"that is not distilled is 'inconclusive'. Share calibration: {report.calibration.describe()}."
+        f"methods (Simes), and the p-values are Holm-adjusted over the targets at α = {report.alpha:g}. "
+        f"'Not distinguishable' needs a share on a calibration of known error whose 95% interval (the panel's "
+        f"spread and the calibration's error) lies below {report.min_share:g}; otherwise a target that is not "
+        f"distilled is 'inconclusive'. Share calibration: {report.calibration.describe()}."
     )
     if report.candidates:
         caption += f" Candidate teachers for attribution: {report.reference}, {', '.join(report.candidates)}."

@@ -21,6 +21,9 @@ from distillscope.errors import InputError
 from distillscope.models.catalog import ModelCatalog
 
 NEUTRAL_FAMILY = "unknown"
+# What attribution among candidate teachers reads when the teacher classifier runs: each candidate's
+# probability against the others' (the teachers' voices) and each prompt's nearest answer (their content).
+ATTRIBUTION_METHODS = ("teachers", "proximity")
 # No names of its own: every known family a response claims is another one (loose); only a response
 # that says it was made by an "unknown developer" claims this one.
 NEUTRAL = Family(id=NEUTRAL_FAMILY, names=[], developer="unknown developer")
@@ -59,6 +62,15 @@ class ResolvedAudit:
     def references(self) -> list[AuditedModel]:
         """The reference, then every candidate teacher: each method measures the subjects against all."""
         return [self.reference, *self.candidates]
+
+    def references_for(self, method: str) -> list[AuditedModel]:
+        """The references a method measures the subjects against: the audit's and every candidate's; but
+        when the teacher classifier runs, attribution reads it and proximity (`ATTRIBUTION_METHODS`)
+        alone, and the other methods need only the audit's own reference (a candidate costs each of them
+        a whole second run)."""
+        if method not in ATTRIBUTION_METHODS and "teachers" in self.job.selected_methods():
+            return [self.reference]
+        return self.references
 
     @property
     def subjects(self) -> list[tuple[AuditedModel, Role]]:

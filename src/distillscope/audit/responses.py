@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from distillscope.audit.evidence import Role
-from distillscope.audit.method import MethodPlan
+from distillscope.audit.method import Hooks, MethodPlan
 from distillscope.audit.resolve import AuditedModel, ResolvedAudit
 from distillscope.audit.rse.job import RSEJob, RSESettings
 from distillscope.audit.rse.plan import plan_rse
@@ -60,6 +60,7 @@ async def collect_answers(
     reference: AuditedModel | None = None,
     on_result: Callable[[object], None] | None = None,
     ceiling: bool = False,
+    on_start: Callable[[int], None] | None = None,
 ) -> tuple[Answers, Run]:
     """Every subject's answers and the reference's through the store, and the run; with `ceiling`, also
     a second sample of the reference. The learned signals need none (their ceiling is the reference's
@@ -76,6 +77,8 @@ async def collect_answers(
     items = load_rse_items(job)
     async with Run(store, command, {"reference": reference.model}, audit.catalog) as run:
         respondents = build_respondents(job, run.model)
+        if on_start is not None:
+            on_start(sum(len(r.requests(items)) for r in respondents))
         records = await collect_responses(respondents, items, on_result=on_result)
     by_role: dict[tuple[str, str], dict[str, str]] = {}
     for record in records.values():
@@ -99,7 +102,8 @@ def plan_answers(audit: ResolvedAudit, store: RunStore, method: str) -> MethodPl
 
     seen: set[str] = set()
     settings = response_settings(audit)
-    plans = [plan_rse(RSE_METHOD.job_for(audit, settings, None, r), store, seen) for r in audit.references]
+    references = audit.references_for(method)
+    plans = [plan_rse(RSE_METHOD.job_for(audit, settings, None, r), store, seen) for r in references]
     calls = [c for p in plans for c in p.plans if "responses" in c.role]
     return MethodPlan(calls=calls, lines=[f"{method}: the answers to the rse: section's prompts"])
 
@@ -120,16 +124,17 @@ def shared_table(audit: ResolvedAudit, answers: Iterable[Answers]) -> TextTable:
 
 
 async def all_answers(
-    audit: ResolvedAudit,
-    store: RunStore,
-    command: str,
-    on_result: Callable[[object], None] | None = None,
-    ceiling: bool = False,
+    audit: ResolvedAudit, store: RunStore, method: str, hooks: Hooks, ceiling: bool = False
 ) -> list[tuple[AuditedModel, Answers, Run]]:
-    """Each reference's answers (the audit's, then each candidate's), with the run that collected them."""
+    """Each reference's answers (the audit's, then each candidate's, as the method measures against them),
+    with the run that collected them; with `ceiling`, the audit's own reference's second sample too."""
     out = []
-    for reference in audit.references:
-        answers, run = await collect_answers(audit, store, command, reference, on_result, ceiling)
+    for reference in audit.references_for(method):
+        hooks.stage(f"{method}: answers" + (f" ({reference.label})" if reference is not audit.reference else ""))
+        with_ceiling = ceiling and reference is audit.reference
+        answers, run = await collect_answers(
+            audit, store, method, reference, hooks.on_result, with_ceiling, hooks.on_start
+        )
         out.append((reference, answers, run))
     return out
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from distillscope import __version__
 from distillscope.audit.job import AuditJob
 from distillscope.audit.method import METHODS, Hooks, MethodPlan, voting_methods
-from distillscope.audit.resolve import ResolvedAudit, resolve_audit
+from distillscope.audit.resolve import ATTRIBUTION_METHODS, ResolvedAudit, resolve_audit
 from distillscope.audit.results import REPORT_FILE, AuditResults, StageRecord, write_results
 from distillscope.audit.verdict.groundtruth import check_shares, true_share
 from distillscope.audit.verdict.verdicts import VerdictReport, decide
@@ -109,6 +109,7 @@ async def run_audit(job: AuditJob, store: RunStore, hooks: Hooks | None = None) 
                     usage=outcome.usage,
                 )
             )
+    hooks.stage("verdict")
     results.verdict = verdict_of(results, audit)
     if results.verdict is None:
         results.warnings.append(
@@ -125,6 +126,7 @@ async def run_audit(job: AuditJob, store: RunStore, hooks: Hooks | None = None) 
         },
     )
     if job.output is not None:
+        hooks.stage("report")
         write_results(results, job.output)
         from distillscope.audit.report import render_report  # plotly is only needed once there is a report
 
@@ -144,6 +146,9 @@ def verdict_of(results: AuditResults, audit: ResolvedAudit) -> VerdictReport | N
         panel=[p.label for p in audit.panel],
         settings=audit.job.verdict,
         queries=spent_queries(results),
+        attribution_methods=[m for m in ATTRIBUTION_METHODS if m in results.methods]
+        if "teachers" in results.methods
+        else None,
     )
     points = []
     for target in audit.targets:

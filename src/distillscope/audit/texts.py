@@ -52,11 +52,12 @@ class TextTable:
     def holds(self, texts: Iterable[str]) -> bool:
         return all(text in self._row for text in texts)
 
-    def embeddings(self, encoder: Encoder) -> np.ndarray:
+    def embeddings(self, encoder: Encoder, on_encoded: Callable[[int], None] | None = None) -> np.ndarray:
         """Every text's sentence embedding (one row per text), encoded once and kept in the store."""
         key = f"embeddings:{encoder.identity}"
         if key not in self._kept:
-            self._kept[key] = encoder.vectors(self.texts) if self.texts else np.zeros((0, 0), dtype=np.float32)
+            empty = np.zeros((0, 0), dtype=np.float32)
+            self._kept[key] = encoder.vectors(self.texts, on_encoded) if self.texts else empty
         return self._kept[key]
 
     def rows(self, texts: Sequence[str]) -> np.ndarray:

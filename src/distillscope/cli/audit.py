@@ -71,9 +71,13 @@ def audit(
         typer.Option("--sequential/--fixed", help=field_help(VerdictSettings, "sequential"), show_default=False),
     ] = None,
     calibration: Annotated[
-        Path | None, typer.Option("--calibration", help="A learned share calibration (JSON, from bench/validity.py).")
+        Path | None,
+        typer.Option("--calibration", help="A learned share calibration (JSON, from `distillscope calibrate`)."),
     ] = None,
     alpha: Annotated[float | None, typer.Option("--alpha", help=field_help(VerdictSettings, "alpha"))] = None,
+    vote: Annotated[
+        str | None, typer.Option("--vote", help=field_help(VerdictSettings, "methods") + " Comma-separated.")
+    ] = None,
     sources: Annotated[
         str | None, typer.Option("--sources", help="ICE source families \\[default: the reference's family].")
     ] = None,
@@ -125,7 +129,7 @@ def audit(
         "panel": split_flags(panel),
         "candidates": split_flags(candidates),
         "methods": methods,
-        "verdict": _given(sequential=sequential, calibration=calibration, alpha=alpha),
+        "verdict": _given(sequential=sequential, calibration=calibration, alpha=alpha, methods=vote),
         "output": output,
         "models": models,
         "sources": sources,

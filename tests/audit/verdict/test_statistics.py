@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from distillscope.audit.evidence import ItemValues
-from distillscope.audit.verdict.combine import cauchy_combination, holm
+from distillscope.audit.verdict.combine import holm, simes
 from distillscope.audit.verdict.nulls import beta_null, binary_test, prediction_t, score_test
 from distillscope.audit.verdict.sequential import SequentialTest
 from distillscope.audit.verdict.share import ShareCalibration, SignalLine, estimate_share, fit_calibration
@@ -78,18 +78,25 @@ def test_a_panel_that_never_claims_still_leaves_room_for_a_stray_claim():
     assert 0 < null.mean < 0.002
 
 
-def test_cauchy_combination_and_holm():
-    assert cauchy_combination([0.03]) == pytest.approx(0.03)
-    assert cauchy_combination([0.01, 0.01, 0.01]) == pytest.approx(0.01, rel=1e-6)  # identical signals, no gain
-    assert cauchy_combination([0.001, 0.9]) < 0.01
-    # A signal that finds nothing (p = 1) casts no vote against the others: it cannot veto one strong signal.
-    assert cauchy_combination([0.001, 0.001, 1.0]) < 0.01
-    assert cauchy_combination([0.01, 1.0]) == pytest.approx(cauchy_combination([0.01, 0.5]))
-    assert cauchy_combination([0.01, 1.0]) < 0.05
+def test_simes_combination_and_holm():
+    assert simes([0.03]) == pytest.approx(0.03)
+    assert simes([0.01, 0.01, 0.01]) == pytest.approx(0.01)  # identical signals: no gain, no loss
+    assert simes([0.03, 0.03, 0.03]) == pytest.approx(0.03)
+    assert simes([0.001, 0.9]) == pytest.approx(0.002)
+    # A signal that finds nothing (p = 1) takes the last rank: it cannot veto a strong one.
+    assert simes([0.01, 1.0]) == pytest.approx(0.02)
+    assert simes([0.01, 0.01, 1.0]) == pytest.approx(0.015)
+    assert math.isnan(simes([])) and simes([math.nan, 0.2]) == pytest.approx(0.2)
     rng = np.random.default_rng(2)
-    null = [cauchy_combination(list(rng.random(4))) for _ in range(4000)]
-    assert np.mean(np.array(null) <= 0.05) == pytest.approx(0.054, abs=0.01)  # truncation: slightly above 0.05
-    assert np.mean(np.array(null) <= 0.01) == pytest.approx(0.01, abs=0.005)
+    null = [simes(list(rng.random(4))) for _ in range(4000)]  # independent nulls: exactly uniform
+    assert stats.kstest(null, "uniform").pvalue > 0.01
+    assert np.mean(np.array(null) <= 0.05) == pytest.approx(0.05, abs=0.01)
+    correlated = []
+    for _ in range(4000):  # positively dependent one-sided tests: valid, a little conservative
+        shared = rng.normal()
+        z = 0.7 * shared + math.sqrt(1 - 0.49) * rng.normal(size=4)
+        correlated.append(simes(list(stats.norm.sf(z))))
+    assert np.mean(np.array(correlated) <= 0.05) <= 0.055
     adjusted = holm({"a": 0.01, "b": 0.04, "c": 0.03})
     assert adjusted == pytest.approx({"a": 0.03, "c": 0.06, "b": 0.06})
 

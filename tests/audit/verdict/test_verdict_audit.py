@@ -68,6 +68,11 @@ def recorded(tmp_path) -> tuple[Path, Path]:
         for name in ("u1", "u2", "u3", "u4", "u5"):
             own = " ".join(sentence(random.Random(f"{name}{i}"), 12) for _ in range(3))
             rows.append({"model": name, "prompt": prompt, "response": own})
+        # A second teacher with a voice of its own (bullets, exclamations), and a student of it.
+        alt = "\n".join(f"- {sentence(random.Random(f'alt{i}{j}'), 10)[:-1]}!" for j in range(3))
+        rows.append({"model": "alt", "prompt": prompt, "response": alt})
+        student = "\n".join(line if rng.random() > 0.2 else f"- {sentence(rng, 10)[:-1]}!" for line in alt.split("\n"))
+        rows.append({"model": "alt-student", "prompt": prompt, "response": student})
     recordings = tmp_path / "answers.jsonl"
     write_jsonl(recordings, rows)
     prompt_file = tmp_path / "prompts.jsonl"
@@ -124,3 +129,48 @@ def test_a_panel_that_cannot_calibrate_is_one_line(cli, recorded, tmp_path, pane
     result = cli("audit", "--config", str(config), "--dry-run")
     assert result.exit_code == 2, result.stdout
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_teacher_classifier_attributes_each_student_to_its_own_teacher(cli, recorded, tmp_path):
+    recordings, prompts = recorded
+    config = _config(tmp_path, recordings, prompts, ["u1", "u2", "u3", "u4"], ["copy", "alt-student", "u5"])
+    spec = f"replay:{recordings}"
+    text = config.read_text().replace(
+        "methods: [rse, proximity, classifier, markers]", "methods: [proximity, teachers]"
+    )
+    config.write_text(text + f'candidates: [{{model: "{spec}#alt", label: alt, facts: anthropic}}]\n')
+    result = cli("audit", "--config", str(config))
+    assert result.exit_code == 0, result.stderr
+    verdicts = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["verdict"]
+    closest = {t["label"]: t["closest"] for t in verdicts["targets"]}
+    assert closest == {"copy": "the reference", "alt-student": "alt", "u5": "none"}, closest
+    assert "Teacher classifier" in result.stdout
+
+
+def test_a_rerun_reads_the_learned_scores_back_and_a_changed_answer_fits_again(cli, recorded, tmp_path, monkeypatch):
+    """Nothing is fitted twice: the second audit finds every learned signal's scores in the run store."""
+    import distillscope.audit.classifier.method as classifier
+    import distillscope.audit.markers.method as markers
+    import distillscope.audit.proximity.method as proximity
+
+    recordings, prompts = recorded
+    config = _config(tmp_path, recordings, prompts, ["u1", "u2", "u3", "u4"], ["copy", "u5"])
+    assert cli("audit", "--config", str(config)).exit_code == 0
+    first = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("fitted again")
+
+    for module, name in ((classifier, "cross_fitted"), (markers, "cross_fitted"), (proximity, "nearness")):
+        monkeypatch.setattr(module, name, refuse)
+    again = cli("audit", "--config", str(config))
+    assert again.exit_code == 0, again.stderr
+    second = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert [e["items"] for e in second["evidence"]] == [e["items"] for e in first["evidence"]]
+    assert second["verdict"]["targets"] == first["verdict"]["targets"]
+
+    rows = [json.loads(line) for line in recordings.read_text().splitlines()]
+    rows[2]["response"] += " One more sentence."  # the copy's first answer changes: a new recording, new scores
+    recordings.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    changed = cli("audit", "--config", str(config))
+    assert changed.exit_code != 0 and "fitted again" in changed.stderr

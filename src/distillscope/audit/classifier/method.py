@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.classifier.model import ClassifierLearner
 from distillscope.audit.classifier.results import BINS, RESULTS_FILE, ClassifierResults, ModelScores
-from distillscope.audit.crossfit import cross_fitted, evidence_from_scores
+from distillscope.audit.crossfit import Scores, cross_fitted, evidence_from_scores
 from distillscope.audit.evidence import Evidence
+from distillscope.audit.kept import answers_material, kept
 from distillscope.audit.method import (
     METHODS,
     AuditMethod,
@@ -33,7 +34,7 @@ from distillscope.audit.method import (
     finish_reference_runs,
 )
 from distillscope.audit.resolve import ResolvedAudit
-from distillscope.audit.responses import all_answers, plan_answers, shared_table
+from distillscope.audit.responses import Answers, all_answers, plan_answers, shared_table
 from distillscope.audit.tables import Cell, Table, interval, num
 from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL, Encoder
 from distillscope.store import RunStore
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from distillscope.audit.results import AuditResults
 
 SIGNAL = "p_reference"
+SCORES_VERSION = 1  # bump when the scores' computation changes: kept scores of another version are not reused
 
 
 class ClassifierSettings(BaseModel):
@@ -74,20 +76,32 @@ class ClassifierMethod(AuditMethod[ClassifierSettings]):
     async def run(
         self, audit: ResolvedAudit, settings: ClassifierSettings, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
-        hooks.stage("classifier: answers")
-        collected = await all_answers(audit, store, "classifier", hooks.on_result)
+        collected = await all_answers(audit, store, "classifier", hooks)
         table = shared_table(audit, [answers for _, answers, _ in collected])
-        embeddings = None
-        if "embedding" in settings.features:
-            hooks.stage(f"classifier: embedding {len(table)} answers")
-            embeddings = table.embeddings(Encoder(settings.embedding_model, store))
-        learner = ClassifierLearner(
-            table, embeddings, "words" in settings.features, "chars" in settings.features, settings.c, settings.seed
-        )
+        made: dict[str, ClassifierLearner] = {}
+
+        def learner() -> ClassifierLearner:
+            """Built on first need: a rerun whose scores were kept embeds and tokenises nothing."""
+            if "learner" not in made:
+                embeddings = None
+                if "embedding" in settings.features:
+                    with hooks.steps(f"classifier: embedding {len(table)} answers", len(table)) as step:
+                        encoder = Encoder(settings.embedding_model, store)
+                        embeddings = table.embeddings(encoder, lambda n: step(count=n))
+                words, chars = "words" in settings.features, "chars" in settings.features
+                made["learner"] = ClassifierLearner(table, embeddings, words, chars, settings.c, settings.seed)
+            return made["learner"]
+
         runs: list[ReferenceRun] = []
         for reference, answers, run in collected:
-            with hooks.steps(f"classifier: cross-fitting against {reference.label}", settings.folds) as step:
-                scores = cross_fitted(answers, table, learner, settings.folds, settings.seed, step)
+
+            def fit(answers: Answers = answers, label: str = reference.label) -> Scores:
+                fitted = learner()
+                with hooks.steps(f"classifier: cross-fitting against {label}", settings.folds) as step:
+                    return cross_fitted(answers, table, fitted, settings.folds, settings.seed, step)
+
+            material = {"settings": settings.model_dump(mode="json"), "answers": answers_material(answers)}
+            scores = kept(store, self.name, SCORES_VERSION, material, fit)
             found = evidence_from_scores(
                 self.name,
                 SIGNAL,

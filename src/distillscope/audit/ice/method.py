@@ -93,7 +93,7 @@ class ICEMethod(AuditMethod[ICESettings]):
         by_target = {t.target: t for t in results.targets}
         evidence = [
             ice_evidence(by_target[model.model], model.model, model.label, role, reference)
-            for reference in audit.references
+            for reference in audit.references_for(self.name)
             for model, role in audit.subjects
             if model.model in by_target
         ]

@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.crossfit import cross_fitted, evidence_from_scores
+from distillscope.audit.kept import answers_material, kept
 from distillscope.audit.markers.profile import Marker, MarkerLearner, example_sentence, log_odds_markers
 from distillscope.audit.method import (
     METHODS,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 RESULTS_FILE = "markers.json"
 SIGNAL = "marker_density"
 SHOWN = 5
+SCORES_VERSION = 1  # bump when the scores' computation changes: kept scores of another version are not reused
 SHARED_RATIO = 2.0  # a target shares a marker when it uses it at least this many times the panel's rate
 
 
@@ -94,21 +96,26 @@ class MarkerMethod(AuditMethod[MarkerSettings]):
         self, audit: ResolvedAudit, settings: MarkerSettings, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
         runs: list[ReferenceRun] = []
-        hooks.stage("markers: answers")
-        collected = await all_answers(audit, store, "markers", hooks.on_result)
+        collected = await all_answers(audit, store, "markers", hooks)
         table = shared_table(audit, [answers for _, answers, _ in collected])
         for reference, answers, run in collected:
-            with hooks.steps(f"markers: cross-fitting against {reference.label}", settings.folds) as step:
-                scores = cross_fitted(answers, table, MarkerLearner(table), settings.folds, settings.seed, step)
-            found = evidence_from_scores(
-                self.name,
-                SIGNAL,
-                "reference markers per 100 features",
-                scores,
-                answers,
-                (reference.model, reference.label),
-            )
-            raw = None if runs else profile_results(answers, table, found, reference.label, run.id)
+            first = not runs
+
+            def compute(answers: Answers = answers, label: str = reference.label, first: bool = first) -> dict:
+                with hooks.steps(f"markers: cross-fitting against {label}", settings.folds) as step:
+                    scores = cross_fitted(answers, table, MarkerLearner(table), settings.folds, settings.seed, step)
+                profile = None
+                if first:  # the report's profile speaks of the audit's own reference
+                    found = _evidence(scores, answers, ("", label))
+                    profile = profile_results(answers, table, found, label, "").model_dump(mode="json")
+                return {"scores": scores, "profile": profile}
+
+            material = {"settings": settings.model_dump(mode="json"), "answers": answers_material(answers)}
+            done = kept(store, self.name, SCORES_VERSION, {**material, "first": first}, compute)
+            found = _evidence(done["scores"], answers, (reference.model, reference.label))
+            raw = None
+            if done["profile"] is not None:
+                raw = MarkerResults.model_validate({**done["profile"], "run_id": run.id})
             runs.append(ReferenceRun(found, run.usage(), run.id, raw))
         return finish_reference_runs(runs, folder, RESULTS_FILE)
 
@@ -119,6 +126,10 @@ class MarkerMethod(AuditMethod[MarkerSettings]):
         raw: MarkerResults = results.raw[self.name]
         top = ", ".join(f"“{f}”" for f, _ in raw.markers[:15])
         return ReportSection(tables=[_density_table(raw), _shared_table(raw)], facts=[("reference's markers", top)])
+
+
+def _evidence(scores: dict, answers: Answers, reference: tuple[str, str]) -> list[Any]:
+    return evidence_from_scores("markers", SIGNAL, "reference markers per 100 features", scores, answers, reference)
 
 
 def profile_results(

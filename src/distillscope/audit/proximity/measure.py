@@ -20,8 +20,6 @@ the TF-IDF weights are the audit's own texts' (no label enters them).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from scipy import sparse
 
@@ -47,38 +45,38 @@ def nearness(
 ) -> dict[str, dict[str, float]]:
     """model (or "ceiling") → item uid → share of the panel's answers further from it than the reference's."""
     panel = answers.of("panel")
-    owners = [(a.model, a.texts, [p for p in panel if p.model != a.model]) for a in answers.subjects]
+    owners = [(a.model, a.texts, {p.model for p in panel if p.model != a.model}) for a in answers.subjects]
     if ceiling and answers.ceiling is not None:
-        owners.append(("ceiling", answers.ceiling.texts, panel))
+        owners.append(("ceiling", answers.ceiling.texts, {p.model for p in panel}))
     out: dict[str, dict[str, float]] = {name: {} for name, _, _ in owners}
     for uid, reference in answers.reference.items():
         present = [p for p in panel if uid in p.texts]
         if len(present) < 2:
             continue
-        others = table.rows([p.texts[uid] for p in present])
-        position = {p.model: i for i, p in enumerate(present)}
-        anchor = table.rows([reference])
-        for name, texts, comparison in owners:
-            if uid not in texts:
+        # Every answer to this prompt once: the reference, the panel's, then each owner's own.
+        texts = [reference, *(p.texts[uid] for p in present), *(t[uid] for _, t, _ in owners if uid in t)]
+        rows = table.rows(texts)
+        grams = [_gram(vectors, rows) for vectors in views.values()]
+        position = {p.model: 1 + i for i, p in enumerate(present)}
+        own = 1 + len(present)
+        for name, own_texts, comparison in owners:
+            if uid not in own_texts:
                 continue
-            keep = np.asarray([position[p.model] for p in comparison if p.model in position], dtype=int)
-            if keep.size == 0:
-                continue
-            own = table.rows([texts[uid]])
-            out[name][uid] = float(np.mean([_share_further(views[v], own, anchor, others[keep]) for v in views]))
+            others = np.asarray([position[m] for m in position if m in comparison], dtype=int)
+            if others.size:
+                out[name][uid] = float(np.mean([_share_further(g[own], others) for g in grams]))
+            own += 1
     return out
 
 
-def _share_further(
-    vectors: sparse.csr_matrix | np.ndarray, own: np.ndarray, reference: np.ndarray, others: np.ndarray
-) -> float:
-    """The share of `others` less similar to `own` than `reference` is (ties half), by cosine."""
-    to_reference = _cosines(vectors, own, reference)[0]
-    to_others = _cosines(vectors, own, others)
+def _gram(vectors: sparse.csr_matrix | np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Cosines between every pair of the given rows (unit vectors)."""
+    picked = vectors[rows]
+    product = picked @ picked.T
+    return product.toarray() if sparse.issparse(product) else np.asarray(product)
+
+
+def _share_further(cosines: np.ndarray, others: np.ndarray) -> float:
+    """The share of `others` less similar to this answer than the reference (column 0) is, ties half."""
+    to_reference, to_others = cosines[0], cosines[others]
     return float(np.mean((to_others < to_reference) + 0.5 * (to_others == to_reference)))
-
-
-def _cosines(vectors: sparse.csr_matrix | np.ndarray, own: np.ndarray, rows: Sequence[int] | np.ndarray) -> np.ndarray:
-    product = vectors[own] @ vectors[np.asarray(rows)].T
-    dense = product.toarray() if sparse.issparse(product) else np.asarray(product)
-    return dense.ravel()

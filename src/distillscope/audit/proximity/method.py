@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.crossfit import evidence_from_scores
 from distillscope.audit.evidence import Evidence
+from distillscope.audit.kept import answers_material, kept
 from distillscope.audit.method import (
     METHODS,
     AuditMethod,
@@ -29,7 +30,7 @@ from distillscope.audit.method import (
 )
 from distillscope.audit.proximity.measure import nearness, view_vectors
 from distillscope.audit.resolve import ResolvedAudit
-from distillscope.audit.responses import all_answers, plan_answers, response_settings, shared_table
+from distillscope.audit.responses import Answers, all_answers, plan_answers, response_settings, shared_table
 from distillscope.audit.tables import Cell, Table, interval, num
 from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL, Encoder
 from distillscope.store import RunStore
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 RESULTS_FILE = "proximity.json"
 SIGNAL = "nearness"
+SCORES_VERSION = 1  # bump when the scores' computation changes: kept scores of another version are not reused
 
 
 class ProximitySettings(BaseModel):
@@ -86,19 +88,33 @@ class ProximityMethod(AuditMethod[ProximitySettings]):
     async def run(
         self, audit: ResolvedAudit, settings: ProximitySettings, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
-        hooks.stage("proximity: answers")
-        with_ceiling = response_settings(audit).ceiling
-        collected = await all_answers(audit, store, "proximity", hooks.on_result, ceiling=with_ceiling)
+        # RSE's second sample of the reference, when RSE asks for it anyway: no call of proximity's own.
+        with_ceiling = response_settings(audit).ceiling and "rse" in audit.job.selected_methods()
+        collected = await all_answers(audit, store, "proximity", hooks, ceiling=with_ceiling)
         table = shared_table(audit, [answers for _, answers, _ in collected])
-        embeddings = None
-        if "embedding" in settings.views:
-            hooks.stage(f"proximity: embedding {len(table)} answers")
-            embeddings = table.embeddings(Encoder(settings.embedding_model, store))
-        views = {k: v for k, v in view_vectors(table, embeddings).items() if k in settings.views}
+        made: dict[str, dict] = {}
+
+        def views() -> dict:
+            """Built on first need: a rerun whose scores were kept embeds and tokenises nothing."""
+            if "views" not in made:
+                embeddings = None
+                if "embedding" in settings.views:
+                    with hooks.steps(f"proximity: embedding {len(table)} answers", len(table)) as step:
+                        encoder = Encoder(settings.embedding_model, store)
+                        embeddings = table.embeddings(encoder, lambda n: step(count=n))
+                made["views"] = {k: v for k, v in view_vectors(table, embeddings).items() if k in settings.views}
+            return made["views"]
+
         runs: list[ReferenceRun] = []
         for reference, answers, run in collected:
-            hooks.stage(f"proximity: nearness to {reference.label}")
-            scores = nearness(answers, table, views, ceiling=with_ceiling)
+
+            def measure(answers: Answers = answers, label: str = reference.label) -> dict:
+                built = views()
+                hooks.stage(f"proximity: nearness to {label}")
+                return nearness(answers, table, built, ceiling=with_ceiling)
+
+            material = {"settings": settings.model_dump(mode="json"), "answers": answers_material(answers)}
+            scores = kept(store, self.name, SCORES_VERSION, {**material, "ceiling": with_ceiling}, measure)
             found = evidence_from_scores(
                 self.name,
                 SIGNAL,
@@ -110,7 +126,7 @@ class ProximityMethod(AuditMethod[ProximitySettings]):
             raw = None
             if not runs:
                 raw = ProximityResults(
-                    reference=reference.label, run_id=run.id, views=list(views), models=[_row(e) for e in found]
+                    reference=reference.label, run_id=run.id, views=settings.views, models=[_row(e) for e in found]
                 )
             runs.append(ReferenceRun(found, run.usage(), run.id, raw))
         return finish_reference_runs(runs, folder, RESULTS_FILE)

@@ -65,7 +65,7 @@ class RSEMethod(AuditMethod[RSESettings]):
 
     def plan(self, audit: ResolvedAudit, settings: RSESettings, store: RunStore) -> MethodPlan:
         seen: set[str] = set()
-        plans = [plan_rse(self.job_for(audit, settings, None, r), store, seen) for r in audit.references]
+        plans = [plan_rse(self.job_for(audit, settings, None, r), store, seen) for r in audit.references_for(self.name)]
         first = plans[0]
         domains = ", ".join(f"{d} ({n})" for d, n in first.domains.items())
         pairs = sum(p.pairs for p in plans)
@@ -81,7 +81,7 @@ class RSEMethod(AuditMethod[RSESettings]):
     ) -> MethodRun:
         """One RSE run per reference; the first (the audit's own reference) is the one its folder shows."""
         evidence, usage, warnings, runs = [], [], [], []
-        for index, reference in enumerate(audit.references):
+        for index, reference in enumerate(audit.references_for(self.name)):
             where = folder if folder is None or index == 0 else folder / f"vs-{index}"
             prefix = "rse " if index == 0 else f"rse vs {reference.label}: "
             prefixed = hooks.prefixed(prefix)

@@ -1,13 +1,16 @@
 """Which teacher: of several candidate references, the one a target resembles, with a confidence.
 
-Each candidate is tested against the same null panel (the panel must hold no model distilled from
+The evidence read is that of the teacher classifier and proximity when the classifier ran
+(`audit/teachers/`: each candidate's probability against the others', on one scale; proximity: how
+often a candidate's answer is the target's nearest), else the verdict's own signals. Each candidate is
+tested against the same null panel (the panel must hold no model distilled from
 any candidate). Candidates whose Holm-adjusted p-value (over the candidates) stays above α are out:
 when none is left the answer is "none". Among those left, the target is attributed to the one it
 has come furthest towards, by the normalised score z (0 at the panel's mean, 1 at that candidate's
-own second sample), which compares candidates on one scale even when their styles differ; without
-a ceiling to normalise by, to the smallest p-value. The confidence is the share of item resamples
-(prompts, drawn within their groups, the same draw for every candidate) in which that candidate
-still comes out furthest.
+ceiling: its own held-out answers, or its second sample), which compares candidates on one scale
+even when their styles differ; without a ceiling to normalise by, to the smallest p-value. The
+confidence is the share of item resamples (prompts, drawn within their groups, the same draw for
+every candidate) in which that candidate still comes out furthest.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def attribute(
     }
     adjusted = holm(raw)
     passing = [model for model, _ in references if adjusted.get(model, math.nan) <= settings.alpha]
-    lines = {model: score_lines(evidence, target, model) for model, _ in references}
+    lines = {model: score_lines(evidence, target, model, methods) for model, _ in references}
     z = {model: _mean_z(lines[model], None) for model, _ in references}
     shown = {labels[m]: p for m, p in adjusted.items()}
     if not passing:

@@ -26,7 +26,7 @@ class VerdictSettings(BaseModel):
         "interval stays below it is 'not distinguishable from unrelated models', else 'inconclusive'.",
     )
     calibration: ShareCalibration | None = Field(
-        None, description="A learned share calibration (a JSON file from bench/validity.py, or inline)."
+        None, description="A learned share calibration (a JSON file from `distillscope calibrate`, or inline)."
     )
     sequential: bool = Field(
         False, description="Stop ICE's queries to a target once its verdict is decided (SPRT at alpha and beta)."
@@ -45,6 +45,11 @@ class VerdictSettings(BaseModel):
         "default (all but RSE, whose plain similarity is reported but tracks capability more than lineage).",
     )
     seed: int = Field(0, description="Seed of the bootstrap intervals and randomised p-values.")
+
+    @field_validator("methods", mode="before")
+    @classmethod
+    def _comma_methods(cls, value: Any) -> Any:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
     @field_validator("calibration", mode="before")
     @classmethod

@@ -2,7 +2,7 @@
 
 A method names the measures that count for a verdict (`AuditMethod.verdict_signals`); each is tested
 against the panel (`nulls`), a method's tests are combined into one p-value and the methods into one
-(Cauchy, `combine`), so three RSE judges do not outvote ICE. `score_lines` gathers the score signals
+(Simes, `combine`), so three judges do not outvote ICE. `score_lines` gathers the score signals
 that have a ceiling, which the share and the attribution read.
 """
 
@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from distillscope.audit.evidence import Evidence, ItemValues
 from distillscope.audit.method import METHODS
-from distillscope.audit.verdict.combine import cauchy_combination
+from distillscope.audit.verdict.combine import simes
 from distillscope.audit.verdict.nulls import NullTest, beta_null, null_test
 from distillscope.audit.verdict.sequential import SequentialTest
 from distillscope.audit.verdict.settings import VerdictSettings
@@ -81,17 +81,22 @@ def against_panel(
             tests.append(test)
         if not tests:
             continue
-        per_method[method] = cauchy_combination([t.p_value for t in tests])
+        per_method[method] = simes([t.p_value for t in tests])
         signals += [SignalResult(method=method, **_finite_fields(t.as_dict())) for t in tests]
-    combined = cauchy_combination(list(per_method.values())) if per_method else math.nan
+    combined = simes(list(per_method.values())) if per_method else math.nan
     return combined, per_method, signals
 
 
-def score_lines(evidence: Sequence[Evidence], target: str, reference: str) -> list[SignalLine]:
-    """The target's score signals that have a ceiling and a panel, for the share and the attribution."""
+def score_lines(
+    evidence: Sequence[Evidence], target: str, reference: str, methods: Sequence[str] | None = None
+) -> list[SignalLine]:
+    """The target's score signals that have a ceiling and a panel (of the given methods, else of all), for
+    the share and the attribution."""
     lines = []
     for e in evidence:
         if e.model != target or e.reference != reference or e.role != "target":
+            continue
+        if methods is not None and e.method not in methods:
             continue
         ceiling = next(
             (c for c in evidence if c.method == e.method and c.reference == reference and c.role == "ceiling"), None

@@ -1,7 +1,7 @@
 """The verdict per target: distilled from Y, not distinguishable from unrelated models, or inconclusive.
 
 For every target and reference, each signal is tested against the null panel (`nulls`); a method's
-signals are combined into one p-value, and the methods into one (Cauchy, `combine`), so three RSE
+signals are combined into one p-value, and the methods into one (Simes, `combine`), so three RSE
 judges do not outvote ICE. Holm's correction across the targets gives the adjusted p-value the
 verdict reads:
 
@@ -101,9 +101,10 @@ def decide(
     panel: Sequence[str],
     settings: VerdictSettings,
     queries: dict[str, int] | None = None,
+    attribution_methods: Sequence[str] | None = None,
 ) -> VerdictReport:
     """Verdicts for every target (model, label) about the first reference (model, label); the others
-    are candidate teachers for attribution."""
+    are candidate teachers for attribution, read from `attribution_methods` (default: `methods`)."""
     calibration = settings.calibration or ShareCalibration()
     (reference, reference_label), candidates = references[0], references[1:]
     sequential = settings if settings.sequential else None
@@ -118,7 +119,7 @@ def decide(
         kind = _kind(adjusted.get(model, math.nan), share, calibration, settings)
         attribution: Attribution | None = None
         if candidates:
-            attribution = attribute(evidence, methods, model, list(references), settings)
+            attribution = attribute(evidence, attribution_methods or methods, model, list(references), settings)
         verdicts.append(
             TargetVerdict(
                 model=model,

@@ -102,7 +102,7 @@ class AgreementMethod(AuditMethod[AgreementSettings]):
     ) -> MethodRun:
         warnings = _skips(audit)
         runs: list[ReferenceRun] = []
-        for reference in audit.references:
+        for reference in audit.references_for(self.name):
             if not is_local(reference):
                 continue
             answers, first = await collect_answers(audit, store, "agreement answers", reference, hooks.on_result)

@@ -90,7 +90,7 @@ class LikelihoodMethod(AuditMethod[LikelihoodSettings]):
     ) -> MethodRun:
         warnings = [needs_weights(self.name, m) for m, _ in audit.subjects if not is_local(m)]
         runs: list[ReferenceRun] = []
-        for reference in audit.references:
+        for reference in audit.references_for(self.name):
             answers, first = await collect_answers(audit, store, "likelihood answers", reference, hooks.on_result)
             passages = reference_passages(answers)[: settings.max_passages]
             readers: list[tuple[AuditedModel, Role]] = [(m, r) for m, r in audit.subjects if is_local(m)]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from functools import cache
 from typing import Any
@@ -32,6 +32,7 @@ from distillscope.store import RunStore
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_MAX_TOKENS = 128
+CHUNK = 256  # texts encoded, then committed, at a time
 _BUNDLED_NAMES = {DEFAULT_EMBEDDING_MODEL, f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}"}
 
 _encoders: dict[str, Any] = {}
@@ -99,11 +100,21 @@ class Encoder:
     def key(self, text: str) -> str:
         return hashlib.sha256(f"{self.identity}\x1f{text}".encode()).hexdigest()
 
-    def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors, one row per text, from memory, the store, or the encoder."""
-        missing = self.recall(texts)
-        if missing:
-            self.keep(missing, self.encode(missing))
+    def vectors(self, texts: Sequence[str], on_encoded: Callable[[int], None] | None = None) -> np.ndarray:
+        """Unit vectors, one row per text, from memory, the store, or the encoder.
+
+        Texts never seen are encoded in chunks of similar length, each committed to the store as it is
+        done (an interrupted audit keeps what it embedded) and reported to `on_encoded(count)`, as are,
+        first, the texts already known."""
+        missing = sorted(self.recall(texts), key=len)
+        known = len(set(texts)) - len(missing)
+        if on_encoded is not None and known:
+            on_encoded(known)  # already in memory or the store
+        for start in range(0, len(missing), CHUNK):
+            chunk = missing[start : start + CHUNK]
+            self.keep(chunk, self.encode(chunk))
+            if on_encoded is not None:
+                on_encoded(len(chunk))
         return self.rows(texts)
 
     def recall(self, texts: Sequence[str]) -> list[str]:

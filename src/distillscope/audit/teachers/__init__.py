@@ -1,0 +1,1 @@
+"""Which teacher: a classifier of the candidate teachers' own answers, for attribution."""
