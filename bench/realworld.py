@@ -51,6 +51,7 @@ from distillscope.audit.evidence import Evidence
 from distillscope.audit.job import AuditJob, AuditModel
 from distillscope.audit.method import Hooks, voting_methods
 from distillscope.audit.resolve import ATTRIBUTION_METHODS
+from distillscope.audit.responses import preload_texts
 from distillscope.audit.rse.job import RSESettings
 from distillscope.audit.runner import run_audit
 from distillscope.audit.verdict.settings import VerdictSettings
@@ -105,6 +106,16 @@ def shared_prompts(answers: Path, models: Sequence[RealModel]) -> dict[str, str]
             seen.setdefault(record["prompt"], set()).add(record["model"])
             dataset[record["prompt"]] = record.get("dataset") or "prompts"
     return {p: dataset[p] for p, who in seen.items() if who == wanted}
+
+
+def recorded_texts(answers: Path, models: set[str], prompts: set[str]) -> list[str]:
+    """Every answer the audits will read, so that each is tokenised once for all of them."""
+    texts = []
+    for line in answers.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record["model"] in models and record.get("prompt") in prompts:
+            texts.append(record["response"])
+    return texts
 
 
 def digest(text: str) -> int:
@@ -275,6 +286,7 @@ def main() -> None:
     main_runs: dict[int, Verdicts] = {}
     power: dict[int, Verdicts] = {}
     attribution: dict[int, Verdicts] = {}
+    preload_texts(recorded_texts(args.answers, {m.name for m in models}, set(sample)))
     with RunStore(folder / "store.sqlite") as store:
         full = write_prompts(folder, sample[: args.prompts], datasets)
         for size in sizes:

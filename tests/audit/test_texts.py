@@ -41,3 +41,30 @@ def test_rows_name_each_distinct_text_once():
     table = TextTable(["a b", "c d", "a b"])
     assert len(table) == 2 and list(table.rows(["c d", "a b"])) == [1, 0]
     assert table.holds(["a b"]) and not table.holds(["e f"])
+
+
+def test_a_fit_started_from_the_whole_panel_lands_where_a_fit_from_zero_does():
+    """The classifier's fits without one panel model start from the fold's whole-panel fit: the same model."""
+    from distillscope.audit.classifier.features import FeatureSpace
+    from distillscope.audit.classifier.model import ClassifierLearner, carried_weights
+
+    rng = np.random.default_rng(0)
+    words = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu"]
+    texts = [" ".join(rng.choice(words[: 6 + (i % 3) * 3], 12)) + f" n{i % 7}" for i in range(120)]
+    table = TextTable(texts)
+    positives, negatives = np.arange(0, 40), np.arange(40, 120)
+    cold = ClassifierLearner(table, None, True, True, 1.0, 0).fit(positives, negatives[:60])
+    warm_learner = ClassifierLearner(table, None, True, True, 1.0, 0)
+    warm_learner.prepare(positives, negatives)
+    warm = warm_learner.fit(positives, negatives[:60])
+    rows = np.arange(len(table))
+    # Both stop at the solver's tolerance, a few thousandths of a probability apart.
+    np.testing.assert_allclose(warm.score(rows), cold.score(rows), atol=5e-3)
+    assert np.corrcoef(warm.score(rows), cold.score(rows))[0, 1] > 0.999
+    # Weights move by n-gram: a column both vocabularies hold keeps its weight, a new one starts at zero.
+    old = FeatureSpace.fit(table, np.arange(0, 60), None, True, False)
+    new = FeatureSpace.fit(table, np.arange(30, 120), None, True, False)
+    carried = carried_weights(np.arange(1.0, old.width + 1)[None, :], old, new)
+    for j, column in enumerate(new.views[0][1].columns):
+        where = np.flatnonzero(old.views[0][1].columns == column)
+        assert carried[0, j] == (where[0] + 1.0 if where.size else 0.0)

@@ -44,7 +44,10 @@ class Scorer(Protocol):
 
 class Learner(Protocol):
     def fit(self, positives: np.ndarray, negatives: np.ndarray) -> Scorer:
-        """A scorer learned from the reference's rows (positives) against the panel's (negatives)."""
+        """A scorer learned from the reference's rows (positives) against the panel's (negatives).
+
+        A learner may also have `prepare(positives, negatives)`, called with the whole panel's rows of a
+        fold before its fits without one panel model each, to start those fits from a common solution."""
         ...
 
 
@@ -85,6 +88,9 @@ def cross_fitted(
         def negatives(excluded: str, train: list[str] = train) -> np.ndarray:
             return table.rows([a.texts[u] for a in panel if a.model != excluded for u in train if u in a.texts])
 
+        prepare = getattr(learner, "prepare", None)
+        if prepare is not None:  # a learner may fit once on the whole panel, to start each fit without one from
+            prepare(positives, negatives(""))
         without = {member.model: learner.fit(positives, negatives(member.model)) for member in panel}
         for member in panel:
             _score_into(scored[member.model], table, [without[member.model]], member.texts, held)

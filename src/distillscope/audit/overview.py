@@ -83,6 +83,8 @@ def verdict_table(results: AuditResults) -> Table | None:
     )
     if report.candidates:
         caption += f" Candidate teachers for attribution: {report.reference}, {', '.join(report.candidates)}."
+    if report.notes:
+        caption += " Note: " + "; ".join(report.notes) + "."
     return Table("Verdict", columns, rows, caption=caption, numeric_from=2)
 
 

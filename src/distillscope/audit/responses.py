@@ -113,14 +113,36 @@ def shared_table(audit: ResolvedAudit, answers: Iterable[Answers]) -> TextTable:
 
     Built from the answers of every reference (the audit's and each candidate's) so that all methods,
     against all references, slice the same matrices; built anew only if a text is missing from it."""
-    from distillscope.audit.markers.profile import features
-
-    texts = [t for a in answers for t in _texts_of(a)]
+    texts = [t for a in answers for t in answer_texts(a)]
     table: TextTable | None = audit.memo.get("texts")
     if table is None or not table.holds(texts):
-        table = TextTable(texts, marker_features=lambda text: list(features(text).elements()))
+        # The process's last table, if it holds them all: audits of the same answers one after another (a
+        # bench, a notebook) count each text once in all. Nothing downstream depends on the rows it holds
+        # beyond the audit's own: every vocabulary and weight is learned from the rows an audit selects.
+        table = _LAST_TABLE[0] if _LAST_TABLE and _LAST_TABLE[0].holds(texts) else None
+        if table is None:
+            table = TextTable(texts, marker_features=marker_features)
+            _LAST_TABLE[:] = [table]
         audit.memo["texts"] = table
     return table
+
+
+def preload_texts(texts: Iterable[str]) -> TextTable:
+    """Make one table of all these texts the process's table, for a caller about to audit several subsets
+    of one set of answers (panels and targets drawn from one benchmark): each text is then counted once
+    for all the audits, not once per audit."""
+    table = TextTable(texts, marker_features=marker_features)
+    _LAST_TABLE[:] = [table]
+    return table
+
+
+def marker_features(text: str) -> list[str]:
+    from distillscope.audit.markers.profile import features
+
+    return list(features(text).elements())
+
+
+_LAST_TABLE: list[TextTable] = []
 
 
 async def all_answers(
@@ -139,6 +161,7 @@ async def all_answers(
     return out
 
 
-def _texts_of(answers: Answers) -> list[str]:
+def answer_texts(answers: Answers) -> list[str]:
+    """Every text of these answers: the reference's, each subject's, and the second sample's."""
     owners = [*answers.subjects, *([answers.ceiling] if answers.ceiling is not None else [])]
     return [*answers.reference.values(), *(t for a in owners for t in a.texts.values())]

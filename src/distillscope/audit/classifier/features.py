@@ -40,6 +40,12 @@ class FeatureSpace:
             views.append((table.chars, TfidfView.fit(table.chars, rows, max_features=CHAR_FEATURES)))
         return cls(table, tuple(views), embeddings)
 
+    @property
+    def width(self) -> int:
+        """Features per text: the views' columns, then the embedding's dimensions."""
+        embedding = self.embeddings.shape[1] if self.embeddings is not None else 0
+        return sum(len(view.columns) for _, view in self.views) + embedding
+
     def transform(self, rows: np.ndarray) -> sparse.csr_matrix:
         parts = [view.transform(counts, rows) for counts, view in self.views]
         if self.embeddings is not None:

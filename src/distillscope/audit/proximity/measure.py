@@ -20,6 +20,8 @@ the TF-IDF weights are the audit's own texts' (no label enters them).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import sparse
 
@@ -29,14 +31,18 @@ from distillscope.audit.texts import TextTable, TfidfView
 VIEWS = ("embedding", "words", "chars")
 
 
-def view_vectors(table: TextTable, embeddings: np.ndarray | None) -> dict[str, sparse.csr_matrix | np.ndarray]:
-    """Every text of the table as unit vectors, per view."""
+def view_vectors(
+    table: TextTable, embeddings: np.ndarray | None, texts: Sequence[str] | None = None
+) -> dict[str, sparse.csr_matrix | np.ndarray]:
+    """Every text of the table as unit vectors, per view; the TF-IDF weights are those of `texts` (the
+    audit's answers; all of the table's when not given)."""
     everything = np.arange(len(table))
+    fitted = table.rows(list(dict.fromkeys(texts))) if texts is not None else everything
     views: dict[str, sparse.csr_matrix | np.ndarray] = {}
     if embeddings is not None:
         views["embedding"] = embeddings
-    views["words"] = TfidfView.fit(table.words, everything).transform(table.words, everything)
-    views["chars"] = TfidfView.fit(table.chars, everything).transform(table.chars, everything)
+    views["words"] = TfidfView.fit(table.words, fitted).transform(table.words, everything)
+    views["chars"] = TfidfView.fit(table.chars, fitted).transform(table.chars, everything)
     return views
 
 

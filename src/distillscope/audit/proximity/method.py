@@ -30,7 +30,14 @@ from distillscope.audit.method import (
 )
 from distillscope.audit.proximity.measure import nearness, view_vectors
 from distillscope.audit.resolve import ResolvedAudit
-from distillscope.audit.responses import Answers, all_answers, plan_answers, response_settings, shared_table
+from distillscope.audit.responses import (
+    Answers,
+    all_answers,
+    answer_texts,
+    plan_answers,
+    response_settings,
+    shared_table,
+)
 from distillscope.audit.tables import Cell, Table, interval, num
 from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL, Encoder
 from distillscope.store import RunStore
@@ -40,7 +47,7 @@ if TYPE_CHECKING:
 
 RESULTS_FILE = "proximity.json"
 SIGNAL = "nearness"
-SCORES_VERSION = 1  # bump when the scores' computation changes: kept scores of another version are not reused
+SCORES_VERSION = 2  # bump when the scores' computation changes: kept scores of another version are not reused
 
 
 class ProximitySettings(BaseModel):
@@ -102,7 +109,9 @@ class ProximityMethod(AuditMethod[ProximitySettings]):
                     with hooks.steps(f"proximity: embedding {len(table)} answers", len(table)) as step:
                         encoder = Encoder(settings.embedding_model, store)
                         embeddings = table.embeddings(encoder, lambda n: step(count=n))
-                made["views"] = {k: v for k, v in view_vectors(table, embeddings).items() if k in settings.views}
+                texts = [t for _, answers, _ in collected for t in answer_texts(answers)]
+                built = view_vectors(table, embeddings, texts)
+                made["views"] = {k: v for k, v in built.items() if k in settings.views}
             return made["views"]
 
         runs: list[ReferenceRun] = []
