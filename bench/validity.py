@@ -69,7 +69,7 @@ from distillscope.models.types import GenerateConfig
 from distillscope.store import RunStore
 from distillscope.zoo.build import build_zoo
 from distillscope.zoo.config import UNRELATED_PERSONAS, ZooConfig
-from distillscope.zoo.demo import audited
+from distillscope.zoo.demo import audited, zoo_catalog
 from distillscope.zoo.manifest import ZooManifest, ZooModel
 
 ROOT = Path(os.environ.get("DISTILLSCOPE_VALIDITY", ".distillscope/validity"))
@@ -120,6 +120,7 @@ def audit_job(
         panel=[audited(m, manifest) for m in panel],
         sources=[manifest.teacher_a],
         families=read_family_files(folder / manifest.families_file),
+        models=zoo_catalog(manifest),
         methods=METHODS,
         rse=RSESettings(prompts=prompts, judges=list(JUDGES), params=GenerateConfig(temperature=0)),
         ice=ICESettings(budget=budget, seed=0),
