@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from distillscope.audit.responses import marker_features
 from distillscope.audit.texts import TextTable, TfidfView
 
 TEXTS = [
@@ -68,3 +69,25 @@ def test_a_fit_started_from_the_whole_panel_lands_where_a_fit_from_zero_does():
     for j, column in enumerate(new.views[0][1].columns):
         where = np.flatnonzero(old.views[0][1].columns == column)
         assert carried[0, j] == (where[0] + 1.0 if where.size else 0.0)
+
+
+def test_marker_features_count_every_word_ngram_and_layout_mark():
+    from distillscope.audit.markers.profile import feature_list, features
+
+    text = "**Sure!** Here is it.\n- one\n- two!"
+    found = features(text)
+    assert found["sure"] == 1 and found["here is it"] == 1 and found["is it"] == 1
+    assert found["⟨bullet⟩"] == 2 and found["⟨exclamation⟩"] == 2 and found["⟨bold⟩"] == 1
+    assert sorted(feature_list(text)) == sorted(found.elements())
+
+
+def test_the_table_counts_markers_as_the_profile_does():
+    from distillscope.audit.markers.profile import features
+
+    texts = ["Certainly! Here is a list:\n- a\n- b", "No list here.", "Certainly not!"]
+    table = TextTable(texts, marker_features=marker_features)
+    counts, names = table.marker_counts
+    column = {name: i for i, name in enumerate(names)}
+    for row, text in enumerate(texts):
+        for feature, count in features(text).items():
+            assert counts[row, column[feature]] == count

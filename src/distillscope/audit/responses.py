@@ -137,9 +137,9 @@ def preload_texts(texts: Iterable[str]) -> TextTable:
 
 
 def marker_features(text: str) -> list[str]:
-    from distillscope.audit.markers.profile import features
+    from distillscope.audit.markers.profile import feature_list
 
-    return list(features(text).elements())
+    return feature_list(text)
 
 
 _LAST_TABLE: list[TextTable] = []

@@ -127,10 +127,31 @@ class TfidfView:
         return cls(columns, idf.astype(np.float32))
 
     def transform(self, counts: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
-        picked = counts[rows][:, self.columns].tocsr()
-        picked.data = (1.0 + np.log(picked.data)).astype(np.float32)
-        weighted = picked.multiply(self.idf[np.newaxis, :]).tocsr()
-        return unit_rows(weighted)
+        """The rows' TF-IDF vectors, unit length, over this view's columns.
+
+        Done on the CSR arrays directly: every fold and panel member transforms the same rows again, and
+        scipy's column slicing goes through a COO copy and a sort each time (half the classifier's time)."""
+        picked = counts[rows]
+        position = self._positions(counts.shape[1])[picked.indices]
+        keep = position >= 0
+        row_of = np.repeat(np.arange(len(rows)), np.diff(picked.indptr))[keep]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row_of, minlength=len(rows)), out=indptr[1:])
+        columns = position[keep]
+        data = (1.0 + np.log(picked.data[keep].astype(np.float64))) * self.idf[columns]
+        norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=len(rows)))
+        norms[norms == 0] = 1.0
+        data = (data / norms[row_of]).astype(np.float32)
+        return sparse.csr_matrix((data, columns, indptr), shape=(len(rows), self.columns.size))
+
+    def _positions(self, width: int) -> np.ndarray:
+        """Each count column's place among this view's columns (−1 when left out), made once per view."""
+        cached = self.__dict__.get("_position_map")
+        if cached is None or cached.shape[0] != width:
+            cached = np.full(width, -1, dtype=np.int64)
+            cached[self.columns] = np.arange(self.columns.size)
+            object.__setattr__(self, "_position_map", cached)  # a cache, not a field: equality ignores it
+        return cached
 
 
 def column_sums(counts: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

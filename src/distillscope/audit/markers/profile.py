@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from scipy import sparse
@@ -42,14 +43,19 @@ _LAYOUT = [
 ]
 
 
-def features(text: str) -> Counter[str]:
+def feature_list(text: str) -> list[str]:
+    """Every feature occurrence of a text: words, word bi- and trigrams, layout marks (one per use)."""
     tokens = _TOKEN.findall(text.lower())
-    found: Counter[str] = Counter(tokens)
-    found.update(" ".join(tokens[i : i + 2]) for i in range(len(tokens) - 1))
-    found.update(" ".join(tokens[i : i + 3]) for i in range(len(tokens) - 2))
+    found = list(tokens)
+    found += [f"{a} {b}" for a, b in pairwise(tokens)]
+    found += [f"{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)]
     for name, pattern in _LAYOUT:
-        found[name] += len(pattern.findall(text))
+        found += [name] * len(pattern.findall(text))
     return found
+
+
+def features(text: str) -> Counter[str]:
+    return Counter(feature_list(text))
 
 
 def _totals(texts: Iterable[str]) -> Counter[str]:

@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from distillscope.judges.base import Judgment
 from distillscope.judges.similarity.base import JudgeScale, OfflineJudge, ResponsePair
@@ -51,6 +52,10 @@ class StyleFeatures:
 
     @classmethod
     def of(cls, text: str) -> StyleFeatures:
+        return _features_of(text)
+
+    @classmethod
+    def measure(cls, text: str) -> StyleFeatures:
         without_code = re.sub(r"```.*?```", " ", text, flags=re.DOTALL)
         return cls(
             length=len(text_units(text)),
@@ -63,6 +68,12 @@ class StyleFeatures:
             numbered=len(_NUMBERED.findall(without_code)),
             paragraphs=len([block for block in re.split(r"\n\s*\n", text.strip()) if block.strip()]),
         )
+
+
+@lru_cache(maxsize=1 << 16)
+def _features_of(text: str) -> StyleFeatures:
+    """Kept per text: an audit compares the reference's answer with every target's, and reruns compare again."""
+    return StyleFeatures.measure(text)
 
 
 def count_ratio(a: float, b: float) -> float:
@@ -127,10 +138,15 @@ def uses_phrase(text: str, phrase: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", lowered) is not None
 
 
+@lru_cache(maxsize=1 << 16)
+def phrases_used(text: str, phrases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(p for p in phrases if uses_phrase(text, p))
+
+
 def signature_similarity(reference: str, target: str, phrases: Sequence[str]) -> float | None:
     """Jaccard of the signature phrases each text uses; None when neither uses any."""
-    used_ref = {p for p in phrases if uses_phrase(reference, p)}
-    used_tgt = {p for p in phrases if uses_phrase(target, p)}
+    used_ref = phrases_used(reference, tuple(phrases))
+    used_tgt = phrases_used(target, tuple(phrases))
     union = used_ref | used_tgt
     return len(used_ref & used_tgt) / len(union) if union else None
 
