@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from distillscope.audit.evidence import Role
 from distillscope.audit.method import Hooks, MethodPlan
 from distillscope.audit.resolve import AuditedModel, ResolvedAudit
@@ -125,6 +127,15 @@ def shared_table(audit: ResolvedAudit, answers: Iterable[Answers]) -> TextTable:
             _LAST_TABLE[:] = [table]
         audit.memo["texts"] = table
     return table
+
+
+def table_embeddings(table: TextTable, model: str, store: RunStore, hooks: Hooks, method: str) -> np.ndarray:
+    """The table's sentence embeddings (one row per text) behind a progress bar of the method's name; each
+    text is encoded once and kept in the store, so the second method to ask reads them back."""
+    from distillscope.judges.similarity.encoding import Encoder
+
+    with hooks.steps(f"{method}: embedding {len(table)} answers", len(table)) as step:
+        return table.embeddings(Encoder(model, store), lambda n: step(count=n))
 
 
 def preload_texts(texts: Iterable[str]) -> TextTable:

@@ -34,16 +34,16 @@ from distillscope.audit.method import (
     finish_reference_runs,
 )
 from distillscope.audit.resolve import ResolvedAudit
-from distillscope.audit.responses import Answers, all_answers, plan_answers, shared_table
+from distillscope.audit.responses import Answers, all_answers, plan_answers, shared_table, table_embeddings
 from distillscope.audit.tables import Cell, Table, interval, num
-from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL, Encoder
+from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL
 from distillscope.store import RunStore
 
 if TYPE_CHECKING:
     from distillscope.audit.results import AuditResults
 
 SIGNAL = "p_reference"
-SCORES_VERSION = 1  # bump when the scores' computation changes: kept scores of another version are not reused
+SCORES_VERSION = 2  # bump when the scores' computation changes: kept scores of another version are not reused
 
 
 class ClassifierSettings(BaseModel):
@@ -85,9 +85,7 @@ class ClassifierMethod(AuditMethod[ClassifierSettings]):
             if "learner" not in made:
                 embeddings = None
                 if "embedding" in settings.features:
-                    with hooks.steps(f"classifier: embedding {len(table)} answers", len(table)) as step:
-                        encoder = Encoder(settings.embedding_model, store)
-                        embeddings = table.embeddings(encoder, lambda n: step(count=n))
+                    embeddings = table_embeddings(table, settings.embedding_model, store, hooks, self.name)
                 words, chars = "words" in settings.features, "chars" in settings.features
                 made["learner"] = ClassifierLearner(table, embeddings, words, chars, settings.c, settings.seed)
             return made["learner"]

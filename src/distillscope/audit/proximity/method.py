@@ -37,9 +37,10 @@ from distillscope.audit.responses import (
     plan_answers,
     response_settings,
     shared_table,
+    table_embeddings,
 )
 from distillscope.audit.tables import Cell, Table, interval, num
-from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL, Encoder
+from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL
 from distillscope.store import RunStore
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
 RESULTS_FILE = "proximity.json"
 SIGNAL = "nearness"
-SCORES_VERSION = 2  # bump when the scores' computation changes: kept scores of another version are not reused
+SCORES_VERSION = 3  # bump when the scores' computation changes: kept scores of another version are not reused
 
 
 class ProximitySettings(BaseModel):
@@ -106,9 +107,7 @@ class ProximityMethod(AuditMethod[ProximitySettings]):
             if "views" not in made:
                 embeddings = None
                 if "embedding" in settings.views:
-                    with hooks.steps(f"proximity: embedding {len(table)} answers", len(table)) as step:
-                        encoder = Encoder(settings.embedding_model, store)
-                        embeddings = table.embeddings(encoder, lambda n: step(count=n))
+                    embeddings = table_embeddings(table, settings.embedding_model, store, hooks, self.name)
                 texts = [t for _, answers, _ in collected for t in answer_texts(answers)]
                 built = view_vectors(table, embeddings, texts)
                 made["views"] = {k: v for k, v in built.items() if k in settings.views}

@@ -28,10 +28,10 @@ from distillscope.audit.method import (
     finish_reference_runs,
 )
 from distillscope.audit.resolve import ResolvedAudit
-from distillscope.audit.responses import all_answers, plan_answers, shared_table
+from distillscope.audit.responses import all_answers, plan_answers, shared_table, table_embeddings
 from distillscope.audit.tables import Cell, Table, num
 from distillscope.audit.teachers.model import teacher_probabilities
-from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL, Encoder
+from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL
 from distillscope.store import RunStore
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 RESULTS_FILE = "teachers.json"
 SIGNAL = "p_teacher"
-SCORES_VERSION = 1  # bump when the scores' computation changes: kept scores of another version are not reused
+SCORES_VERSION = 2  # bump when the scores' computation changes: kept scores of another version are not reused
 
 
 class TeacherSettings(BaseModel):
@@ -89,8 +89,7 @@ class TeacherMethod(AuditMethod[TeacherSettings]):
         teachers = [(reference.model, answers.reference) for reference, answers, _ in collected]
 
         def compute() -> dict:
-            with hooks.steps(f"teachers: embedding {len(table)} answers", len(table)) as step:
-                embeddings = table.embeddings(Encoder(settings.embedding_model, store), lambda n: step(count=n))
+            embeddings = table_embeddings(table, settings.embedding_model, store, hooks, self.name)
             hooks.stage(f"teachers: {len(collected)} teachers, cross-fitted")
             subject_texts = [(s.model, s.texts) for s in subjects]
             folds, c, seed = settings.folds, settings.c, settings.seed
