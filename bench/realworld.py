@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import kstest
 from sklearn.metrics import roc_auc_score
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -248,6 +249,15 @@ def response_aucs(evidence: Sequence[list[Evidence]], label: dict[str, str], kee
     return {s: float(np.nanmean(v)) for s, v in by_signal.items()}
 
 
+def uniformity(found: dict[str, list[TargetVerdict]], names: Sequence[str]) -> float:
+    """One-sided KS p-value of the combined p-values of models known not to be distilled: small when there
+    are more small p-values than a uniform law gives (an anti-conservative test); a conservative test passes."""
+    values = [v.p_value for n in names for v in found.get(n, []) if v.p_value is not None]
+    if not values:
+        return math.nan
+    return float(kstest(values, "uniform", alternative="greater").pvalue)
+
+
 def attribution_accuracy(found: dict[str, list[TargetVerdict]], expected: dict[str, str]) -> tuple[float, int]:
     hits = [v.closest == expected[n] for n in expected for v in found.get(n, [])]
     return (float(np.mean(hits)) if hits else math.nan), len(hits)
@@ -326,7 +336,7 @@ def report(args, main_runs, power, attribution, label, low, seconds) -> None:
         return sorted(n for n, k in label.items() if k == kind and (with_low or n not in low))
 
     figures: dict[str, dict[str, float]] = {key: {} for key in ("auc_model", "auc_response", "tpr", "fpr")}
-    figures |= {"attribution_acc": {}, "tpr_holm": {}, "fpr_holm": {}, "with_low": {}}
+    figures |= {"attribution_acc": {}, "tpr_holm": {}, "fpr_holm": {}, "uniformity_p": {}, "with_low": {}}
     print(
         f"\nreal-world bench: {args.answers.parent.name}, reference {args.reference}, {args.prompts} prompts, "
         f"split {args.split}; {seconds:.0f} s"
@@ -348,11 +358,16 @@ def report(args, main_runs, power, attribution, label, low, seconds) -> None:
         fpr_h, _ = rates(found.holm, neg)
         figures["tpr"][str(size)], figures["fpr"][str(size)] = tpr, fpr
         figures["tpr_holm"][str(size)], figures["fpr_holm"][str(size)] = tpr_h, fpr_h
+        figures["uniformity_p"][str(size)] = uniformity(found.single, neg)
         responses = response_aucs(found.evidence, label, lambda n: n not in low)
         best = max(responses, key=lambda s: responses[s]) if responses else None
         figures["auc_response"][str(size)] = responses[best] if best else math.nan
         print(f"  verdict, one target at a time: TPR {tpr:.3f} of {n_pos} (chatgpt), FPR {fpr:.3f} of {n_neg} (none)")
         print(f"  verdict, Holm over each audit's targets: TPR {tpr_h:.3f}, FPR {fpr_h:.3f}")
+        print(
+            f"  null p-values of the none models: one-sided KS against uniform (too many small ones), "
+            f"p {figures['uniformity_p'][str(size)]:.3f}"
+        )
         print("  per-response AUC: " + ", ".join(f"{s} {v:.3f}" for s, v in sorted(responses.items())))
         pos_l, neg_l = names("chatgpt", True), names("none", True)
         combined_l = combined
