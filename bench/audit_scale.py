@@ -10,9 +10,10 @@ panel of 8 `none` models and 8 targets, at 100, 200 and 400 prompts:
 - warm: the same audit again on that store, as a rerun is.
 
 Each run is its own process (nothing cached in memory between them). It prints the seconds of each
-stage (responses, each judge, embeddings, proximity, classifier, markers, verdict, report) and the
-slope of log(time) against log(prompts × models): 1 is linear. JSON last line: `cold_s` and `warm_s`
-(by prompt count), `exponent` (cold), and `stages_400` (cold seconds per stage at 400 prompts).
+stage (responses, each judge, embeddings, counting n-grams and style marks, proximity, classifier,
+markers, verdict, report) and the slope of log(time) against log(prompts × models): 1 is linear.
+JSON last line: `cold_s` and `warm_s` (by prompt count), `exponent` (cold), and `stages_400` (cold
+seconds per stage at 400 prompts).
 
     .venv/bin/python bench/audit_scale.py [--prompts 100,200,400]
 """
@@ -58,7 +59,8 @@ TARGETS = [
     "llama-2-7b-chat-hf",
     "Qwen2-72B-Instruct",
 ]
-STAGES = ["responses", "lexical", "embedding judge", "style", "embeddings", "proximity", "classifier", "markers"]
+STAGES = ["responses", "lexical", "embedding judge", "style", "embeddings", "counting", "proximity", "classifier"]
+STAGES += ["markers"]
 STAGES += ["verdict", "report"]
 
 
@@ -74,6 +76,8 @@ def stage_of(name: str) -> str:
         return "style"
     if ": embedding " in name:
         return "embeddings"
+    if ": counting " in name:
+        return "counting"
     for stage in ("proximity", "classifier", "markers", "verdict", "report"):
         if name.startswith(stage):
             return stage

@@ -91,3 +91,40 @@ def test_the_table_counts_markers_as_the_profile_does():
     for row, text in enumerate(texts):
         for feature, count in features(text).items():
             assert counts[row, column[feature]] == count
+
+
+def test_counting_shows_a_named_bar_that_reaches_every_text_and_counts_once(monkeypatch):
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    import distillscope.audit.texts as texts_module
+    from distillscope.audit.method import Hooks
+    from distillscope.audit.responses import table_markers, table_ngrams
+
+    monkeypatch.setattr(texts_module, "COUNT_CHUNK", 3)  # several reports on a small table
+    events: list[tuple[str, object]] = []
+    hooks = Hooks(
+        on_stage=lambda name: events.append(("stage", name)),
+        on_start=lambda total: events.append(("start", total)),
+        on_result=lambda _: events.append(("step", 1)),
+    )
+    table = TextTable(TEXTS, marker_features=marker_features)
+    table_ngrams(table, hooks, "classifier")
+    table_markers(table, hooks, "markers")
+    stages = [e[1] for e in events if e[0] == "stage"]
+    assert stages == [
+        f"classifier: counting n-grams of {len(table)} answers",
+        f"markers: counting style marks of {len(table)} answers",
+    ]
+    assert [e[1] for e in events if e[0] == "start"] == [len(table), len(table)]
+    assert sum(1 for e in events if e[0] == "step") == 2 * len(table)
+
+    events.clear()
+    table_ngrams(table, hooks, "proximity")  # the next method finds them counted: no second pass, no bar
+    table_markers(table, hooks, "markers")
+    assert events == []
+
+    words = CountVectorizer(ngram_range=(1, 2), dtype=np.float32).fit_transform(table.texts)
+    assert (table.words != words).nnz == 0
+    markers = CountVectorizer(analyzer=marker_features)
+    assert (table.marker_counts[0] != markers.fit_transform(table.texts)).nnz == 0
+    assert list(table.marker_counts[1]) == list(markers.get_feature_names_out())

@@ -138,6 +138,20 @@ def table_embeddings(table: TextTable, model: str, store: RunStore, hooks: Hooks
         return table.embeddings(Encoder(model, store), lambda n: step(count=n))
 
 
+def table_ngrams(table: TextTable, hooks: Hooks, method: str) -> None:
+    """Count the table's word and character n-grams behind a bar of the method's name (once per table)."""
+    if not table.counted:
+        with hooks.steps(f"{method}: counting n-grams of {len(table)} answers", len(table)) as step:
+            table.count_ngrams(lambda n: step(count=n))
+
+
+def table_markers(table: TextTable, hooks: Hooks, method: str) -> None:
+    """Count the table's style-profile features behind a bar of the method's name (once per table)."""
+    if not table.markers_counted:
+        with hooks.steps(f"{method}: counting style marks of {len(table)} answers", len(table)) as step:
+            table.count_markers(lambda n: step(count=n))
+
+
 def preload_texts(texts: Iterable[str]) -> TextTable:
     """Make one table of all these texts the process's table, for a caller about to audit several subsets
     of one set of answers (panels and targets drawn from one benchmark): each text is then counted once

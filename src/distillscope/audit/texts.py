@@ -20,9 +20,8 @@ Embeddings are kept elsewhere, by text hash, in the run store (`judges/similarit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,6 +44,8 @@ class TextTable:
         self._row = {text: index for index, text in enumerate(self.texts)}
         self._marker_features = marker_features
         self._kept: dict[str, np.ndarray] = {}
+        self._ngrams: tuple[sparse.csr_matrix, sparse.csr_matrix] | None = None
+        self._markers: tuple[sparse.csr_matrix, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -64,35 +65,108 @@ class TextTable:
         """Row numbers of the given texts (each must be in the table)."""
         return np.fromiter((self._row[t] for t in texts), dtype=np.int64, count=len(texts))
 
-    @cached_property
-    def words(self) -> sparse.csr_matrix:
-        """Counts of word uni- and bigrams, one row per text."""
-        return _count(self.texts, analyzer="word", ngram_range=WORD_NGRAMS)[0]
+    @property
+    def counted(self) -> bool:
+        """Whether the word and character n-grams are counted (the first method to need them counts)."""
+        return self._ngrams is not None
 
-    @cached_property
-    def chars(self) -> sparse.csr_matrix:
-        """Counts of character 3- to 5-grams within word boundaries."""
-        return _count(self.texts, analyzer="char_wb", ngram_range=CHAR_NGRAMS)[0]
+    def count_ngrams(self, on_counted: Callable[[int], None] | None = None) -> None:
+        """Count every text's word and character n-grams in one pass, reporting texts done as it goes."""
+        if self._ngrams is not None:
+            return
+        words, chars = _Counts(_analyser("word", WORD_NGRAMS)), _Counts(_analyser("char_wb", CHAR_NGRAMS))
+        for chunk in _chunks(self.texts, on_counted):
+            for text in chunk:
+                words.add(text)
+                chars.add(text)
+        self._ngrams = (words.matrix()[0], chars.matrix()[0])
 
-    @cached_property
-    def marker_counts(self) -> tuple[sparse.csr_matrix, np.ndarray]:
-        """Counts of the style profile's features, and their names (column order)."""
+    def count_markers(self, on_counted: Callable[[int], None] | None = None) -> None:
+        """Count every text's style-profile features, reporting texts done as it goes."""
+        if self._markers is not None:
+            return
         if self._marker_features is None:
             raise ValueError("this table was built without the style profile's features")
-        return _count(self.texts, analyzer=self._marker_features)
+        markers = _Counts(self._marker_features)
+        for chunk in _chunks(self.texts, on_counted):
+            for text in chunk:
+                markers.add(text)
+        self._markers = markers.matrix()
+
+    @property
+    def markers_counted(self) -> bool:
+        return self._markers is not None
+
+    @property
+    def words(self) -> sparse.csr_matrix:
+        """Counts of word uni- and bigrams, one row per text."""
+        self.count_ngrams()
+        return self._ngrams[0]  # type: ignore[index]
+
+    @property
+    def chars(self) -> sparse.csr_matrix:
+        """Counts of character 3- to 5-grams within word boundaries."""
+        self.count_ngrams()
+        return self._ngrams[1]  # type: ignore[index]
+
+    @property
+    def marker_counts(self) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """Counts of the style profile's features, and their names (column order)."""
+        self.count_markers()
+        return self._markers  # type: ignore[return-value]
 
 
-def _count(texts: Sequence[str], **options: object) -> tuple[sparse.csr_matrix, np.ndarray]:
+COUNT_CHUNK = 512  # texts counted between two progress reports
+
+
+def _analyser(analyzer: str, ngram_range: tuple[int, int]) -> Callable[[str], Iterable[str]]:
+    """scikit-learn's own analyser for these options: the features its vectorisers would count."""
     from sklearn.feature_extraction.text import CountVectorizer
 
-    vectorizer = CountVectorizer(dtype=np.float32, **options)  # type: ignore[arg-type]
-    if not texts:
-        return sparse.csr_matrix((0, 0), dtype=np.float32), np.asarray([], dtype=object)
-    try:
-        matrix = vectorizer.fit_transform(texts).tocsr()
-    except ValueError:  # every text empty, or only stop characters: no vocabulary at all
-        return sparse.csr_matrix((len(texts), 0), dtype=np.float32), np.asarray([], dtype=object)
-    return matrix, vectorizer.get_feature_names_out()
+    return CountVectorizer(analyzer=analyzer, ngram_range=ngram_range).build_analyzer()
+
+
+def _chunks(texts: list[str], on_counted: Callable[[int], None] | None) -> Iterator[list[str]]:
+    for start in range(0, len(texts), COUNT_CHUNK):
+        chunk = texts[start : start + COUNT_CHUNK]
+        yield chunk
+        if on_counted is not None:
+            on_counted(len(chunk))
+
+
+class _Counts:
+    """A count matrix built one text at a time; its columns in the sorted order of the feature names,
+    as `CountVectorizer.fit_transform` gives them, so views of it equal the vectorisers' output."""
+
+    def __init__(self, analyse: Callable[[str], Iterable[str]]) -> None:
+        self.analyse = analyse
+        self.vocabulary: dict[str, int] = {}
+        self.columns: list[int] = []
+        self.values: list[int] = []
+        self.indptr: list[int] = [0]
+
+    def add(self, text: str) -> None:
+        found: dict[int, int] = {}
+        vocabulary = self.vocabulary
+        for feature in self.analyse(text):
+            column = vocabulary.setdefault(feature, len(vocabulary))
+            found[column] = found.get(column, 0) + 1
+        self.columns.extend(found)
+        self.values.extend(found.values())
+        self.indptr.append(len(self.columns))
+
+    def matrix(self) -> tuple[sparse.csr_matrix, np.ndarray]:
+        names = sorted(self.vocabulary)
+        position = np.empty(len(names), dtype=np.int64)
+        for rank, name in enumerate(names):
+            position[self.vocabulary[name]] = rank
+        columns = position[np.asarray(self.columns, dtype=np.int64)]
+        shape = (len(self.indptr) - 1, len(names))
+        counts = sparse.csr_matrix(
+            (np.asarray(self.values, dtype=np.float32), columns, np.asarray(self.indptr, dtype=np.int64)), shape=shape
+        )
+        counts.sort_indices()
+        return counts, np.asarray(names, dtype=object)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,14 @@ from distillscope.audit.method import (
     finish_reference_runs,
 )
 from distillscope.audit.resolve import ResolvedAudit
-from distillscope.audit.responses import Answers, all_answers, plan_answers, shared_table, table_embeddings
+from distillscope.audit.responses import (
+    Answers,
+    all_answers,
+    plan_answers,
+    shared_table,
+    table_embeddings,
+    table_ngrams,
+)
 from distillscope.audit.tables import Cell, Table, interval, num
 from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL
 from distillscope.store import RunStore
@@ -87,6 +94,8 @@ class ClassifierMethod(AuditMethod[ClassifierSettings]):
                 if "embedding" in settings.features:
                     embeddings = table_embeddings(table, settings.embedding_model, store, hooks, self.name)
                 words, chars = "words" in settings.features, "chars" in settings.features
+                if words or chars:
+                    table_ngrams(table, hooks, self.name)
                 made["learner"] = ClassifierLearner(table, embeddings, words, chars, settings.c, settings.seed)
             return made["learner"]
 

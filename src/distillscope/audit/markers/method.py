@@ -28,7 +28,7 @@ from distillscope.audit.method import (
     finish_reference_runs,
 )
 from distillscope.audit.resolve import ResolvedAudit
-from distillscope.audit.responses import Answers, all_answers, plan_answers, shared_table
+from distillscope.audit.responses import Answers, all_answers, plan_answers, shared_table, table_markers
 from distillscope.audit.tables import Cell, Table, interval, num
 from distillscope.audit.texts import TextTable
 from distillscope.store import RunStore
@@ -102,6 +102,7 @@ class MarkerMethod(AuditMethod[MarkerSettings]):
             first = not runs
 
             def compute(answers: Answers = answers, label: str = reference.label, first: bool = first) -> dict:
+                table_markers(table, hooks, self.name)
                 with hooks.steps(f"markers: cross-fitting against {label}", settings.folds) as step:
                     scores = cross_fitted(answers, table, MarkerLearner(table), settings.folds, settings.seed, step)
                 profile = None

@@ -38,6 +38,7 @@ from distillscope.audit.responses import (
     response_settings,
     shared_table,
     table_embeddings,
+    table_ngrams,
 )
 from distillscope.audit.tables import Cell, Table, interval, num
 from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL
@@ -108,6 +109,7 @@ class ProximityMethod(AuditMethod[ProximitySettings]):
                 embeddings = None
                 if "embedding" in settings.views:
                     embeddings = table_embeddings(table, settings.embedding_model, store, hooks, self.name)
+                table_ngrams(table, hooks, self.name)
                 texts = [t for _, answers, _ in collected for t in answer_texts(answers)]
                 built = view_vectors(table, embeddings, texts)
                 made["views"] = {k: v for k, v in built.items() if k in settings.views}
