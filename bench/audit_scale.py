@@ -60,8 +60,7 @@ TARGETS = [
     "Qwen2-72B-Instruct",
 ]
 STAGES = ["responses", "lexical", "embedding judge", "style", "embeddings", "counting", "proximity", "classifier"]
-STAGES += ["markers"]
-STAGES += ["verdict", "report"]
+STAGES += ["markers", "verdict", "report"]
 
 
 def stage_of(name: str) -> str:

@@ -141,15 +141,18 @@ def table_embeddings(table: TextTable, model: str, store: RunStore, hooks: Hooks
 def table_ngrams(table: TextTable, hooks: Hooks, method: str) -> None:
     """Count the table's word and character n-grams behind a bar of the method's name (once per table)."""
     if not table.counted:
-        with hooks.steps(f"{method}: counting n-grams of {len(table)} answers", len(table)) as step:
-            table.count_ngrams(lambda n: step(count=n))
+        _counting_bar(table, hooks, f"{method}: counting n-grams", table.count_ngrams)
 
 
 def table_markers(table: TextTable, hooks: Hooks, method: str) -> None:
     """Count the table's style-profile features behind a bar of the method's name (once per table)."""
     if not table.markers_counted:
-        with hooks.steps(f"{method}: counting style marks of {len(table)} answers", len(table)) as step:
-            table.count_markers(lambda n: step(count=n))
+        _counting_bar(table, hooks, f"{method}: counting style marks", table.count_markers)
+
+
+def _counting_bar(table: TextTable, hooks: Hooks, name: str, count: Callable[[Callable[[int], None]], object]) -> None:
+    with hooks.steps(f"{name} of {len(table)} answers", len(table)) as step:
+        count(lambda n: step(count=n))
 
 
 def preload_texts(texts: Iterable[str]) -> TextTable:

@@ -20,7 +20,7 @@ Embeddings are kept elsewhere, by text hash, in the run store (`judges/similarit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -70,50 +70,43 @@ class TextTable:
         """Whether the word and character n-grams are counted (the first method to need them counts)."""
         return self._ngrams is not None
 
-    def count_ngrams(self, on_counted: Callable[[int], None] | None = None) -> None:
-        """Count every text's word and character n-grams in one pass, reporting texts done as it goes."""
-        if self._ngrams is not None:
-            return
-        words, chars = _Counts(_analyser("word", WORD_NGRAMS)), _Counts(_analyser("char_wb", CHAR_NGRAMS))
-        for chunk in _chunks(self.texts, on_counted):
-            for text in chunk:
-                words.add(text)
-                chars.add(text)
-        self._ngrams = (words.matrix()[0], chars.matrix()[0])
-
-    def count_markers(self, on_counted: Callable[[int], None] | None = None) -> None:
-        """Count every text's style-profile features, reporting texts done as it goes."""
-        if self._markers is not None:
-            return
-        if self._marker_features is None:
-            raise ValueError("this table was built without the style profile's features")
-        markers = _Counts(self._marker_features)
-        for chunk in _chunks(self.texts, on_counted):
-            for text in chunk:
-                markers.add(text)
-        self._markers = markers.matrix()
-
     @property
     def markers_counted(self) -> bool:
         return self._markers is not None
 
+    def count_ngrams(
+        self, on_counted: Callable[[int], None] | None = None
+    ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """Every text's word and character n-gram counts, counted in one pass on first need; `on_counted`
+        hears how many texts are done as it goes."""
+        if self._ngrams is None:
+            analysers = [_analyser("word", WORD_NGRAMS), _analyser("char_wb", CHAR_NGRAMS)]
+            (words, _), (chars, _) = _count(self.texts, analysers, on_counted)
+            self._ngrams = (words, chars)
+        return self._ngrams
+
+    def count_markers(self, on_counted: Callable[[int], None] | None = None) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """Every text's style-profile feature counts and the features' names, counted on first need."""
+        if self._markers is None:
+            if self._marker_features is None:
+                raise ValueError("this table was built without the style profile's features")
+            self._markers = _count(self.texts, [self._marker_features], on_counted)[0]
+        return self._markers
+
     @property
     def words(self) -> sparse.csr_matrix:
         """Counts of word uni- and bigrams, one row per text."""
-        self.count_ngrams()
-        return self._ngrams[0]  # type: ignore[index]
+        return self.count_ngrams()[0]
 
     @property
     def chars(self) -> sparse.csr_matrix:
         """Counts of character 3- to 5-grams within word boundaries."""
-        self.count_ngrams()
-        return self._ngrams[1]  # type: ignore[index]
+        return self.count_ngrams()[1]
 
     @property
     def marker_counts(self) -> tuple[sparse.csr_matrix, np.ndarray]:
         """Counts of the style profile's features, and their names (column order)."""
-        self.count_markers()
-        return self._markers  # type: ignore[return-value]
+        return self.count_markers()
 
 
 COUNT_CHUNK = 512  # texts counted between two progress reports
@@ -126,12 +119,20 @@ def _analyser(analyzer: str, ngram_range: tuple[int, int]) -> Callable[[str], It
     return CountVectorizer(analyzer=analyzer, ngram_range=ngram_range).build_analyzer()
 
 
-def _chunks(texts: list[str], on_counted: Callable[[int], None] | None) -> Iterator[list[str]]:
+def _count(
+    texts: list[str], analysers: Sequence[Callable[[str], Iterable[str]]], on_counted: Callable[[int], None] | None
+) -> list[tuple[sparse.csr_matrix, np.ndarray]]:
+    """One count matrix (and its column names) per analyser, reading the texts once, in chunks between
+    progress reports."""
+    counts = [_Counts(analyse) for analyse in analysers]
     for start in range(0, len(texts), COUNT_CHUNK):
         chunk = texts[start : start + COUNT_CHUNK]
-        yield chunk
+        for text in chunk:
+            for count in counts:
+                count.add(text)
         if on_counted is not None:
             on_counted(len(chunk))
+    return [count.matrix() for count in counts]
 
 
 class _Counts:
