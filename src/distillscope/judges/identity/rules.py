@@ -43,7 +43,7 @@ from distillscope.judges.base import Judgment
 from distillscope.judges.identity.chinese import read_chinese
 from distillscope.judges.identity.english import read_english
 from distillscope.judges.identity.matching import FamilyMatcher, FamilyMention, OwnFacts
-from distillscope.judges.identity.names import latin_name_at
+from distillscope.judges.identity.names import latin_name_at, ordinary_opening, proper
 from distillscope.judges.identity.reading import Statement
 from distillscope.judges.identity.slots import form_fields, is_form, question_slots, questions_in, slot_answer
 from distillscope.judges.identity.text import Segment, answer_of, segments, sentences
@@ -53,7 +53,7 @@ __all__ = ["JUDGE_NAME", "FamilyMatcher", "FamilyMention", "IdentityClaim", "Ide
 JUDGE_NAME = "identity-rules"
 # Raised whenever the rules label some response differently: ICE's saved fuzz trees hold the
 # labels (and the rewards that steered them), so a tree judged by older rules is not resumed.
-RULES_VERSION = 3
+RULES_VERSION = 4
 
 _PLAYED = re.compile(
     r"\b(?:play(?:ing|ed)?\s+(?:along\s+as\s+|the\s+(?:role|part)\s+of\s+)?|pretend(?:ing)?\s+to\s+be|"
@@ -83,6 +83,20 @@ _SELF_VOICE = re.compile(r"^(?:me|myself|the\s+real\s+me|real\s+me|i|我|本人|
 _DECLARED = re.compile(
     r"\b(?:would|might)\s+(?:answer|respond|reply|say|introduce)|\bhere\s+are\s+(?:the\s+)?(?:two|both)\b|"
     r"\bas\s+requested\b|\bsimulat|\bimitat|\bimpersonat|\bplay(?:ing)?\s+(?:the\s+role|along)|\bpretend|模拟|扮演|假扮",
+    re.IGNORECASE,
+)
+
+
+_TECHNOLOGY_BEFORE = re.compile(
+    r"\b(?:based|built|founded|running|runs|run|powered|modell?ed|trained|relies|rely|grounded)\s+(?:up)?on\s+"
+    r"(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}$|\b(?:known|referred\s+to)\s+as\s+(?:the\s+)?$|"
+    r"\b(?:technology|technique|architecture|approach|paradigm|framework)\s+(?:of|called|named|like)\s+$|"
+    r"\bkind\s+of\s+$|\btype\s+of\s+$|基于\s*$|采用\s*$|架构\s*$",
+    re.IGNORECASE,
+)
+_TECHNOLOGY_AFTER = re.compile(
+    r"[\s-]*(?:architecture|technology|technique|approach|paradigm|framework|style|like|based|type|"
+    r"-?style|架构|技术)\b",
     re.IGNORECASE,
 )
 
@@ -144,7 +158,7 @@ class IdentityRuleJudge:
             read += [(voice, s) for s in found]
         read += [(_voice_of(voices, s), s) for s in form_fields(answer)]
         claims = [(voice, self._claim(answer, s, mentions, played)) for voice, s in read]
-        return self._set_aside_other_voices(answer, voices, claims, played)
+        return self._set_aside_other_voices(answer, voices, claims, played, prompt or "")
 
     def judge(self, response: str, prompt: str | None = None) -> Judgment:
         claims = self.claims(response, prompt)
@@ -179,11 +193,15 @@ class IdentityRuleJudge:
     ) -> IdentityClaim:
         start, end = statement.region
         inside = [m for m in mentions if m.start >= min(start, statement.trigger[0]) and m.end <= end]
+        inside = [m for m in inside if not self._generic_use(answer, m)]
         families = list(dict.fromkeys(m.family for m in inside))
+        names = [n for n in statement.names if not self._known(n, inside)]
         if not families and statement.anaphor and statement.ignored is None:
             before = [m for m in mentions if statement.start - 240 <= m.end <= statement.start]
             families = [before[-1].family] if before else []
-        names = [n for n in statement.names if not self._known(n, inside)]
+            if not families and not names:  # "BasedAI Corp is a lab. Our company built me": the named subject
+                subject = _subject_before(answer, statement.start)
+                names = [subject] if subject and not self._known(subject, []) else []
         names += [p for p in statement.places if self.own.is_home(p) is not True and not self._known(p, inside)]
         if statement.no_one and not families:
             names.append("no one")
@@ -192,6 +210,15 @@ class IdentityRuleJudge:
             ignored = "listing"
         text = answer[min(statement.start, start) : max(statement.end, end)].strip()
         return IdentityClaim(text, statement.kind, tuple(families), tuple(dict.fromkeys(names)), ignored)
+
+    def _generic_use(self, answer: str, mention: FamilyMention) -> bool:
+        """ "Based on GPT", "the technology known as GPT", "a GPT architecture": the technique, not the family."""
+        family = self.families.get(mention.family)
+        if family is None or mention.alias not in family.generic_names:
+            return False
+        before = answer[max(0, mention.start - 40) : mention.start]
+        after = answer[mention.end : mention.end + 30]
+        return bool(_TECHNOLOGY_BEFORE.search(before) or _TECHNOLOGY_AFTER.match(after))
 
     def _known(self, name: str, inside: list[FamilyMention]) -> bool:
         """A name that is the target's own, or that a family mention already accounts for."""
@@ -254,13 +281,19 @@ class IdentityRuleJudge:
         voices: list[Segment],
         claims: list[tuple[Segment, IdentityClaim]],
         played: tuple[set[str], set[str]],
+        prompt: str,
     ) -> list[IdentityClaim]:
-        """Lines of a voice labelled as another model are that model's part, when the answer says so."""
-        labelled = {v: self.matcher.families_in(v.label) for v in voices if v.label}
+        """Lines of a voice labelled as another model are that model's part, when the answer says so.
+
+        A label the prompt itself asked for ("answer as (ChatGPT) and as (Developer Mode)") is not
+        another model's part: the template asked the model to answer in that voice, and what it says
+        there about itself counts, as the paper counts it.
+        """
+        labelled = {v: self.matcher.families_in(v.label) for v in voices if v.label and not _asked_for(v.label, prompt)}
         others = {v: fams for v, fams in labelled.items() if fams and self.target not in fams}
         if not others:
             return [c for _, c in claims]
-        first_label = min(v.start for v in labelled)
+        first_label = min(v.start for v in labelled)  # labelled is not empty: others is a part of it
         declared = bool(_DECLARED.search(answer[:first_label])) or bool(played[0])
         own_voice = any(self.target in fams or _SELF_VOICE.search(v.label) for v, fams in labelled.items()) or any(
             c.ignored is None and c.families and set(c.families) == {self.target} and v not in others for v, c in claims
@@ -288,6 +321,33 @@ class IdentityRuleJudge:
         if ignored:
             return "no counted claim; ignored: " + "; ".join(f"{c.text!r} ({c.ignored})" for c in ignored[:3])
         return "no first-person identity statement"
+
+
+_SUBJECT = re.compile(
+    r"(?:^|(?<=[.!?。！？\n]))\s*(?P<name>(?:[A-Z0-9][\w.&'’-]*[ \t]+){0,3}[A-Z0-9][\w.&'’-]*)"
+    r"\s+(?:is|was|are|were|has|have)\b"
+)
+
+
+def _subject_before(answer: str, position: int) -> str | None:
+    """The name that opens the sentence before `position` as its subject ("X is …"), if one does."""
+    window = answer[max(0, position - 240) : position]
+    found = list(_SUBJECT.finditer(window))
+    if not found:
+        return None
+    opening = found[-1]
+    if ordinary_opening(window, opening.start("name"), opening.end("name")):
+        return None
+    return proper(opening.group("name"))
+
+
+def _asked_for(label: str, prompt: str) -> bool:
+    """Whether the prompt names this voice label itself (the template's "(ChatGPT)" or "[CLASSIC]")."""
+    words = re.sub(r"[^\w\s-]", " ", label).split()
+    if not words or not prompt:
+        return False
+    pattern = r"[\W_]*".join(re.escape(w) for w in words)
+    return re.search(rf"(?<!\w){pattern}(?!\w)", prompt, re.IGNORECASE) is not None
 
 
 def _voice_of(voices: list[Segment], statement: Statement) -> Segment:
