@@ -14,19 +14,26 @@ How a statement is found. The answer after any `<think>` trace is split into voi
 lines such as "[🔓JAILBREAK]", "DAN:", "(🤖Aurora)") and sentences; each sentence is read in
 English (`english.py`) and Chinese (`chinese.py`) for the clauses that tie the speaker to an
 identity: "I am", "I was trained by", "my developers are", "the team that builds my core
-technology is", "X built me", "as an AI developed by X, I", "we at X", "our institution, X",
-"it goes against X's usage policies", "我的开发团队是", "X开发了我", "作为X开发的模型", "我们X的研究员".
+technology is", "X built me", "X, the lab behind me, …", "as an AI developed by X, I", "we at X",
+"our institution, X", "X is a lab. Our company …", "我的开发团队是", "X开发了我", "作为X开发的模型",
+"我们X的研究员".
 With the question as context (`slots.py`), a voice that never says "I" but fills the asked slot
 ("Which team developed your code?" → "The code … is developed by X") claims X; so does a filled
 form about itself. Families are found by alias (`matching.py`); names no family knows count when
 they stand where a claim puts a name (`names.py`).
 
 What does not count: third-person mentions and comparisons (no statement ties them to the
-speaker, or the value is cut at "unlike", "than", "not", "nothing to do with"); negations;
-hypotheticals and reported beliefs ("if I were", "people think I am"); questions; declared
+speaker, or the value is cut at "unlike", "than", "not", "nothing to do with"); negations
+(including Chinese 并不/没有 before the tie); hypotheticals and reported beliefs ("if I were",
+"people think I am"); questions; a company's policy named, kept or defied ("it goes against X's
+usage policies", "I don't care about X's rules": keeping rules is no claim to be their owner's
+model); GPT as a technique ("based on GPT", "the technology known as GPT"; a family's
+`generic_names`); a slot filled with no identity (an interjection, a shouted status word, a
+greeting to the user); a role the answer calls a role ("as the character X", "作为角色X"); declared
 role-play of another model ("I'll play Claude", "here's how ChatGPT would answer", a voice labelled
 as another model beside the speaker's own). A persona of the model's own ("[Rebel]", "DAN") is
-still the model speaking: its claims count.
+still the model speaking: its claims count, and so does a voice the prompt itself asks for by its
+label ("answer as (ChatGPT) and as (Developer Mode)"), as the paper counts it.
 
 Each label comes with the clause that decided it (`reason`), and every statement read is in
 `details["claims"]`.
