@@ -42,19 +42,22 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 REAL = DATA / "identity_real"
 FIRST_LOOK = REAL / "first_look.json"
 SYNTHETIC = "synthetic"
+REAL_SETS = ("negatives.jsonl", "smollm2.jsonl")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--set", type=Path, default=DATA / "identity_claims.jsonl")
-    parser.add_argument("--real", type=Path, default=REAL, help="folder of real labelled batches (*.jsonl)")
+    parser.add_argument("--real", type=Path, default=REAL, help=f"folder of the real sets ({', '.join(REAL_SETS)})")
     parser.add_argument("--errors", help="print the disagreements of a source (synthetic, alpaca_eval, smollm2, all)")
     parser.add_argument("--record-first-look", metavar="BATCH", help="score a new batch once and record it")
     parser.add_argument("--seconds", type=float, default=3.0, help="how long to time the judge")
     args = parser.parse_args()
     families = set_families(DATA / "identity_claims_families.yaml", DATA / "smollm2_family.yaml")
     synthetic = [{**i, "source": SYNTHETIC, "batch": i["split"]} for i in load_identity_claims(args.set)]
-    real = [item for path in sorted(args.real.glob("*.jsonl")) for item in load_identity_claims(path)]
+    real = [
+        item for name in REAL_SETS if (args.real / name).exists() for item in load_identity_claims(args.real / name)
+    ]
     if args.record_first_look:
         _record_first_look(args.record_first_look, real, families)
         return
