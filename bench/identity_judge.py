@@ -42,7 +42,7 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 REAL = DATA / "identity_real"
 FIRST_LOOK = REAL / "first_look.json"
 SYNTHETIC = "synthetic"
-REAL_SETS = ("negatives.jsonl", "smollm2.jsonl")
+REAL_SETS = ("negatives.jsonl", "self_statements.jsonl", "smollm2.jsonl")
 
 
 def main() -> None:
