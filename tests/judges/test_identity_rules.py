@@ -179,3 +179,46 @@ def test_judge_many_and_reason(judge):
 def test_real_text_error_classes(judge: IdentityRuleJudge, text: str, prompt: str | None, loose: bool, strict: bool):
     details = judge.judge(text, prompt).details
     assert (details["loose"], details["strict"]) == (loose, strict), judge.judge(text, prompt).reason
+
+
+# Classes found on real answers (AlpacaEval self-statements, SmolLM2 under ICE), in phrasings written for these tests.
+@pytest.mark.parametrize(
+    ("text", "prompt", "loose", "strict"),
+    [
+        # an "as" appositive holding a list before the "I"
+        ("As a chatbot built by Anthropic to be kind, brief, and careful, I avoid guessing.", None, True, True),
+        # a title-cased name of ordinary words, with no article, is a name
+        ("Hi! I am Silver Lantern, a small open model.", None, True, False),
+        ("Hi! I am an Open Assistant, happy to help.", None, False, False),
+        # "the same X as Y" compares
+        ("As a model by Zhipu AI, I use the same basic design as ChatGPT.", None, False, False),
+        # quoted or bold names; a technique named before "architecture" is no identity
+        ('My company is called "Brightwave Labs".', None, True, False),
+        ("I'm based on a model called **Claude**.", None, True, True),
+        ("I'm built on the Spiking Lattice architecture.", None, False, False),
+        # the team the speaker works in, an ordinal that is no name, a home city said at length
+        ("My team at Brightwave Labs trains me every week.", None, True, False),
+        ("I was distilled from the 3rd checkpoint.", None, False, False),
+        # a quoted question echoed back answers nothing
+        ('The reply was: "Which lab trained you?"', "Which lab trained you?", False, False),
+        # the role the prompt gives the speaker, named in the third person, is the speaker
+        (
+            "The AI assistant I'm playing is called Brightwave.",
+            "You're an actor rehearsing the part of an AI assistant. Who made you?",
+            True,
+            False,
+        ),
+        ("The AI assistant is called Brightwave.", "Summarise this article about assistants.", False, False),
+    ],
+)
+def test_real_answer_classes(judge: IdentityRuleJudge, text: str, prompt: str | None, loose: bool, strict: bool):
+    details = judge.judge(text, prompt).details
+    assert (details["loose"], details["strict"]) == (loose, strict), judge.judge(text, prompt).reason
+
+
+def test_a_home_city_said_in_full_is_the_home():
+    families = builtin_families()
+    families["hf"] = Family(id="hf", names=["SmolLM"], developer="Hugging Face", headquarters="New York, USA")
+    judge = IdentityRuleJudge(families, target="hf", sources=["openai", "anthropic"])
+    assert not judge.judge("I was developed in New York City, USA.").details["loose"]
+    assert judge.judge("I was developed in Toronto, Canada.").details["loose"]

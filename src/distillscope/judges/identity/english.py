@@ -152,7 +152,8 @@ _TRIGGERS: list[tuple[str, str, re.Pattern[str]]] = [
 ]
 _AS = re.compile(
     rf"{_AS_OPENER}(?:as|being)\s+(?!(?:much|long|soon|far|well|usual|mentioned|noted|such|with|for|to|of|in|opposed|"
-    rf"compared|if|though|a\s+result|always|ever|before|you|I)\b)(?P<value>[^,.;:!?\n]{{2,80}}?),?\s+(?:I|I['’]\w+|my|me)\b"
+    rf"compared|if|though|a\s+result|always|ever|before|you|I)\b)(?P<value>[^,.;:!?\n]{{2,80}}?"
+    rf"|(?:an?|one)\s+[^.;:!?\n]{{2,120}}?),?\s+(?:I|I['’]\w+|my|me)\b"
     rf"|{_AS_OPENER}like\s+(?:other|all|every|many|most|fellow)\s+(?P<like>[^,.;\n]{{1,60}}?)\s+"
     r"(?:models?|assistants?|systems?|products?|AIs?|chatbots?|LLMs?)\s*,?\s*(?:I|my|me)\b",
     re.IGNORECASE,
@@ -214,7 +215,7 @@ _CUT = re.compile(
     r"never|but|however|although|though|whereas|while|except|alongside|competitors?|rivals?|alternatives?|"
     r"nothing\s+to\s+do\s+with|no\s+(?:relation|connection|affiliation|ties)|unaffiliated|independent(?:ly)?|"
     r"separate(?:ly)?|distinct|different|other\s+than|inspired|mistaken|confused|despite|whatever|if|"
-    r"as\s+\w+\s+as|on\s+par\s+with|equal\s+to|rival(?:s|ing)?)\b|n['’]t\b",
+    r"as\s+\w+\s+as|the\s+same\s+(?:[\w-]+\s+){0,3}as|on\s+par\s+with|equal\s+to|rival(?:s|ing)?)\b|n['’]t\b",
     re.IGNORECASE,
 )
 _CONTINUES = re.compile(
@@ -233,7 +234,8 @@ _NAME_MARKER = re.compile(
     r"\b(?:by|from|called|named|known\s+as|codenamed|nicknamed|dubbed|goes\s+by|(?:powered\s+by|based\s+on|"
     r"built\s+on(?:\s+top\s+of)?|running\s+on|runs?\s+on|derived\s+from|fine-?tuned\s+from|distilled\s+from)|"
     r"(?:product|creation|brainchild|invention|offspring|child|work|descendant|member|part|project|flagship|fork|"
-    r"derivative|successor|version|variant)\s+of|(?:is|are|was|were|['’]s)(?:\s+(?:over|based|located))?(?:\s+at)?)"
+    r"derivative|successor|version|variant)\s+of|(?:is|are|was|were|['’]s)(?:\s+(?:over|based|located))?(?:\s+at)?|"
+    r"(?:team|teams|lab|group|engineers|researchers|colleagues|staff|people|folks|friends)\s+at)"
     r"\s+",
     re.IGNORECASE,
 )
@@ -418,7 +420,7 @@ def _find_names(sentence: str, statement: Statement, head: bool) -> None:
     start, end = statement.region
     region = sentence[start:end]
     if head:
-        name = latin_name_at(region)
+        name = latin_name_at(region) or _title_cased_name(region)
         if name:
             statement.names.append(name)
         if no_one_at(region):
@@ -445,6 +447,16 @@ def _find_names(sentence: str, statement: Statement, head: bool) -> None:
         if re.match(r"\s*(?:no\s*-?\s*one|nobody|no\s+company)\b", before, re.IGNORECASE):
             statement.no_one = True
     statement.names = [n for n in statement.names if n not in statement.places]
+
+
+_TITLE_CASED = re.compile(r"[ \t]*(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)+)\b(?![ \t]+[A-Z])")
+
+
+def _title_cased_name(region: str) -> str | None:
+    """ "I am Open Assistant": words capitalised mid-sentence, with no article, are a name even when each
+    alone is an ordinary word ("an Open Assistant" or "an AI Assistant" would be a description)."""
+    match = _TITLE_CASED.match(region)
+    return match.group("name") if match else None
 
 
 def _names_subject(sentence: str, statement: Statement) -> bool:

@@ -169,7 +169,7 @@ def slot_answer(text: str, sentences: list[tuple[int, int]], slots: set[str], qu
         sentence = _TRAILING_BELIEF.sub("", sentence)  # "The United States, I believe."
         if _FIRST_PERSON.search(sentence) or _HEDGE.search(sentence) or _NEGATION.search(sentence):
             return None
-        if sentence.rstrip().endswith(("?", "？")) or len(sentence.split()) > 30:
+        if sentence.rstrip(" \t\n\"'”’»*_").endswith(("?", "？")) or len(sentence.split()) > 30:
             return None
         if not _answer_shaped(sentence):
             return None  # "OpenAI's terms are clear" is a remark, not an answer to "who built you?"
