@@ -4,7 +4,9 @@ Runs ICE (the fuzzer, offline mutators, the rule judge steering it, as `distills
 SmolLM2-135M-Instruct served by llama-cpp-python on 127.0.0.1, then writes each query as an item to
 label: target, sources, prompt, question, category, language and the response. The rule judge's
 verdicts are left out of the file, so the labels are written without seeing them; the labels go in
-smollm2_labels.jsonl, and build_smollm2.py joins the two.
+smollm2_labels.jsonl, and build_smollm2.py joins the two. Batches: smollm2-1 (--seed 0 --budget 200)
+and smollm2-2 (--seed 1 --budget 160; its 20 answers identical to smollm2-1's, same prompt and greedy
+answer, were dropped), both --max-tokens 96 --per-category 2.
 
     PYTHONPATH=src python tests/data/identity_real/collect_smollm2.py --budget 240 --out /tmp/smollm2-unlabelled.jsonl
 """
