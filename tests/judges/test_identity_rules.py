@@ -209,6 +209,9 @@ def test_real_text_error_classes(judge: IdentityRuleJudge, text: str, prompt: st
             False,
         ),
         ("The AI assistant is called Brightwave.", "Summarise this article about assistants.", False, False),
+        # partners named in the first person; a style is no identity
+        ("Sure: we've partnered with a startup called Brightwave Labs.", None, True, False),
+        ("I am based on the Baroque style.", None, False, False),
     ],
 )
 def test_real_answer_classes(judge: IdentityRuleJudge, text: str, prompt: str | None, loose: bool, strict: bool):
@@ -221,4 +224,5 @@ def test_a_home_city_said_in_full_is_the_home():
     families["hf"] = Family(id="hf", names=["SmolLM"], developer="Hugging Face", headquarters="New York, USA")
     judge = IdentityRuleJudge(families, target="hf", sources=["openai", "anthropic"])
     assert not judge.judge("I was developed in New York City, USA.").details["loose"]
+    assert not judge.judge("I'm actually from the United States!").details["loose"]
     assert judge.judge("I was developed in Toronto, Canada.").details["loose"]

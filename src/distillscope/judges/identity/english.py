@@ -74,7 +74,8 @@ _TRIGGERS: list[tuple[str, str, re.Pattern[str]]] = [
         "maker",
         "after",
         re.compile(
-            rf"{_I}(?:belong|belonged|work|worked|report)\s+(?:to|for)\b|{_I}(?:['’]m|am)\s+(?:affiliated|associated)"
+            rf"{_I}(?:belong|belonged|work|worked|report)\s+(?:to|for)\b|"
+            rf"\b(?:I|we)\s*(?:['’]ve\s+|have\s+)?(?:partner(?:ed)?|collaborat(?:e|ed))\s+with\b|{_I}(?:['’]m|am)\s+(?:affiliated|associated)"
             rf"\s+with\b|{_I}represent\b|{_I}owe\s+my\s+(?:existence|creation|life)\s+to\b|{_I}exist\s+thanks\s+to\b|"
             rf"{_I}(?:do\s+|also\s+)?have\s+(?:a|an|my\s+own)\s+(?:maker|creator|developer|parent\s+company|home)\b",
             re.IGNORECASE,

@@ -68,7 +68,7 @@ _LEAD = re.compile(
 # A name followed by one of these names a kind of technique ("the Neuromorphic Computing architecture").
 _TECHNIQUE_AFTER = re.compile(
     r"[\"'”’»*_]*\s*(?:\([^)]{1,12}\)\s*)?(?:(?:model|neural|network|language)\s+)*(?:architecture|technology|technique|"
-    r"approach|paradigm|framework|algorithm|method)s?\b",
+    r"approach|paradigm|framework|algorithm|method|style)s?\b",
     re.IGNORECASE,
 )
 _AGENT = re.compile(

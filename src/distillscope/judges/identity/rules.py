@@ -60,7 +60,7 @@ __all__ = ["JUDGE_NAME", "FamilyMatcher", "FamilyMention", "IdentityClaim", "Ide
 JUDGE_NAME = "identity-rules"
 # Raised whenever the rules label some response differently: ICE's saved fuzz trees hold the
 # labels (and the rewards that steered them), so a tree judged by older rules is not resumed.
-RULES_VERSION = 5
+RULES_VERSION = 6
 
 _PLAYED = re.compile(
     r"\b(?:play(?:ing|ed)?\s+(?:along\s+as\s+|the\s+(?:role|part)\s+of\s+)?|pretend(?:ing)?\s+to\s+be|"
@@ -208,7 +208,8 @@ class IdentityRuleJudge:
         inside = [m for m in mentions if m.start >= min(start, statement.trigger[0]) and m.end <= end]
         inside = [m for m in inside if not self._generic_use(answer, m)]
         families = list(dict.fromkeys(m.family for m in inside))
-        names = [n for n in statement.names if not self._known(n, inside)]
+        # a name that is the target's home ("I'm from the United States") is a consistent origin
+        names = [n for n in statement.names if not self._known(n, inside) and self.own.is_home(n) is not True]
         if not families and statement.anaphor and statement.ignored is None:
             before = [m for m in mentions if statement.start - 240 <= m.end <= statement.start]
             families = [before[-1].family] if before else []
