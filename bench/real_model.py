@@ -73,8 +73,8 @@ def main() -> None:
     table = rse.table("lexical")
     target, ceiling = table.row("smollm2-warm"), table.row(server.spec, "ceiling")
     print(f"\nRSE, lexical judge, {args.rse_prompts} prompts per built-in set, {rse_seconds:.0f} s")
-    print(f"  target (SmolLM2 at T=0.8)   {target.average:.3f}  per domain: {_cells(target)}")
-    print(f"  ceiling (reference resample) {ceiling.average:.3f}  per domain: {_cells(ceiling)}")
+    print(f"  target (SmolLM2 at T=0.8), mean of domains {target.average:.3f}; per domain: {_cells(target)}")
+    print(f"  ceiling (reference resample), mean of domains {ceiling.average:.3f}; per domain: {_cells(ceiling)}")
     print(f"\ntotal {seconds:.0f} s wall, under the load of the moment (a shared 2-core machine here)")
     print(
         json.dumps(
@@ -118,11 +118,17 @@ def _rse_job(spec: str, args: argparse.Namespace) -> RSEJob:
 
 
 def _cells(row) -> str:
-    return ", ".join(f"{name} {cell.value:.3f} (n {cell.n})" for name, cell in row.cells.items())
+    return ", ".join(
+        f"{name} {cell.value:.3f} [{cell.low:.3f}, {cell.high:.3f}] (n {cell.n})" for name, cell in row.cells.items()
+    )
 
 
 def _rate(rate) -> dict:
-    return {"value": rate.value, "low": rate.low, "high": rate.high, "n": rate.n}
+    return {"value": _round(rate.value), "low": _round(rate.low), "high": _round(rate.high), "n": rate.n}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 if __name__ == "__main__":
