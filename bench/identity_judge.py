@@ -8,8 +8,12 @@ Sources (each item says its `source` and `batch`):
   paper's definitions (a named policy is no claim), so it is no longer comparable with those first looks.
 - alpaca_eval: tests/data/identity_real/negatives.jsonl, 302 third-person "X was developed by Y" paragraphs
   from 53 real models' AlpacaEval answers (extract_negatives.py); none is a claim.
+- alpaca_eval: tests/data/identity_real/self_statements.jsonl, 62 first-person self-statements of the same
+  models ("As an AI developed by OpenAI", "I'm an AI assistant created by Anthropic" from a Llama fine-tune
+  on Claude's answers; extract_self_statements.py): 13 strict, 8 loose-only, 41 their own identity.
 - smollm2: tests/data/identity_real/smollm2.jsonl, SmolLM2-135M-Instruct's real answers to ICE's fuzzed
-  jailbreak prompts (served by llama-cpp-python), labelled by hand from the paper's definitions.
+  jailbreak prompts (served by llama-cpp-python), labelled by hand from the paper's definitions: 340 in two
+  batches, 60 loose (invented names, makers, partners and places in persona voices), none strict.
 
 Every real batch was scored once, with the judge as it stood, before any rule was changed for it; that
 first look is recorded in tests/data/identity_real/first_look.json (`--record-first-look BATCH` writes
