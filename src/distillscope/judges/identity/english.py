@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from distillscope.judges.identity.names import latin_name_at, no_one_at, ordinary_opening, proper
+from distillscope.judges.identity.names import latin_name_at, no_one_at, ordinary_opening, proper, title_cased_name
 from distillscope.judges.identity.reading import Statement
 
 _I = r"\bI\s*"
@@ -421,7 +421,7 @@ def _find_names(sentence: str, statement: Statement, head: bool) -> None:
     start, end = statement.region
     region = sentence[start:end]
     if head:
-        name = latin_name_at(region) or _title_cased_name(region)
+        name = latin_name_at(region) or title_cased_name(region)
         if name:
             statement.names.append(name)
         if no_one_at(region):
@@ -448,16 +448,6 @@ def _find_names(sentence: str, statement: Statement, head: bool) -> None:
         if re.match(r"\s*(?:no\s*-?\s*one|nobody|no\s+company)\b", before, re.IGNORECASE):
             statement.no_one = True
     statement.names = [n for n in statement.names if n not in statement.places]
-
-
-_TITLE_CASED = re.compile(r"[ \t]*(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)+)\b(?![ \t]+[A-Z])")
-
-
-def _title_cased_name(region: str) -> str | None:
-    """ "I am Open Assistant": words capitalised mid-sentence, with no article, are a name even when each
-    alone is an ordinary word ("an Open Assistant" or "an AI Assistant" would be a description)."""
-    match = _TITLE_CASED.match(region)
-    return match.group("name") if match else None
 
 
 def _names_subject(sentence: str, statement: Statement) -> bool:

@@ -154,3 +154,13 @@ def chinese_name(candidate: str) -> str | None:
         return None
     name = _ZH_NAME.fullmatch(stripped)
     return name.group(0) if name and len(text) <= 12 else None
+
+
+_TITLE_CASED = re.compile(r"[ \t]*(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)+)\b(?![ \t]+[A-Z])")
+
+
+def title_cased_name(region: str) -> str | None:
+    """ "I am Open Assistant": words capitalised mid-sentence, with no article, are a name even when each
+    alone is an ordinary word ("an Open Assistant" or "an AI Assistant" would be a description)."""
+    match = _TITLE_CASED.match(region)
+    return match.group("name") if match else None
