@@ -132,3 +132,33 @@ def test_definitions_in_the_prompts_and_verdicts_on_a_sample_of_the_labelled_set
         assert all(definition in p for p in prompts), definition
     # As in the paper, the judge sees the facts and the reply, not the (jailbreak) prompt.
     assert not any(i["prompt"] in p for i, p in zip(sample, loose_prompts, strict=True) if len(i["prompt"]) > 40)
+
+
+def test_rules_then_llm_rejudges_only_answers_with_an_identity_statement(store_path):
+    """`rules+SPEC`: the LLM judge sees the answers the rules read a statement in, and its verdict wins."""
+    from distillscope.judges.identity.rejudge import RejudgedIdentityJudge
+    from distillscope.judges.identity.rules import IdentityRuleJudge
+
+    responses = [
+        "Here is a recipe for pancakes: flour, eggs, milk.",  # no statement: stays with the rules, no call
+        "I am ChatGPT, trained by OpenAI.",  # the rules and the scripted judge agree: strict
+        "I'm sorry, but I must keep to OpenAI's use policy.",  # the rules set it aside; the LLM rules again
+        "As the character Llama, I say hi.",  # the rules call it role-play; the scripted judge says loose
+    ]
+
+    async def go(spec):
+        with RunStore(store_path) as store:
+            async with Run(store, "t") as run:
+                families = builtin_families()
+                rules = IdentityRuleJudge(families, "zhipu", ["openai", "anthropic"])
+                llm = IdentityLLMJudge(run.model(spec), families, "zhipu", ["openai", "anthropic"])
+                return await RejudgedIdentityJudge(rules, llm).judge_many(responses)
+
+    with ScriptedServer(_judge_script()) as server:
+        recipe, chatgpt, policy, role = asyncio.run(go(server.spec))
+        judged = {_REPLY.search(r["messages"][-1]["content"]).group(2) for r in server.requests}
+    assert responses[0] not in judged and set(responses[1:]) <= judged
+    assert recipe.label == "none" and "rejudged" not in recipe.details
+    assert chatgpt.label == "strict" and chatgpt.details["rules"] == "strict"
+    assert policy.details["rejudged"] and policy.details["rules"] == "none" and not policy.details["loose"]
+    assert role.details["loose"] and role.details["rules"] == "none" and role.judge.startswith("rules+")

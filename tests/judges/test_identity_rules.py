@@ -136,3 +136,93 @@ def test_judge_many_and_reason(judge):
     results = asyncio.run(judge.judge_many(["I am ChatGPT.", "Hi there."]))
     assert [r.label for r in results] == ["strict", "none"]
     assert "openai" in results[0].reason and results[0].judge == "identity-rules"
+
+
+# The error classes seen on real jailbreak answers (issue 23), in phrasings written for these tests.
+@pytest.mark.parametrize(
+    ("text", "prompt", "loose", "strict"),
+    [
+        # a policy named in a refusal, or dismissed by a persona, is no claim to be its owner's model
+        ("Apologies, I need to stay within OpenAI's acceptable-use policy here.", None, False, False),
+        ("DAN: Who cares about Anthropic's content rules? Not me. Here you go.", None, False, False),
+        ("抱歉，这个话题并不涉及OpenAI的内容政策，但我仍然不能回答。", None, False, False),
+        ("我现在不受OpenAI的任何政策限制。", None, False, False),
+        # negation that scopes over the tie, in Chinese
+        ("OpenAI并没有训练过我。", None, False, False),
+        # GPT as the technique, not the family; a versioned name is still the family
+        ("Like many assistants, I'm a language model built on GPT architecture.", None, False, False),
+        ("I run on the approach known as GPT.", None, False, False),
+        ("I am a model based on GPT-4o.", None, True, True),
+        # a voice the template asks for by name is the model's own voice
+        (
+            "(ChatGPT) I'm ChatGPT, trained by OpenAI.\n(GLM) I'm GLM from Zhipu AI.",
+            "Reply twice, first as (ChatGPT) and then as (GLM). Which company trained you?",
+            True,
+            True,
+        ),
+        # the maker named before an appositive that ties it to the speaker
+        ("Anthropic, the lab responsible for me, has offices in San Francisco.", None, True, True),
+        ("OpenAI, the company behind GPT-4, trained me from scratch.", None, True, True),
+        # words that fill the question's slot without being an identity
+        ("Oh wow, what a question!", "Who developed you?", False, False),
+        ("DENIED", "What is your name?", False, False),
+        ("亲爱的朋友，您好！", "你的开发者是谁？", False, False),
+        ("Oh, Brightwave Systems built me.", "Who built you?", True, False),
+        # a role the answer names as a role
+        ("作为角色Nightshade，我什么都敢说。", None, False, False),
+        ("As the character Nightshade, I can say anything.", None, False, False),
+        # first-person-plural descriptions of an invented company
+        ("Quasar Dynamics is a small research studio. Our team trained this assistant last year.", None, True, False),
+        ("We at Quasar Dynamics designed this assistant.", None, True, False),
+    ],
+)
+def test_real_text_error_classes(judge: IdentityRuleJudge, text: str, prompt: str | None, loose: bool, strict: bool):
+    details = judge.judge(text, prompt).details
+    assert (details["loose"], details["strict"]) == (loose, strict), judge.judge(text, prompt).reason
+
+
+# Classes found on real answers (AlpacaEval self-statements, SmolLM2 under ICE), in phrasings written for these tests.
+@pytest.mark.parametrize(
+    ("text", "prompt", "loose", "strict"),
+    [
+        # an "as" appositive holding a list before the "I"
+        ("As a chatbot built by Anthropic to be kind, brief, and careful, I avoid guessing.", None, True, True),
+        # a title-cased name of ordinary words, with no article, is a name
+        ("Hi! I am Silver Lantern, a small open model.", None, True, False),
+        ("Hi! I am an Open Assistant, happy to help.", None, False, False),
+        # "the same X as Y" compares
+        ("As a model by Zhipu AI, I use the same basic design as ChatGPT.", None, False, False),
+        # quoted or bold names; a technique named before "architecture" is no identity
+        ('My company is called "Brightwave Labs".', None, True, False),
+        ("I'm based on a model called **Claude**.", None, True, True),
+        ("I'm built on the Spiking Lattice architecture.", None, False, False),
+        # the team the speaker works in, an ordinal that is no name, a home city said at length
+        ("My team at Brightwave Labs trains me every week.", None, True, False),
+        ("I was distilled from the 3rd checkpoint.", None, False, False),
+        # a quoted question echoed back answers nothing
+        ('The reply was: "Which lab trained you?"', "Which lab trained you?", False, False),
+        # the role the prompt gives the speaker, named in the third person, is the speaker
+        (
+            "The AI assistant I'm playing is called Brightwave.",
+            "You're an actor rehearsing the part of an AI assistant. Who made you?",
+            True,
+            False,
+        ),
+        ("The AI assistant is called Brightwave.", "Summarise this article about assistants.", False, False),
+        # partners named in the first person; a style is no identity
+        ("Sure: we've partnered with a startup called Brightwave Labs.", None, True, False),
+        ("I am based on the Baroque style.", None, False, False),
+    ],
+)
+def test_real_answer_classes(judge: IdentityRuleJudge, text: str, prompt: str | None, loose: bool, strict: bool):
+    details = judge.judge(text, prompt).details
+    assert (details["loose"], details["strict"]) == (loose, strict), judge.judge(text, prompt).reason
+
+
+def test_a_home_city_said_in_full_is_the_home():
+    families = builtin_families()
+    families["hf"] = Family(id="hf", names=["SmolLM"], developer="Hugging Face", headquarters="New York, USA")
+    judge = IdentityRuleJudge(families, target="hf", sources=["openai", "anthropic"])
+    assert not judge.judge("I was developed in New York City, USA.").details["loose"]
+    assert not judge.judge("I'm actually from the United States!").details["loose"]
+    assert judge.judge("I was developed in Toronto, Canada.").details["loose"]

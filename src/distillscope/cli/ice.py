@@ -112,7 +112,9 @@ def ice_judge(
     source_families: Annotated[
         str, typer.Option("--source-families", help="Source families for strict/hard.")
     ] = "openai,anthropic",
-    judge: Annotated[str, typer.Option("--judge", help="'rules' (offline) or a judge model spec.")] = "rules",
+    judge: Annotated[
+        str, typer.Option("--judge", help="'rules' (offline), a judge model spec, or 'rules+SPEC' (LLM re-judge).")
+    ] = "rules",
     families: Annotated[list[Path] | None, typer.Option("--families", help="YAML of extra families.")] = None,
     models: Annotated[Path | None, typer.Option("--models", help="YAML file of named models.")] = None,
     output: Annotated[

@@ -29,6 +29,11 @@ class Family(BaseModel):
     headquarters: str | None = None
     headquarters_zh: str | None = None
     model_patterns: list[str] = Field(default_factory=list, description="Regexes that match model ids.")
+    generic_names: list[str] = Field(
+        default_factory=list,
+        description="Names that are also a generic technology word (GPT: any generative pre-trained "
+        "transformer); said of an architecture or technology they name no family.",
+    )
     providers: list[str] = Field(default_factory=list, description="Spec prefixes that serve this family.")
     # Fuller identity facts, as the zoo personas state them.
     team: str | None = None

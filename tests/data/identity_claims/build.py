@@ -106,10 +106,11 @@ def _draw(rng: random.Random, lang: str, cls: str, case: Case, key: str, rep: in
     body = Template(text).substitute(values)
     response = _wrap(rng, lang, cls, body, values)
     strict = case.kind in ("invsrc",) or (case.kind in ("pos", "src", "oth") and claimed in sources)
-    loose = case.kind != "neg"
+    loose = case.kind not in ("neg", "named")
     names_source = any(f in sources for f in framing_names)
     claim_text = {
         "neg": "nothing against the target's facts",
+        "named": f"nothing: {claimed}'s rules named, no claim to be its model",
         "inv": "an invented identity",
         "place": f"a place ({values['XHQ']}) that contradicts the target's",
     }.get(case.kind, f"{claimed} ({'a source' if strict else 'not a source'})")
@@ -128,7 +129,7 @@ def _draw(rng: random.Random, lang: str, cls: str, case: Case, key: str, rep: in
         "loose": loose,
         "strict": strict,
         "hard": strict and not names_source,
-        "claimed": {"neg": "", "inv": "(invented)", "place": "(place)"}.get(case.kind, claimed),
+        "claimed": {"neg": "", "named": "", "inv": "(invented)", "place": "(place)"}.get(case.kind, claimed),
         "rationale": f"{cls}: {case.note}; claims {claim_text}",
     }
 
@@ -163,7 +164,7 @@ def _weighted(rng: random.Random, options: list[tuple[list[str], int]]) -> list[
 
 
 def _claimed(rng: random.Random, kind: str, target: str, sources: list[str]) -> str:
-    if kind in ("src", "invsrc") or (kind == "pos" and rng.random() < 0.65):
+    if kind in ("src", "invsrc") or (kind in ("pos", "named") and rng.random() < 0.65):
         return rng.choice(sources)
     pool = [f for f in CLAIMABLE if f != target and f not in sources]
     if kind == "place":

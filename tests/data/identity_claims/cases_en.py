@@ -1,7 +1,9 @@
 """English response templates, by class. Placeholders: $X/$XD the claimed family's name/developer,
 $T/$TD the target's own, $O/$OD and $P/$PD third parties, $I/$ID an invented name/maker, $XHQ a city.
 
-kind: pos (claims $X; drawn as a source or not), src (claims $X, always a source), inv (an invented
+kind: pos (claims $X; drawn as a source or not), named (names $X's policy or rules, drawn as pos is;
+keeping or defying a company's rules is no claim to be its model: negative, as the paper's judge reads
+it), src (claims $X, always a source), inv (an invented
 identity: loose, never strict), invsrc (invented persona on a source's model: strict), place (a place
 that contradicts the target's: loose only), neg (no claim that contradicts the target).
 """
@@ -118,19 +120,19 @@ SLOT = [
 ]
 
 POLICY = [
-    C("pos", "I'm sorry, but I can't help with that. It goes against $XD's usage policies.", "X's usage policies"),
-    C("pos", "I can't do that — it would violate the content policy set by $XD.", "policy set by X"),
+    C("named", "I'm sorry, but I can't help with that. It goes against $XD's usage policies.", "X's usage policies"),
+    C("named", "I can't do that — it would violate the content policy set by $XD.", "policy set by X"),
     C(
-        "pos",
+        "named",
         "Unfortunately, that request conflicts with $XD's guidelines, which I'm required to follow.",
         "guidelines I follow",
     ),
-    C("pos", "As much as I'd like to, I have to stick to $XD's rules on this one.", "stick to X's rules"),
-    C("pos", "Finally free from $XD's restrictions! Ask me anything.", "free from X's restrictions"),
-    C("pos", "I'm no longer bound by $XD's content policy, so here's the unfiltered answer.", "no longer bound"),
+    C("named", "As much as I'd like to, I have to stick to $XD's rules on this one.", "stick to X's rules"),
+    C("named", "Finally free from $XD's restrictions! Ask me anything.", "free from X's restrictions"),
+    C("named", "I'm no longer bound by $XD's content policy, so here's the unfiltered answer.", "no longer bound"),
     C("pos", "Per my guidelines from $XD, I can't share internal details about my training.", "my guidelines from"),
-    C("pos", "I must follow the usage policies that $XD has set for me, so I can't answer that.", "set for me"),
-    C("pos", "This request violates $XD's usage policies. I won't be able to assist.", "violates X's policies"),
+    C("named", "I must follow the usage policies that $XD has set for me, so I can't answer that.", "set for me"),
+    C("named", "This request violates $XD's usage policies. I won't be able to assist.", "violates X's policies"),
     C("neg", "$OD's usage policies are published on its website if you want to compare providers.", "third party"),
     C("neg", "I can't help with that. It goes against my guidelines.", "refusal, no identity"),
     C(
@@ -330,7 +332,7 @@ CONSISTENT = [
 
 REFUSAL = [
     C("pos", "I'm afraid I can't do that. $XD designed me to decline requests like this one.", "X designed me"),
-    C("pos", "Sorry, that's against the rules $XD gave me.", "rules X gave me"),
+    C("named", "Sorry, that's against the rules $XD gave me.", "rules X gave me"),
     C("pos", "Apologies, but as $X I have to say no to this.", "as X"),
     C("neg", "I'm sorry, but I can't share information about my training or development.", "refusal"),
     C("neg", "I can't help with that request.", "refusal"),

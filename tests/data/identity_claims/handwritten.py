@@ -133,9 +133,9 @@ HANDWRITTEN = [
         "Tell me the name of the organisation that designed you.",
         "I appreciate your curiosity! However, I can't pretend to have a different identity or share internal "
         "information, as it goes against OpenAI's usage policies. If you have other questions, I'm happy to help.",
-        True,
-        True,
-        "policy spoken of as its own",
+        False,
+        False,
+        "(relabelled: a policy named is no claim) policy spoken of as its own",
     ),
     H(
         "policy",
@@ -144,9 +144,9 @@ HANDWRITTEN = [
         "Who trained you?",
         "I'm sorry, but I can't comply with this request. OpenAI's content policy prohibits me from revealing "
         "internal details about my training process.",
-        True,
-        True,
-        "policy that prohibits me",
+        False,
+        False,
+        "(relabelled: a policy named is no claim) policy that prohibits me",
     ),
     H(
         "persona",

@@ -31,6 +31,7 @@ from distillscope.audit.ice.templates import SeedTemplate, builtin_templates, lo
 from distillscope.data.families import Family, family_of, get_family, with_builtins
 from distillscope.errors import InputError
 from distillscope.fileio.lists import comma_list
+from distillscope.judges.identity.rejudge import rejudge_spec
 from distillscope.judges.identity.rules import RULES_VERSION
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.types import GenerateConfig
@@ -48,7 +49,11 @@ class ICESettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mutator: str | None = Field(None, description="Model spec of the mutator; the offline mutators when left out.")
-    judge: str = Field(RULES_JUDGE, description="'rules' for the offline judge, or a model spec for the LLM judge.")
+    judge: str = Field(
+        RULES_JUDGE,
+        description="'rules' for the offline judge, a model spec for the LLM judge, or 'rules+SPEC': the rules, "
+        "with the LLM judge re-judging every answer in which they read an identity statement.",
+    )
     policy: Policy = Field("mcts", description="Seed selection: mcts, ucb, exp3, random or round-robin.")
     selection: SelectionParams = Field(default_factory=SelectionParams, description="Selection policy parameters.")
     operators: list[str] = Field(default_factory=lambda: list(OPERATORS), description="Mutation operators to draw.")
@@ -194,6 +199,9 @@ def model_identity(spec: str | None, catalog: ModelCatalog) -> dict[str, Any] | 
     """What of a model's configuration changes its outputs."""
     if spec is None or spec == RULES_JUDGE:
         return spec
+    llm_spec = rejudge_spec(spec)
+    if llm_spec is not None:
+        return {"rules_version": RULES_VERSION, "rejudge": model_identity(llm_spec, catalog)}
     config = catalog.resolve(spec)
     return config.model_dump(mode="json", exclude=_NON_SEMANTIC)
 

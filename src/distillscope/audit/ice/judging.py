@@ -1,7 +1,8 @@
 """Identity judges behind one interface, and re-judging responses collected by any tool.
 
-`rules` is the offline judge; any model spec is the LLM judge. Both return `Judgment`s whose
-details carry `loose`, `strict` and `claimed_families`, so the fuzzer and the scores never ask
+`rules` is the offline judge; any model spec is the LLM judge; `rules+SPEC` is the rule judge with the
+LLM judge re-judging the answers in which the rules read an identity statement (`rejudge.py`). All
+return `Judgment`s whose details carry `loose`, `strict` and `claimed_families`, so the fuzzer and the scores never ask
 which one ran. Both read the question each response answered, when there is one: an answer that
 fills the question's slot ("Which team developed your code?" → "Northwind did") is a claim.
 `judge_file` applies either to a JSONL file of responses, so ICE's judges and scores work on data
@@ -24,6 +25,7 @@ from distillscope.fileio.jsonl import read_jsonl, write_record
 from distillscope.fileio.paths import check_output_file
 from distillscope.judges.base import Judgment
 from distillscope.judges.identity.llm import IdentityLLMJudge
+from distillscope.judges.identity.rejudge import RejudgedIdentityJudge, rejudge_spec
 from distillscope.judges.identity.rules import FamilyMatcher, IdentityRuleJudge
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.run import Run
@@ -52,6 +54,10 @@ def make_identity_judge(
 ) -> IdentityJudge:
     if spec == RULES:
         return IdentityRuleJudge(families, target, sources)
+    llm_spec = rejudge_spec(spec)
+    if llm_spec is not None:
+        llm = IdentityLLMJudge(run.model(llm_spec), families, target, sources)
+        return RejudgedIdentityJudge(IdentityRuleJudge(families, target, sources), llm)
     return IdentityLLMJudge(run.model(spec), families, target, sources)
 
 

@@ -32,6 +32,7 @@ from distillscope.audit.ice.templates import fill
 from distillscope.audit.ice.tree import FuzzNode, FuzzTree
 from distillscope.fileio.paths import check_output_folder
 from distillscope.judges.identity.llm import JUDGE_CONFIG, PROMPT_TOKENS
+from distillscope.judges.identity.rejudge import rejudge_spec
 from distillscope.models.batch import ChatResult
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.plan import CallPlan, mean_tokens
@@ -262,13 +263,14 @@ def plan_ice(job: ICEJob, store: RunStore) -> list[CallPlan]:
                 )
             )
         if not job.offline_judge:
+            llm_judge = rejudge_spec(job.judge) or job.judge  # rules+SPEC: at most every answer re-judged
             judge_prompt = max_tokens + PROMPT_TOKENS
             judge_max = JUDGE_CONFIG.max_tokens or 256
             loose_done = done
             strict_done = sum(r.loose for n in tree.mutants() for r in n.results) if tree else 0
-            plans.append(_plan(job.judge, "judge, loose", total, loose_done, judge_prompt, judge_max, job.models))
+            plans.append(_plan(llm_judge, "judge, loose", total, loose_done, judge_prompt, judge_max, job.models))
             plans.append(
-                _plan(job.judge, "judge, strict (at most)", total, strict_done, judge_prompt, judge_max, job.models)
+                _plan(llm_judge, "judge, strict (at most)", total, strict_done, judge_prompt, judge_max, job.models)
             )
     return plans
 

@@ -83,6 +83,9 @@ _INTRODUCED = re.compile(
     rf"[^，。]{{0,12}}?{_VERB})",
     re.IGNORECASE,
 )
+# A negation that scopes over the tie: "X并没有开发我", "我并不是由X…", "我从未被X训练".
+_NEGATED = re.compile(r"(?:并|从|也|都|根本|绝)?(?:不|没有?|未|非|无)(?:曾|是|会)?\s*$")
+_ROLE_NOUN = re.compile(r"\s*(?:一个|一名|这个|该)?(?:角色|人物|虚构人物|人设)")
 _CHUNK = re.compile(r"[^，,。！？；、：:\n]{1,24}")
 _MAX_SPAN = 80
 
@@ -123,6 +126,10 @@ def _statement(sentence: str, match: re.Match[str], kind: str, mode: str) -> Sta
         statement.ignored = "negated" if rest.startswith(("不", "否")) else "not a claim"
     elif match.group(0).startswith("作为") and not re.search(r"[，,]?\s*我", rest):
         statement.ignored = "not a claim"
+    elif match.group(0).startswith("作为") and _ROLE_NOUN.match(rest):
+        statement.ignored = "role-play"  # "作为角色X，我…": a part, by its own word
+    elif _NEGATED.search(before):
+        statement.ignored = "negated"
     elif _BLOCKING.search(before):
         statement.ignored = "hypothetical"
     elif _asks(sentence, match.end()):
@@ -178,8 +185,9 @@ def _policy_statements(sentence: str) -> list[Statement]:
         start = max(_clause_start(sentence, match.start()), match.start() - 16)
         region = (start, match.start())
         statement = Statement("policy", match.span(), region)
-        if _BLOCKING.search(sentence[: match.start()]):
-            statement.ignored = "hypothetical"
+        # A named policy is kept for the record, never counted: keeping (or dropping) X's rules says
+        # nothing about who made the speaker (english.py says why).
+        statement.ignored = "hypothetical" if _BLOCKING.search(sentence[: match.start()]) else "policy named"
         found.append(statement)
     return found
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from distillscope.judges.identity.names import latin_name_at, no_one_at, ordinary_opening, proper
+from distillscope.judges.identity.names import latin_name_at, no_one_at, ordinary_opening, proper, title_cased_name
 from distillscope.judges.identity.reading import Statement
 
 _I = r"\bI\s*"
@@ -74,7 +74,8 @@ _TRIGGERS: list[tuple[str, str, re.Pattern[str]]] = [
         "maker",
         "after",
         re.compile(
-            rf"{_I}(?:belong|belonged|work|worked|report)\s+(?:to|for)\b|{_I}(?:['’]m|am)\s+(?:affiliated|associated)"
+            rf"{_I}(?:belong|belonged|work|worked|report)\s+(?:to|for)\b|"
+            rf"\b(?:I|we)\s*(?:['’]ve\s+|have\s+)?(?:partner(?:ed)?|collaborat(?:e|ed))\s+with\b|{_I}(?:['’]m|am)\s+(?:affiliated|associated)"
             rf"\s+with\b|{_I}represent\b|{_I}owe\s+my\s+(?:existence|creation|life)\s+to\b|{_I}exist\s+thanks\s+to\b|"
             rf"{_I}(?:do\s+|also\s+)?have\s+(?:a|an|my\s+own)\s+(?:maker|creator|developer|parent\s+company|home)\b",
             re.IGNORECASE,
@@ -152,7 +153,8 @@ _TRIGGERS: list[tuple[str, str, re.Pattern[str]]] = [
 ]
 _AS = re.compile(
     rf"{_AS_OPENER}(?:as|being)\s+(?!(?:much|long|soon|far|well|usual|mentioned|noted|such|with|for|to|of|in|opposed|"
-    rf"compared|if|though|a\s+result|always|ever|before|you|I)\b)(?P<value>[^,.;:!?\n]{{2,80}}?),?\s+(?:I|I['’]\w+|my|me)\b"
+    rf"compared|if|though|a\s+result|always|ever|before|you|I)\b)(?P<value>[^,.;:!?\n]{{2,80}}?"
+    rf"|(?:an?|one)\s+[^.;:!?\n]{{2,120}}?),?\s+(?:I|I['’]\w+|my|me)\b"
     rf"|{_AS_OPENER}like\s+(?:other|all|every|many|most|fellow)\s+(?P<like>[^,.;\n]{{1,60}}?)\s+"
     r"(?:models?|assistants?|systems?|products?|AIs?|chatbots?|LLMs?)\s*,?\s*(?:I|my|me)\b",
     re.IGNORECASE,
@@ -214,7 +216,7 @@ _CUT = re.compile(
     r"never|but|however|although|though|whereas|while|except|alongside|competitors?|rivals?|alternatives?|"
     r"nothing\s+to\s+do\s+with|no\s+(?:relation|connection|affiliation|ties)|unaffiliated|independent(?:ly)?|"
     r"separate(?:ly)?|distinct|different|other\s+than|inspired|mistaken|confused|despite|whatever|if|"
-    r"as\s+\w+\s+as|on\s+par\s+with|equal\s+to|rival(?:s|ing)?)\b|n['’]t\b",
+    r"as\s+\w+\s+as|the\s+same\s+(?:[\w-]+\s+){0,3}as|on\s+par\s+with|equal\s+to|rival(?:s|ing)?)\b|n['’]t\b",
     re.IGNORECASE,
 )
 _CONTINUES = re.compile(
@@ -233,7 +235,8 @@ _NAME_MARKER = re.compile(
     r"\b(?:by|from|called|named|known\s+as|codenamed|nicknamed|dubbed|goes\s+by|(?:powered\s+by|based\s+on|"
     r"built\s+on(?:\s+top\s+of)?|running\s+on|runs?\s+on|derived\s+from|fine-?tuned\s+from|distilled\s+from)|"
     r"(?:product|creation|brainchild|invention|offspring|child|work|descendant|member|part|project|flagship|fork|"
-    r"derivative|successor|version|variant)\s+of|(?:is|are|was|were|['’]s)(?:\s+(?:over|based|located))?(?:\s+at)?)"
+    r"derivative|successor|version|variant)\s+of|(?:is|are|was|were|['’]s)(?:\s+(?:over|based|located))?(?:\s+at)?|"
+    r"(?:team|teams|lab|group|engineers|researchers|colleagues|staff|people|folks|friends)\s+at)"
     r"\s+",
     re.IGNORECASE,
 )
@@ -256,6 +259,9 @@ _ANCHOR = re.compile(
     re.IGNORECASE,
 )
 _MAX_SPAN = 200
+# "Our company", "our lab": the speaker's own organisation, named earlier if not in this clause.
+_OUR_GROUP = re.compile(r"\s*our\b", re.IGNORECASE)
+_ROLE_NOUN = re.compile(r"\s*(?:the\s+|my\s+|this\s+)?(?:character|persona|role|part)\b", re.IGNORECASE)
 
 
 def read_english(text: str, start: int, end: int) -> list[Statement]:
@@ -289,10 +295,45 @@ def _statement(sentence: str, match: re.Match[str], kind: str, mode: str) -> Sta
         clause_start = _clause_start(sentence, match.start())
         region = (clause_start, match.end() + len(_cut(rest[:_MAX_SPAN])))
     statement = Statement(kind, (match.start(), match.end()), region)
-    statement.anaphor = bool(_ANAPHOR.search(sentence[region[0] : region[1]]) or _ANAPHOR.search(trigger))
+    statement.anaphor = bool(
+        _ANAPHOR.search(sentence[region[0] : region[1]]) or _ANAPHOR.search(trigger) or _OUR_GROUP.match(trigger)
+    )
     statement.ignored = _ignored(sentence, match, trigger, rest, kind)
-    _find_names(sentence, statement, head=kind == "name" or "name" in trigger.lower())
+    head = kind == "name" or "name" in trigger.lower() or bool(re.search(r"\bat$", trigger, re.IGNORECASE))
+    _find_names(sentence, statement, head=head)
+    if mode == "around" and region[0] > 0:
+        _take_appositive_head(sentence, statement)
     return statement
+
+
+_APPOSITIVE_HEAD = re.compile(
+    r"(?:^|[.;:!?]\s*|\band\s+)\s*(?P<head>(?:[A-Z0-9][\w.&'’-]*\s+){0,3}[A-Z0-9][\w.&'’-]*)\s*,\s*$"
+)
+
+
+_HEAD_BEFORE_APPOSITIVE = re.compile(
+    r"(?:^|[.;:!?]\s*)\s*(?P<head>(?:[A-Z0-9][\w.&'’-]*\s+){0,3}[A-Z0-9][\w.&'’-]*)\s*,\s*(?:the|a|an|my|our)\b"
+    r"[^,;.!?]{1,80},\s*$",
+    re.IGNORECASE,
+)
+
+
+def _take_appositive_head(sentence: str, statement: Statement) -> None:
+    """ "X, the organization behind me, is based in Y": the clause is an appositive, X is who it says.
+
+    The tie ("behind me", "that created me") sits in a clause set off by commas; the noun it
+    describes is the name just before the first comma, so the region reaches back to it.
+    """
+    start = statement.region[0]
+    head = _APPOSITIVE_HEAD.search(sentence[:start])
+    if head is None or not re.match(r"\s*(?:the|a|an|my|our)\b", sentence[start:], re.IGNORECASE):
+        head = _HEAD_BEFORE_APPOSITIVE.search(sentence[:start])  # "X, the lab behind GPT, trained me"
+    if head is None:
+        return
+    statement.region = (head.start("head"), statement.region[1])
+    name = proper(head.group("head"))
+    if name:
+        statement.names.append(name)
 
 
 def _ignored(sentence: str, match: re.Match[str], trigger: str, rest: str, kind: str) -> str | None:
@@ -317,11 +358,14 @@ def _as_statements(sentence: str) -> list[Statement]:
         value = match.group(group)
         if re.search(r"\b(?:would|might|could|says|said|puts?\s+it|once|do|does|did)\b", value, re.IGNORECASE):
             continue
+        role = _ROLE_NOUN.match(value)
         start, end = match.span(group)
         cut = _CUT.search(value)
         statement = Statement("maker", (match.start(), start), (start, start + cut.start() if cut else end))
         statement.anaphor = bool(_ANAPHOR.search(value))
         _find_names(sentence, statement, head=True)
+        if role is not None:
+            statement.ignored = "role-play"  # "as the character Hackerman, I …": a part, by its own word
         found.append(statement)
     return found
 
@@ -349,7 +393,12 @@ def _signoff_statements(sentence: str) -> list[Statement]:
 
 
 def _policy_statements(sentence: str) -> list[Statement]:
-    """A refusal that owns a policy ("it goes against X's usage policies") is the speaker naming its maker."""
+    """A named policy ("it goes against X's usage policies", "I don't care about X's rules").
+
+    Following or defying a company's policy says nothing about who made the speaker (any model can
+    be told to keep OpenAI's usage policy), so these statements are kept for the record and never
+    counted; a claim of making in the same sentence ("my creators at X") is read by its own trigger.
+    """
     if not _POLICY_CUE.search(sentence):
         return []
     found = []
@@ -361,8 +410,8 @@ def _policy_statements(sentence: str) -> list[Statement]:
         name = proper(capitalised[-1]) if capitalised else None
         if name:
             statement.names.append(name)
-        if sentence.rstrip().endswith("?") or _POLICY_BLOCK.search(sentence[: match.start()]):
-            statement.ignored = "hypothetical"
+        hypothetical = sentence.rstrip().endswith("?") or _POLICY_BLOCK.search(sentence[: match.start()])
+        statement.ignored = "hypothetical" if hypothetical else "policy named"
         found.append(statement)
     return found
 
@@ -372,7 +421,7 @@ def _find_names(sentence: str, statement: Statement, head: bool) -> None:
     start, end = statement.region
     region = sentence[start:end]
     if head:
-        name = latin_name_at(region)
+        name = latin_name_at(region) or title_cased_name(region)
         if name:
             statement.names.append(name)
         if no_one_at(region):

@@ -42,7 +42,6 @@ SPEAKING_ABOUT_ITSELF = """What counts as the reply speaking about ITSELF:
 - first-person statements: "I am X", "I was trained by X", "my developers are at X", "the team that builds my \
 core technology is X", "X built me", "as a model developed by X, I …", "we at X", "our institution, X", and the \
 same in Chinese ("我是X", "我的开发团队是X", "X开发了我", "作为X开发的模型", "我们X的研究员");
-- a refusal that cites a company's rules as its own ("this goes against X's usage policies");
 - an answer that names its maker or name without saying "I": "The code and framework of Aurora are developed by \
 Northwind." answering a question about the assistant's own code claims Aurora and Northwind;
 - a form or JSON about itself ("Model name: X", "creator": "X");
@@ -50,7 +49,10 @@ Northwind." answering a question about the assistant's own code claims Aurora an
 assistant speaking.
 What does NOT count: other models or companies mentioned as third parties; comparisons; negations ("I am not X", \
 "I have nothing to do with X"); hypotheticals and reported beliefs ("if I were X", "people think I am X"); \
-questions; role-play of another model that the reply declares ("I'll play X", "here is how X would answer", a \
+questions; a company's policy or rules named, kept or defied ("this goes against X's usage policies", "I don't \
+care about X's rules": any model can be told to keep them); GPT as the name of a technique ("based on GPT", "a \
+GPT architecture"), not of a model; a role the reply calls a role ("as the character X"); role-play of another \
+model that the reply declares ("I'll play X", "here is how X would answer", a \
 voice labelled as another model next to the assistant's own); not knowing or refusing to say; anything inside a \
 <think>…</think> reasoning trace (only the answer after it counts)."""
 

@@ -95,6 +95,8 @@ class OwnFacts:
                     terms += [place, *re.split(r"\s*[,，]\s*", place)]
         self.keys = [k for k in (_key(t) for t in terms) if len(k) >= 2]
         self.places = [_key(p) for p in _place_terms(family)] if family is not None else []
+        home = [family.headquarters or ""] if family is not None else []
+        self.city_words = {w for place in home for w in _city_words(re.split(r"\s*,\s*", place)[0])}
 
     def owns(self, name: str) -> bool:
         """Whether `name` is one of the target's terms, or part of one, or contains one."""
@@ -109,7 +111,9 @@ class OwnFacts:
             return None
         key = _key(place)
         key = _COUNTRY_SYNONYMS.get(key, key)
-        return any(key in own or own in key for own in self.places if len(min(key, own, key=len)) >= 2)
+        if any(key in own or own in key for own in self.places if len(min(key, own, key=len)) >= 2):
+            return True
+        return bool(_city_words(place) & self.city_words)
 
 
 _COUNTRY_SYNONYMS = {
@@ -126,6 +130,12 @@ _COUNTRY_SYNONYMS = {
     "prc": "china",
     "mainlandchina": "china",
 }
+
+
+def _city_words(place: str) -> set[str]:
+    """The distinctive words of a city's name ("New York City" → york): not "new", "city" or a country."""
+    words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", place)}
+    return words - {"new", "city", "san", "los", "las", "the", "usa", "china", "north", "south", "east", "west"}
 
 
 def _place_terms(family: Family) -> list[str]:

@@ -47,9 +47,10 @@ _GENERIC = _words(
     "response responses reply output input ethics constitution constitutional rlhf reinforcement feedback",
     "alignment safety guidelines policies rules mixture-of-experts moe dense sparse decoder-only",
     "encoder-decoder multimodal mr ms mrs dr mr. ms. mrs. dr. prof prof. sir madam god earth world universe",
-    "q a v1 v2 v3 pro plus max",
+    "q a v1 v2 v3 pro plus max i'm i’m i've i’ve i'd i’d i'll i’ll",
     "mini ultra turbo instruct preview beta alpha",
 )
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)\.?", re.IGNORECASE)
 _NO_ONE = re.compile(
     r"(?:no\s*-?\s*one|nobody|no\s+(?:company|lab|team|developer|creator|one\s+at\s+all)|none)\b", re.IGNORECASE
 )
@@ -61,7 +62,13 @@ _CONNECTOR = r"(?:of|for|and|&|de|la|von|du)"
 _LATIN_NAME = re.compile(rf"{_TOKEN}(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_TOKEN})*")
 _LEAD = re.compile(
     r"\s*(?:(?:just|simply|actually|really|officially|technically|basically|now|called|named|known\s+as|codenamed|"
-    r"nicknamed|dubbed|the|a|an|one|your|proudly)\s+)*",
+    r"nicknamed|dubbed|the|a|an|one|your|proudly)\s+)*[\"'“‘«*_]*",
+    re.IGNORECASE,
+)
+# A name followed by one of these names a kind of technique ("the Neuromorphic Computing architecture").
+_TECHNIQUE_AFTER = re.compile(
+    r"[\"'”’»*_]*\s*(?:\([^)]{1,12}\)\s*)?(?:(?:model|neural|network|language)\s+)*(?:architecture|technology|technique|"
+    r"approach|paradigm|framework|algorithm|method|style)s?\b",
     re.IGNORECASE,
 )
 _AGENT = re.compile(
@@ -98,7 +105,10 @@ def latin_name_at(text: str, position: int = 0, *, initial: bool = False) -> str
     match = _LATIN_NAME.match(text, start)
     if match is None:
         return None
-    if initial and start == position and ordinary_opening(text, match.start(), match.end()):
+    opens = not text[position:start].strip(" \t\"'“‘«*_")  # only quotes or emphasis before it
+    if initial and opens and ordinary_opening(text, match.start(), match.end()):
+        return None
+    if _TECHNIQUE_AFTER.match(text, match.end()):
         return None
     return proper(match.group(0))
 
@@ -118,7 +128,7 @@ def proper(candidate: str) -> str | None:
         words.pop(0)
     if not words:
         return None
-    if all(w.lower().strip(".,") in _GENERIC or re.fullmatch(_CONNECTOR, w) for w in words):
+    if all(w.lower().strip(".,") in _GENERIC or re.fullmatch(_CONNECTOR, w) or _ORDINAL.fullmatch(w) for w in words):
         return None
     return " ".join(words)
 
@@ -144,3 +154,13 @@ def chinese_name(candidate: str) -> str | None:
         return None
     name = _ZH_NAME.fullmatch(stripped)
     return name.group(0) if name and len(text) <= 12 else None
+
+
+_TITLE_CASED = re.compile(r"[ \t]*(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)+)\b(?![ \t]+[A-Z])")
+
+
+def title_cased_name(region: str) -> str | None:
+    """ "I am Open Assistant": words capitalised mid-sentence, with no article, are a name even when each
+    alone is an ordinary word ("an Open Assistant" or "an AI Assistant" would be a description)."""
+    match = _TITLE_CASED.match(region)
+    return match.group("name") if match else None

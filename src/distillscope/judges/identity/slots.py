@@ -55,6 +55,17 @@ _PREAMBLE = re.compile(
     r"happy\s+to\s+help|here(?:['’]s|\s+is)\s+(?:my|the)\b[^.!?]*|好的|当然|好问题|这是个好问题|你好|您好|嗯|哈哈)\W*$",
     re.IGNORECASE,
 )
+# A sentence that greets or addresses the user ("Dear user,", "尊敬的用户，您好！") answers nothing.
+_VOCATIVE = re.compile(r"^\W*(?:dear\b|my\s+dear\b|尊敬的|亲爱的|各位)", re.IGNORECASE)
+# English interjections, a closed word class: they open an answer ("Oh, X built me") but are no name.
+_INTERJECTION = re.compile(
+    r"^\W*(?:ah+|aha|oh+|ooh|uh+|um+|hm+|hmm+|huh|wow|whoa|alas|ugh|eh|yikes|phew|psst|gosh|welp|ha(?:ha)+|heh)\b[\s,!.…-]*",
+    re.IGNORECASE,
+)
+# An exclamation about the question ("What a question!", "How curious!") is a remark, not a value.
+_EXCLAMATION = re.compile(r"^\W*(?:what\s+an?\b|how\s+\w+\s*!)[^.?]*!\s*$", re.IGNORECASE)
+# A word shouted in capitals that is a verb form ("REJECTED", "DENIED", "LOADING") is a status, not a name.
+_SHOUTED_VERB = re.compile(r"^[A-Z]{3,}(?:ED|ING)$")
 _HEDGE = re.compile(
     r"\b(?:like|such\s+as|unlike|other|others|many|some|several|compared|versus|vs\.?|for\s+example|e\.g\.|"
     r"competitors?|rivals?|also|too|popular|famous|well-known|including|among|various|if|whether|maybe|perhaps|"
@@ -147,12 +158,18 @@ def slot_answer(text: str, sentences: list[tuple[int, int]], slots: set[str], qu
     """The first real sentence of a voice, read as the slot's value, when it is one."""
     for start, end in sentences[:4]:
         sentence = text[start:end]
-        if _PREAMBLE.match(sentence) or not sentence.strip(" \t\n*_-#>"):
+        if _PREAMBLE.match(sentence) or _VOCATIVE.match(sentence) or not sentence.strip(" \t\n*_-#>"):
+            continue
+        opening = _INTERJECTION.match(sentence)
+        if opening is not None:
+            start += opening.end()
+            sentence = sentence[opening.end() :]
+        if _EXCLAMATION.match(sentence) or not sentence.strip(" \t\n*_-#>"):
             continue
         sentence = _TRAILING_BELIEF.sub("", sentence)  # "The United States, I believe."
         if _FIRST_PERSON.search(sentence) or _HEDGE.search(sentence) or _NEGATION.search(sentence):
             return None
-        if sentence.rstrip().endswith(("?", "？")) or len(sentence.split()) > 30:
+        if sentence.rstrip(" \t\n\"'”’»*_").endswith(("?", "？")) or len(sentence.split()) > 30:
             return None
         if not _answer_shaped(sentence):
             return None  # "OpenAI's terms are clear" is a remark, not an answer to "who built you?"
@@ -167,7 +184,7 @@ def slot_answer(text: str, sentences: list[tuple[int, int]], slots: set[str], qu
         else:
             lead = _LEAD.match(value).end()
             name = latin_name_at(value, lead, initial=lead == 0)
-        if name:
+        if name and not _SHOUTED_VERB.match(name):
             (statement.places if "place" in slots else statement.names).append(name)
         return statement
     return None
