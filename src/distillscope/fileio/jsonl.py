@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from distillscope.errors import InputError
 from distillscope.fileio.files import decode_utf8, write_atomic
+from distillscope.fileio.outgoing import outgoing
 
 
 def read_jsonl(path: Path | str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -47,7 +48,8 @@ def read_jsonl(path: Path | str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def dumps(record: Any) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_default)
+    """One JSON line as it may leave the process: redacted and without raw control characters."""
+    return outgoing(json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_default))
 
 
 def write_record(handle: IO[str], record: Any) -> None:

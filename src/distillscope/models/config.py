@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from distillscope.fileio.yamlio import load_config
 from distillscope.models.types import GenerateConfig
+from distillscope.redaction import redact
 
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 
@@ -64,7 +65,7 @@ class ModelConfig(BaseModel):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.spec
+        return redact(self.name or self.spec)  # a URL spec may carry credentials: never shown
 
 
 class ModelsFile(BaseModel):

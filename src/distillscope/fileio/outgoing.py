@@ -1,0 +1,32 @@
+"""Text on its way out of the process: to a terminal, or to a file the project writes.
+
+Two things never leave: a secret (see `redaction.py`), and a control character that makes a text
+act instead of read: escape sequences (CSI such as colours and screen clears, OSC such as hyperlinks
+and titles, and the two-byte ones), every other control character but newline and tab, the C1
+controls, and the bidirectional overrides that make a line read differently from what it holds. A
+model's reply reaches result files and CSV cells, where a spreadsheet or a `cat` would act on them.
+Only what goes out is cleaned: the run store keeps every byte a model sent.
+"""
+
+from __future__ import annotations
+
+import re
+
+from distillscope.redaction import redact
+
+CONTROLS = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[ -~]?"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def inert(text: str) -> str:
+    """`text` without the control characters that would act on a terminal or viewer (newline and tab stay)."""
+    return CONTROLS.sub("", text.replace("\r\n", "\n"))
+
+
+def outgoing(text: str) -> str:
+    """What a file or a terminal may receive of `text`: redacted first, then made inert."""
+    return inert(redact(text))
