@@ -25,7 +25,9 @@ from distillscope.audit.evidence import Evidence
 from distillscope.audit.method import METHODS
 from distillscope.audit.resolve import AuditedModel
 from distillscope.audit.verdict.verdicts import VerdictReport
+from distillscope.errors import InputError
 from distillscope.fileio.files import read_model_json, write_atomic, write_csv
+from distillscope.fileio.paths import inside
 from distillscope.models.usage import ModelUsage, total_by_model
 
 RESULTS_FILE, SUMMARY_CSV, SCORES_CSV, REPORT_FILE = "results.json", "summary.csv", "scores.csv", "report.html"
@@ -139,13 +141,42 @@ def write_results(results: AuditResults, folder: Path) -> list[Path]:
 
 
 def load_results(path: Path | str) -> AuditResults:
-    """An audit from its folder (or its results.json), with each method's own results it points at."""
+    """An audit from its folder (or its results.json), with each method's own results it points at.
+
+    Only files inside the audit folder are read: a results.json is input from elsewhere, and a
+    `results_file` of `../../x` or `/etc/x` would make a report read (and show) any file."""
     results = read_model_json(AuditResults, path, RESULTS_FILE, "audit results")
     folder = Path(path) if Path(path).is_dir() else Path(path).parent
     for stage in results.stages:
         if stage.name in METHODS:
-            results.raw[stage.name] = METHODS.get(stage.name).load((folder / stage.results_file).parent)
+            results.raw[stage.name] = METHODS.get(stage.name).load(_stage_file(folder, stage.results_file).parent)
     return results
+
+
+def result_files(path: Path | str) -> list[Path]:
+    """Every file a report of this audit reads: its results.json and each method's results file."""
+    path = Path(path)
+    results_json = path / RESULTS_FILE if path.is_dir() else path
+    results = read_model_json(AuditResults, path, RESULTS_FILE, "audit results")
+    folder = results_json.parent
+    return [results_json, *(_stage_file(folder, stage.results_file) for stage in results.stages)]
+
+
+def _stage_file(folder: Path, results_file: str) -> Path:
+    if Path(results_file).is_absolute():
+        raise InputError(
+            f"results_file {results_file!r} is an absolute path",
+            path=folder / RESULTS_FILE,
+            hint="expected a path inside the audit folder",
+        )
+    try:
+        return inside(folder, *Path(results_file).parts)
+    except InputError:
+        raise InputError(
+            f"results_file {results_file!r} lies outside the audit folder",
+            path=folder / RESULTS_FILE,
+            hint="expected a path inside the audit folder",
+        ) from None
 
 
 def summary_lines(results: AuditResults) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from distillscope.audit.ice.job import TARGET_CONFIG, ICESettings
 from distillscope.audit.job import AuditJob
 from distillscope.audit.method import METHODS, Hooks
 from distillscope.audit.overview import labels_of, share_check_table, summary_table, verdict_table
-from distillscope.audit.results import REPORT_FILE, RESULTS_FILE, SCORES_CSV, SUMMARY_CSV, AuditResults
+from distillscope.audit.results import REPORT_FILE, RESULTS_FILE, SCORES_CSV, SUMMARY_CSV, AuditResults, result_files
 from distillscope.audit.rse.job import RESPONSE_DEFAULTS, RSESettings
 from distillscope.audit.runner import AuditPlan, plan_audit, run_audit
 from distillscope.audit.verdict.settings import VerdictSettings
@@ -199,10 +199,14 @@ def report(
     from distillscope.audit.report import render_report
 
     folder = input_path if input_path.is_dir() else input_path.parent
-    written = render_report(input_path, output or folder / REPORT_FILE)
+    target = output or folder / REPORT_FILE
+    read = result_files(input_path)
+    check_output_file(target, inputs=read)  # both outputs, before any work
+    if screenshot is not None:
+        check_output_file(screenshot, inputs=[*read, target])
+    written = render_report(input_path, target)
     console.print(f"report → {shown(str(written))}")
     if screenshot is not None:
-        check_output_file(screenshot, inputs=[written, input_path])
         from distillscope.audit.report.browser import screenshot as take_screenshot
 
         shot = take_screenshot(written, screenshot, width=width, height=height)

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from distillscope.data.families import read_family_files
 from distillscope.errors import RunFailed
+from distillscope.fileio.paths import job_inputs, refuse_inputs
 from distillscope.fileio.yamlio import load_yaml, validate
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.run import default_store_path
@@ -105,7 +106,22 @@ def load_job(config_path: Path | None, job: type[JobT], flags: dict[str, Any]) -
                 data[key] = {**(data.get(key) or {}), **given}
         else:
             data[key] = value
-    return validate(data, job, path=source, lines=lines)
+    loaded_job = validate(data, job, path=source, lines=lines)
+    guard_outputs(loaded_job)
+    return loaded_job
+
+
+OUTPUT_FIELDS = ("output", "workdir", "root")
+
+
+def guard_outputs(job: BaseModel) -> None:
+    """The one output guard, for every command, before any work: no output of the job may be,
+    contain, or lie inside a path the job reads (see `fileio.paths.refuse_inputs`)."""
+    inputs = job_inputs(job, outputs=OUTPUT_FIELDS)
+    for name in OUTPUT_FIELDS:
+        value = getattr(job, name, None) if name in type(job).model_fields else None
+        if isinstance(value, Path):
+            refuse_inputs(value, inputs)
 
 
 def resolve_models(data: dict[str, Any], models_file: Path | None) -> None:
