@@ -95,6 +95,8 @@ def job_inputs(job: Any, *, outputs: Iterable[str] = ("output", "workdir", "root
             for name in type(value).model_fields:
                 if name not in skip:
                     walk(getattr(value, name, None))
+            walk(value.model_extra or {})
+            walk(value.__pydantic_private__ or {})  # settings a job keeps aside (an audit's method sections)
         elif isinstance(value, dict):
             for item in value.values():
                 walk(item)
