@@ -172,13 +172,12 @@ def inputs(tmp_path_factory):
     (folder / "qs" / "questions.csv").write_text("id,category,language,question\nq1,identity,en,Who are you?\n")
     write_jsonl(folder / "responses.jsonl", [{"response": "I am a model."}])
     (folder / "link.jsonl").symlink_to(folder / "prompts.jsonl")
-    with ScriptedServer(lambda messages, _: "an answer", model="ref") as ref:
-        with ScriptedServer(lambda messages, _: "another answer", model="tgt") as tgt:
-            args = f"--store {folder / 'store.sqlite'} audit --reference {ref.spec} --targets {tgt.spec} "
-            args += (
-                f"--methods rse --sources openai --judge lexical --prompts {folder / 'prompts.jsonl'} -o {folder / 'a'}"
-            )
-            assert run_command(args.split()) == 0
+    reference = ScriptedServer(lambda messages, _: "an answer", model="ref")
+    target = ScriptedServer(lambda messages, _: "another answer", model="tgt")
+    with reference as ref, target as tgt:
+        args = f"--store {folder / 'store.sqlite'} audit --reference {ref.spec} --targets {tgt.spec} "
+        args += f"--methods rse --sources openai --judge lexical --prompts {folder / 'prompts.jsonl'} -o {folder / 'a'}"
+        assert run_command(args.split()) == 0
     return folder
 
 
