@@ -25,7 +25,7 @@ def _models(folder: Path, spec: str, retries: int = 1) -> Path:
     path = folder / "models.yaml"
     path.write_text(
         f"models:\n  hostile:\n    spec: {spec}\n    max_retries: {retries}\n    api_key_env: HOSTILE_CREDENTIAL\n"
-        f"  plain:\n    spec: {spec}\n    max_retries: {retries}\n"
+        f"  plain:\n    spec: {spec}-plain\n    max_retries: {retries}\n"
     )
     return path
 
@@ -93,9 +93,9 @@ def test_a_run_whose_every_call_failed_exits_1_with_one_line(cli, tmp_path, monk
             "chat": f"chat plain --prompts {prompts} -o {tmp_path / 'r.jsonl'}",
             "chat one prompt": "chat plain hello",
             "generate": f"generate plain -s {prompts} -o {tmp_path / 'g.jsonl'}",
-            "rse": f"rse --reference plain --targets plain --judge lexical --prompts {prompts} -o {tmp_path / 'rse'}",
+            "rse": f"rse --reference plain --targets hostile --judge lexical --prompts {prompts} -o {tmp_path / 'rse'}",
             "ice judge": f"ice judge --input {responses} --target-family openai --judge plain",
-            "audit": f"audit --reference plain --targets plain --sources openai --judge lexical --prompts {prompts} "
+            "audit": f"audit --reference plain --targets hostile --sources openai --judge lexical --prompts {prompts} "
             f"--budget 2 -o {tmp_path / 'audit'}",
         }
         for name, args in commands.items():

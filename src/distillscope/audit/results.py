@@ -64,6 +64,18 @@ class TargetSummary(BaseModel):
 class AuditResults(BaseModel):
     kind: Literal["audit"] = "audit"
     schema_version: int = 2
+
+    @model_validator(mode="before")
+    @classmethod
+    def _this_schema(cls, data: Any) -> Any:
+        """A file of another schema version fails on its version, not on the first field it lacks."""
+        expected = cls.model_fields["schema_version"].default
+        if isinstance(data, dict) and data.get("schema_version", expected) != expected:
+            raise ValueError(
+                f"schema version {data['schema_version']!r} is not the version {expected} this distillscope reads"
+            )
+        return data
+
     title: str
     run_id: str = Field(description="The audit's own run id in the store; the methods' runs are in `stages`.")
     created_at: str
@@ -148,7 +160,9 @@ def load_results(path: Path | str) -> AuditResults:
     results = read_model_json(AuditResults, path, RESULTS_FILE, "audit results")
     folder = Path(path) if Path(path).is_dir() else Path(path).parent
     for stage in results.stages:
-        if stage.name in METHODS:
+        if stage.name in METHODS and not stage.results_file:  # a method that measured nothing wrote no file
+            results.raw[stage.name] = None
+        elif stage.name in METHODS:
             results.raw[stage.name] = METHODS.get(stage.name).load(_stage_file(folder, stage.results_file).parent)
     return results
 
@@ -159,7 +173,7 @@ def result_files(path: Path | str) -> list[Path]:
     results_json = path / RESULTS_FILE if path.is_dir() else path
     results = read_model_json(AuditResults, path, RESULTS_FILE, "audit results")
     folder = results_json.parent
-    return [results_json, *(_stage_file(folder, stage.results_file) for stage in results.stages)]
+    return [results_json, *(_stage_file(folder, s.results_file) for s in results.stages if s.results_file)]
 
 
 def _stage_file(folder: Path, results_file: str) -> Path:

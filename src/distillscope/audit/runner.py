@@ -104,7 +104,7 @@ async def run_audit(job: AuditJob, store: RunStore, hooks: Hooks | None = None) 
                 StageRecord(
                     name=name,
                     run_id=outcome.run_id,
-                    results_file=f"{name}/{outcome.results_file}",
+                    results_file=f"{name}/{outcome.results_file}" if outcome.results_file else "",
                     seconds=time.monotonic() - clock,
                     usage=outcome.usage,
                 )

@@ -33,6 +33,7 @@ from distillscope.cli.console import (
 )
 from distillscope.fileio.lists import split_flags
 from distillscope.fileio.paths import check_output_file
+from distillscope.models.planning import planning_only
 from distillscope.models.types import GenerateConfig
 
 DEFAULT_OUTPUT = Path("audit-report")
@@ -145,7 +146,8 @@ def audit(
         job = job.model_copy(update={"output": DEFAULT_OUTPUT})
     with state(ctx).open_store() as store:
         if dry_run:
-            print_plan(plan_audit(job, store))
+            with planning_only():  # a dry run needs no API key
+                print_plan(plan_audit(job, store))
             return
         results = _run_with_progress(job, store)
         print_summary(results)

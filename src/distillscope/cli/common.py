@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from distillscope.data.families import read_family_files
 from distillscope.errors import RunFailed
 from distillscope.fileio.paths import job_inputs, refuse_inputs
-from distillscope.fileio.yamlio import load_yaml, validate
+from distillscope.fileio.yamlio import load_yaml, require_mapping, validate
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.run import default_store_path
 from distillscope.models.types import GenerateConfig
@@ -88,7 +88,7 @@ def load_job(config_path: Path | None, job: type[JobT], flags: dict[str, Any]) -
     source: Path | str = "command line"
     if config_path is not None:
         loaded, lines = load_yaml(config_path)
-        data = dict(loaded or {})
+        data = dict(require_mapping(loaded, config_path))
         source = config_path
     resolved_here = {"models": resolve_models, "families": resolve_families}
     for key, resolve in resolved_here.items():

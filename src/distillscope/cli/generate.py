@@ -18,6 +18,7 @@ from distillscope.distill.filters import FilterSettings
 from distillscope.distill.generate import GenerateJob, GenerateSummary, generate_data
 from distillscope.distill.generate_plan import GeneratePlan, plan_generate
 from distillscope.judges.quality import QualityJudgeConfig
+from distillscope.models.planning import planning_only
 
 
 def generate(
@@ -94,7 +95,8 @@ def generate(
     job = load_job(config, GenerateJob, flags)
     with state(ctx).open_store() as store:
         if dry_run:
-            print_plan(plan_generate(job, store))
+            with planning_only():  # a dry run needs no API key
+                print_plan(plan_generate(job, store))
             return
         with StagedProgress() as progress:
             summary = asyncio.run(

@@ -23,6 +23,7 @@ from distillscope.cli.console import ProgressBar, console, plan_summary, plan_ta
 from distillscope.data.families import read_family_files
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.plan import CallPlan
+from distillscope.models.planning import planning_only
 
 DEFAULT_OUTPUT = Path("ice-results")
 
@@ -94,7 +95,8 @@ def ice(
         job = job.model_copy(update={"output": DEFAULT_OUTPUT})
     with state(ctx).open_store() as store:
         if dry_run:
-            print_plan(plan_ice(job, store))
+            with planning_only():  # a dry run needs no API key
+                print_plan(plan_ice(job, store))
             return
         with ProgressBar("ice: target queries") as bar:
             results = asyncio.run(run_ice(job, store, on_start=bar.start, on_result=bar.advance))

@@ -56,8 +56,18 @@ def parse_yaml(text: str, path: Path | str = "<string>") -> tuple[Any, dict[Loca
         loader.dispose()
     lines: dict[Location, int] = {}
     if node is not None:
-        _index_lines(node, (), lines)
+        _index_lines(node, (), lines, path)
     return data, lines
+
+
+def require_mapping(data: Any, path: Path | str) -> dict[str, Any]:
+    """A config's top level: settings by name. A list or a bare value there is one clear error."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        raise InputError(f"the top level is {kind}; expected a mapping of settings (name: value)", path=path, line=1)
+    return data
 
 
 def _children(node: yaml.Node) -> list[tuple[yaml.Node, int]]:
@@ -110,9 +120,7 @@ def _check_expansion(root: yaml.Node, path: Path | str) -> None:
 def load_config(path: Path | str, model: type[ConfigT]) -> ConfigT:
     """Load and validate a YAML file; the first validation error names its line."""
     data, lines = load_yaml(path)
-    if data is None:
-        data = {}
-    return validate(data, model, path=path, lines=lines)
+    return validate(require_mapping(data, path), model, path=path, lines=lines)
 
 
 def validate(data: Any, model: type[ConfigT], *, path: Path | str, lines: dict[Location, int] | None = None) -> ConfigT:
@@ -154,9 +162,10 @@ def _closest_line(loc: Location, lines: dict[Location, int]) -> int | None:
     return None
 
 
-def _index_lines(root: yaml.Node, prefix: Location, out: dict[Location, int]) -> None:
+def _index_lines(root: yaml.Node, prefix: Location, out: dict[Location, int], path: Path | str) -> None:
     """The line of each key and item. A node reached again through an alias is not entered again:
-    locations inside it fall back to the line of the key that holds the alias."""
+    locations inside it fall back to the line of the key that holds the alias. A key given twice in
+    one mapping is refused here: YAML lets the last one win, silently."""
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, Location]] = [(root, prefix)]
     while stack:
@@ -165,9 +174,23 @@ def _index_lines(root: yaml.Node, prefix: Location, out: dict[Location, int]) ->
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
+            first_line: dict[Any, int] = {}
             for key_node, value_node in node.value:
                 loc = (*where, key_node.value)
-                out[loc] = key_node.start_mark.line + 1
+                line = key_node.start_mark.line + 1
+                if (
+                    isinstance(key_node, yaml.ScalarNode)
+                    and key_node.value in first_line
+                    and key_node.tag != "tag:yaml.org,2002:merge"
+                ):
+                    raise InputError(
+                        f"key {key_node.value!r} is given twice (first on line {first_line[key_node.value]})",
+                        path=path,
+                        line=line,
+                        hint="expected each key once; YAML would keep only the last",
+                    )
+                first_line.setdefault(key_node.value, line)
+                out[loc] = line
                 stack.append((value_node, loc))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):

@@ -33,6 +33,7 @@ from distillscope.errors import EndpointError, MissingKeyError
 from distillscope.models.base import CallFailed, ChatModel
 from distillscope.models.config import ModelConfig
 from distillscope.models.parsed_spec import ParsedSpec
+from distillscope.models.planning import planning
 from distillscope.models.retry import RetriesExhausted, RetryPolicy, Verdict, call_with_retries, parse_retry_after
 from distillscope.models.types import ChatOutput, Choice, GenerateConfig, Message, TokenLogprob, Usage
 from distillscope.redaction import redact, redact_brief, register_secret
@@ -94,12 +95,20 @@ class OpenAICompatModel(ChatModel):
     def _read_key(self) -> str:
         key = os.environ.get(self.key_env) if self.key_env else None
         must_have = self.provider.key_required or self.config.api_key_env is not None
-        if not key and must_have:
+        if not key and must_have and not planning():
             raise MissingKeyError(
                 f"environment variable {self.key_env} is not set; {self.config.spec} needs an API key",
                 hint=f"export {self.key_env}=... (keys are read only from the environment)",
             )
         register_secret(key)  # no error text may carry it out, even when an endpoint echoes it back
+        if key and (not key.isascii() or any(ch in key for ch in "\r\n\0") or key != key.strip()):
+            raise MissingKeyError(
+                f"environment variable {self.key_env} holds a key that cannot be sent: it has "
+                + (
+                    "characters outside ASCII" if not key.isascii() else "spaces, a line break or a NUL around or in it"
+                ),
+                hint=f"expected the key alone; export {self.key_env}=... without quotes, spaces or line breaks",
+            )
         # Self-hosted servers accept any key; the client insists on one.
         return key or "not-needed"
 

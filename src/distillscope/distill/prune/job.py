@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from distillscope.distill.dataset import DistillCollator, Example, build_examples, load_training_records
 from distillscope.distill.loading import load_model, model_source
@@ -58,6 +58,15 @@ class PruneJob(BaseModel):
     device: str = Field("auto", description="'auto', 'cpu' or 'cuda'.")
     dtype: Dtype = Field("auto", description="Dtype the model is loaded and saved in.")
     trust_remote_code: bool = Field(False, description="Run code shipped with the model. Off by default.")
+
+    @model_validator(mode="after")
+    def _something_to_prune(self) -> PruneJob:
+        """With no target size, pruning would write a copy of the model under another name."""
+        if all(v is None for v in (self.hidden_size, self.intermediate_size, self.num_heads, self.num_layers)):
+            raise ValueError(
+                "no target size: give at least one of hidden_size, intermediate_size, num_heads or num_layers"
+            )
+        return self
 
     def targets(self) -> Targets:
         return Targets(self.hidden_size, self.intermediate_size, self.num_heads, self.num_layers, self.head_unit)
