@@ -222,3 +222,19 @@ def test_credentials_in_the_url_appear_nowhere(cli, tmp_path, store_path):
     for secret in (password, query_key):
         assert not [p for p in written if secret.encode() in p.read_bytes()], secret
         assert not any(secret in text for text in terminal), secret
+
+
+def test_a_judge_unreadable_on_every_pair_fails_the_run_with_one_line(cli, tmp_path):
+    prompts = _prompts(tmp_path)
+    reference = ScriptedServer(lambda messages, _: "an answer", model="ref")
+    target = ScriptedServer(lambda messages, _: "another answer", model="tgt")
+    judge = ScriptedServer(lambda messages, _: "I would rather not say.", model="judge")
+    with reference as ref, target as tgt, judge as jdg:
+        result = cli(
+            *f"rse --reference {ref.spec} --targets {tgt.spec} --judge {jdg.spec} "
+            f"--prompts {prompts} -o {tmp_path / 'rse'}".split()
+        )
+        assert jdg.requests  # the judge was asked, and answered, on every pair
+    assert result.exit_code == ExitCode.CALLS_FAILED, result.stderr
+    [line] = _error_lines(result.stderr)
+    assert "gave no readable rating on any of its" in line and "Traceback" not in result.stderr

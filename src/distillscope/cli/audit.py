@@ -20,7 +20,14 @@ from distillscope.audit.results import REPORT_FILE, RESULTS_FILE, SCORES_CSV, SU
 from distillscope.audit.rse.job import RESPONSE_DEFAULTS, RSESettings
 from distillscope.audit.runner import AuditPlan, plan_audit, run_audit
 from distillscope.audit.verdict.settings import VerdictSettings
-from distillscope.cli.common import fail_on_failed_calls, field_help, generate_config, load_job, state
+from distillscope.cli.common import (
+    fail_on_failed_calls,
+    fail_on_unreadable_judges,
+    field_help,
+    generate_config,
+    load_job,
+    state,
+)
 from distillscope.cli.console import (
     StagedProgress,
     console,
@@ -158,6 +165,8 @@ def audit(
             f"{folders} · audit run {results.run_id}"
         )
         fail_on_failed_calls(store, results.usage(), [results.run_id, *(stage.run_id for stage in results.stages)])
+        rse = results.raw.get("rse")
+        fail_on_unreadable_judges(rse.unreadable_judges() if rse is not None else {})
 
 
 def with_sampling(job: AuditJob, params: GenerateConfig | None) -> AuditJob:

@@ -81,6 +81,17 @@ def fail_on_failed_calls(store: RunStore, usages: Iterable[ModelUsage], run_ids:
     )
 
 
+def fail_on_unreadable_judges(failed: dict[str, int]) -> None:
+    """Code 1 for a judge that failed on every item: a run whose every score is n/a is no success."""
+    if failed:
+        judge, pairs = next(iter(failed.items()))
+        others = f" (and {len(failed) - 1} other judge(s))" if len(failed) > 1 else ""
+        raise RunFailed(
+            f"judge {judge!r} gave no readable rating on any of its {pairs} pairs{others}: every score is n/a",
+            hint="check the judge model and its prompt; the replies are in the run store (distillscope runs export)",
+        )
+
+
 def load_job(config_path: Path | None, job: type[JobT], flags: dict[str, Any]) -> JobT:
     """A command's settings: the YAML file if given, then every flag the user set on top of it."""
     data: dict[str, Any] = {}
