@@ -114,6 +114,7 @@ FILES: dict[str, str | bytes] = {
     "calibration-shares.json": '{"kind": "learned", "xs": [0, 1], "ys": [0, 1.5], "points": 5}\n',
     "calibration-empty.json": '{"kind": "learned", "xs": [], "ys": [], "points": 0}\n',
     "calibration-malformed.json": '{"kind": "learned",\n',
+    "dup-ids.jsonl": '{"id": "a", "prompt": "hi"}\n{"id": "b", "prompt": "ho"}\n{"id": "a", "prompt": "hu"}\n',
     "future/results.json": '{"kind": "audit", "schema_version": 999}\n',
 }
 
@@ -623,6 +624,16 @@ CASES = [
     ),
     case("calibrate output in an input", "calibrate {d}/aux -o {d}/aux/calibration.json", "lies inside the input"),
     case("runs export over the store", "runs export nope -o {d}/store.sqlite", "both an input", store="store.sqlite"),
+    case(
+        "chat duplicate prompt ids", f"chat {S} --prompts {{d}}/dup-ids.jsonl", "dup-ids.jsonl:3:", "id 'a'", "line 1"
+    ),
+    case(
+        "generate duplicate prompt ids",
+        f"generate {S} -s {{d}}/dup-ids.jsonl -o {{d}}/o.jsonl",
+        "dup-ids.jsonl:3:",
+        "used again",
+    ),
+    case("rse duplicate prompt ids", f"rse --reference {S} --targets {T} --prompts {{d}}/dup-ids.jsonl", "used again"),
     case("unknown command", "chta", "No such command 'chta'"),
 ]
 

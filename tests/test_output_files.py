@@ -245,3 +245,39 @@ def test_report_reads_only_inside_the_audit_folder(cli, inputs, tmp_path, result
     [line] = [line for line in result.stderr.splitlines() if line.strip()]
     assert "outside the audit folder" in line or "absolute path" in line, line
     assert not (tmp_path / "report.html").exists()
+
+
+def test_control_characters_from_a_model_reach_no_file_but_stay_in_the_store(cli, tmp_path, store_path):
+    """A reply with a screen clear, an OSC 8 link and a right-to-left override: every file written
+    (the JSONL replies, RSE's CSV tables and JSONL) holds the words without the controls."""
+    reply = "\x1b[2Jplain \x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\ \u202eupside\u202c done\x07"
+    prompts = tmp_path / "prompts.jsonl"
+    write_jsonl(prompts, [{"id": f"q{i}", "prompt": f"question {i}"} for i in range(3)])
+    reference = ScriptedServer(lambda messages, _: "a plain answer", model="ref")
+    target = ScriptedServer(lambda messages, _: reply, model="tgt")
+    with reference as ref, target as tgt:
+        chat = cli("chat", tgt.spec, "--prompts", str(prompts), "-o", str(tmp_path / "replies.jsonl"))
+        rse = cli(
+            *f"rse --reference {ref.spec} --targets {tgt.spec} --judge lexical --prompts {prompts} "
+            f"-o {tmp_path / 'rse'}".split()
+        )
+    assert chat.exit_code == 0 and rse.exit_code == 0, chat.stderr + rse.stderr
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix in (".jsonl", ".csv", ".json")]
+    assert any(p.suffix == ".csv" for p in written) and len(written) >= 4
+    for path in written:
+        if path == prompts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for control in ("\x1b", "\u202e", "\x07", "\\u001b", "\\u0007"):
+            assert control not in text, (path.name, control)
+    assert "plain link upside done" in (tmp_path / "replies.jsonl").read_text(encoding="utf-8")
+    from distillscope.store import RunStore
+
+    with RunStore(store_path) as store:
+        texts = [
+            r["response"]["choices"][0]["text"]
+            for run in store.runs()
+            for r in store.export_run(run.id)
+            if r["status"] == "ok"
+        ]
+    assert reply in texts  # the store keeps every byte the model sent

@@ -21,7 +21,7 @@ from typing import IO, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from distillscope.errors import InputError
-from distillscope.fileio.outgoing import outgoing
+from distillscope.fileio.outgoing import outgoing, outgoing_json
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -53,7 +53,8 @@ def write_atomic(path: Path, text: str) -> None:
     with _writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            scratch.write_text(outgoing(text), encoding="utf-8")
+            safe = outgoing_json(text) if path.suffix.lower() in (".json", ".jsonl") else outgoing(text)
+            scratch.write_text(safe, encoding="utf-8")
             os.replace(scratch, path)
         finally:
             scratch.unlink(missing_ok=True)
