@@ -42,6 +42,7 @@ def parse_yaml(text: str, path: Path | str = "<string>") -> tuple[Any, dict[Loca
         data = None
         if node is not None:
             _check_expansion(node, path)
+            _refuse_duplicate_keys(node, path)
             data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -56,7 +57,7 @@ def parse_yaml(text: str, path: Path | str = "<string>") -> tuple[Any, dict[Loca
         loader.dispose()
     lines: dict[Location, int] = {}
     if node is not None:
-        _index_lines(node, (), lines, path)
+        _index_lines(node, (), lines)
     return data, lines
 
 
@@ -162,10 +163,36 @@ def _closest_line(loc: Location, lines: dict[Location, int]) -> int | None:
     return None
 
 
-def _index_lines(root: yaml.Node, prefix: Location, out: dict[Location, int], path: Path | str) -> None:
+def _refuse_duplicate_keys(root: yaml.Node, path: Path | str) -> None:
+    """A key given twice in one mapping: YAML lets the last one win, silently. Checked on the composed
+    graph, before construction folds merge keys (`<<: *base`) into the mappings that use them."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict[str, int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                line = key_node.start_mark.line + 1
+                if key_node.value in first_line:
+                    raise InputError(
+                        f"key {key_node.value!r} is given twice (first on line {first_line[key_node.value]})",
+                        path=path,
+                        line=line,
+                        hint="expected each key once; YAML would keep only the last",
+                    )
+                first_line[key_node.value] = line
+        stack += [child for child, _ in _children(node)]
+
+
+def _index_lines(root: yaml.Node, prefix: Location, out: dict[Location, int]) -> None:
     """The line of each key and item. A node reached again through an alias is not entered again:
-    locations inside it fall back to the line of the key that holds the alias. A key given twice in
-    one mapping is refused here: YAML lets the last one win, silently."""
+    locations inside it fall back to the line of the key that holds the alias."""
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, Location]] = [(root, prefix)]
     while stack:
@@ -174,22 +201,9 @@ def _index_lines(root: yaml.Node, prefix: Location, out: dict[Location, int], pa
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            first_line: dict[Any, int] = {}
             for key_node, value_node in node.value:
                 loc = (*where, key_node.value)
                 line = key_node.start_mark.line + 1
-                if (
-                    isinstance(key_node, yaml.ScalarNode)
-                    and key_node.value in first_line
-                    and key_node.tag != "tag:yaml.org,2002:merge"
-                ):
-                    raise InputError(
-                        f"key {key_node.value!r} is given twice (first on line {first_line[key_node.value]})",
-                        path=path,
-                        line=line,
-                        hint="expected each key once; YAML would keep only the last",
-                    )
-                first_line.setdefault(key_node.value, line)
                 out[loc] = line
                 stack.append((value_node, loc))
         elif isinstance(node, yaml.SequenceNode):
