@@ -238,3 +238,43 @@ def test_a_judge_unreadable_on_every_pair_fails_the_run_with_one_line(cli, tmp_p
     assert result.exit_code == ExitCode.CALLS_FAILED, result.stderr
     [line] = _error_lines(result.stderr)
     assert "gave no readable rating on any of its" in line and "Traceback" not in result.stderr
+
+
+def test_a_401_without_a_key_does_not_blame_the_key(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("DISTILLSCOPE_API_KEY", raising=False)
+    with HostileServer(statuses=(401,)) as refusing:
+        result = cli("chat", refusing.spec, "hello")
+    assert result.exit_code == ExitCode.ENDPOINT, result.stderr
+    [line] = _error_lines(result.stderr)
+    assert "no API key was sent" in line and "rejected the API key" not in line, line
+
+
+@pytest.mark.parametrize(
+    "choice, says",
+    [
+        ({"index": 0, "message": {"role": "assistant", "content": None}}, "content is NoneType"),
+        ({"index": 0}, "holds no message"),
+    ],
+)
+def test_a_reply_with_no_answer_is_malformed_not_empty(cli, tmp_path, choice, says):
+    body = {"model": "m", "choices": [choice], "usage": {"prompt_tokens": -5, "completion_tokens": 10**12}}
+    with HostileServer(reply=body) as odd:
+        models = tmp_path / "models.yaml"
+        models.write_text(f"models:\n  odd:\n    spec: {odd.spec}\n    max_retries: 0\n")
+        result = cli("chat", "odd", "hello", "--models", str(models))
+    assert result.exit_code == ExitCode.CALLS_FAILED, result.stderr
+    [line] = _error_lines(result.stderr)
+    assert "malformed_response" in line, line
+
+
+def test_impossible_usage_counts_are_not_shown(cli, tmp_path):
+    body = {
+        "model": "m",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "fine"}}],
+        "usage": {"prompt_tokens": -5, "completion_tokens": 10**12},
+    }
+    with HostileServer(reply=body) as odd:
+        result = cli("-v", "chat", odd.spec, "hello")
+    assert result.exit_code == 0, result.stderr
+    assert "fine" in result.stdout and "impossible token count" in result.stderr
+    assert "-5" not in result.stdout and "1,000,000,000,000" not in result.stdout

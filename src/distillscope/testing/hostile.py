@@ -4,8 +4,8 @@ It answers every chat request with an error status whose body echoes the request
 included, so the API key the client sent comes back in the body (as some gateways and debugging
 proxies do), or with a 200 whose body is not a chat completion. It can also trickle a 200 reply
 one byte at a time (`trickle`: each read is quick, the whole never ends), answer a body far larger
-than any reply (`huge`), or pad its echo (`pad`) so that the key sits past the point where an error
-text is cut to length. The client side is the real one,
+than any reply (`huge`), answer a given odd completion (`reply`), or pad its echo (`pad`) so that
+the key sits past the point where an error text is cut to length. The client side is the real one,
 so a test can follow the echoed key through every place an error goes: the run store, the result
 files and the terminal.
 """
@@ -30,6 +30,7 @@ class HostileServer(BackgroundServer):
         trickle: float | None = None,
         huge: int | None = None,
         pad: int = 0,
+        reply: dict | None = None,
     ):
         super().__init__()
         self.statuses = list(statuses)
@@ -37,6 +38,7 @@ class HostileServer(BackgroundServer):
         self.trickle = trickle  # seconds between the bytes of an endless 200 body
         self.huge = huge  # bytes of a 200 body that is one enormous answer
         self.pad = pad  # characters before the echoed key in the error message
+        self.reply = reply  # a 200 body answered as given: an odd completion (content null, usage < 0)
         self.model = model
         self.requests = 0
         self.paths: list[str] = []
@@ -54,6 +56,9 @@ class HostileServer(BackgroundServer):
         if self.trickle is not None:
             await self._trickle(writer)
             return False
+        if self.reply is not None:
+            await write_response(writer, 200, json.dumps(self.reply).encode())
+            return True
         if self.huge is not None:
             await write_response(writer, 200, _huge_completion(self.model, self.huge))
             return True
