@@ -115,6 +115,8 @@ FILES: dict[str, str | bytes] = {
     "calibration-empty.json": '{"kind": "learned", "xs": [], "ys": [], "points": 0}\n',
     "calibration-malformed.json": '{"kind": "learned",\n',
     "dup-ids.jsonl": '{"id": "a", "prompt": "hi"}\n{"id": "b", "prompt": "ho"}\n{"id": "a", "prompt": "hu"}\n',
+    "prunable/config.json": '{"model_type": "llama", "hidden_size": 32, "intermediate_size": 48, '
+    '"num_attention_heads": 4, "num_key_value_heads": 2, "num_hidden_layers": 2, "vocab_size": 64}\n',
     "future/results.json": '{"kind": "audit", "schema_version": 999}\n',
 }
 
@@ -634,6 +636,11 @@ CASES = [
         "used again",
     ),
     case("rse duplicate prompt ids", f"rse --reference {S} --targets {T} --prompts {{d}}/dup-ids.jsonl", "used again"),
+    case(
+        "prune hidden size not divisible by the heads",
+        "prune --model hf:{d}/prunable --calibration {d}/good.jsonl --hidden-size 30 -o {d}/p",
+        "hidden_size 30 is not divisible by the 4 attention heads",
+    ),
     case("unknown command", "chta", "No such command 'chta'"),
 ]
 

@@ -372,10 +372,16 @@ def _build_from_job(
 
     tokenizer = load_tokenizer(job.teacher, job.trust_remote_code)
     teacher = load_model(job.teacher, dtype=job.dtype, device=job.device, trust_remote_code=job.trust_remote_code)
+    rows = vocab_rows(teacher)
+    if job.k > rows:
+        raise InputError(
+            f"k {job.k} is more than the teacher's vocabulary of {rows} tokens",
+            hint=f"expected k between 1 and {rows} (a few dozen keep nearly all of the teacher's mass)",
+        )
     examples = build_examples(tokenizer, records, job.max_length, job.data)
     return build_teacher_cache(
         teacher,
-        vocab_rows(teacher),
+        rows,
         examples,
         job.output,
         k=job.k,

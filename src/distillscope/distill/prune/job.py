@@ -29,7 +29,7 @@ from distillscope.distill.loading import load_model, model_source
 from distillscope.distill.prune.architecture import Shape, parameter_count, require_supported, shape_of
 from distillscope.distill.prune.importance import Importance, ImportanceSettings, estimate_importance
 from distillscope.distill.prune.slicing import HeadUnit, KeepPlan, Targets, build_pruned, new_shape, plan_keep
-from distillscope.errors import ModelFolderError
+from distillscope.errors import InputError, ModelFolderError
 from distillscope.fileio.files import write_atomic
 from distillscope.models.config import Dtype
 
@@ -165,7 +165,13 @@ def run_prune(
     config = _load_config(job)
     require_supported(config)
     before = shape_of(config)
-    new_shape(before, job.targets())  # an impossible target fails before any weight is loaded
+    after = new_shape(before, job.targets())  # an impossible target fails before any weight is loaded
+    if job.hidden_size is not None and after.hidden % after.heads:
+        # the saved config would not load: transformers splits hidden_size evenly over the heads
+        raise InputError(
+            f"hidden_size {after.hidden} is not divisible by the {after.heads} attention heads",
+            hint=f"choose a multiple of {after.heads}",
+        )
     say("loading the model and the calibration set")
     tokenizer = load_tokenizer(job.model, job.trust_remote_code)
     model = load_model(job.model, dtype=job.dtype, device=job.device, trust_remote_code=job.trust_remote_code)
