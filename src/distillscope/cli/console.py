@@ -80,7 +80,7 @@ class ProgressBar:
     def advance(self, result: Any = None, steps: int = 1, note: str | None = None) -> None:
         """Count finished items; results with `.output.cached` or `.ok` are tallied in the note."""
         if self._task is None:
-            self.start(0)
+            self.start(None)  # counted before any total was given: unknown, never "60/0"
         output = getattr(result, "output", None)
         if output is not None and getattr(output, "cached", False):
             self.cached += 1
