@@ -715,3 +715,25 @@ def test_an_unreachable_hub_is_one_line_without_retries(cli, monkeypatch: pytest
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.exit_code == INPUT and len(lines) == 1, result.stderr
     assert "nobody-org/no-such-model" in lines[0] and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "rse --reference mistral:mistral-small-latest --targets openai:gpt-4o-mini --sets general --sample 2",
+        "ice --target mistral:mistral-small-latest --facts mistral --budget 2",
+        "generate mistral:mistral-small-latest -s {d}/good.jsonl -o {d}/never.jsonl",
+    ],
+    ids=["rse", "ice", "generate"],
+)
+def test_a_dry_run_needs_no_api_key_and_the_run_still_does(d: Path, cli, monkeypatch, tmp_path, args) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("MISTRAL_API_KEY", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    argv = args.replace("{d}", str(d)).split()
+    planned = cli(*argv, "--dry-run")
+    assert planned.exit_code == 0, planned.stderr
+    assert "Planned calls" in planned.stdout or "planned" in planned.stdout.lower()
+    refused = cli(*argv)
+    assert refused.exit_code == INPUT and "is not set" in refused.stderr, refused.stderr
+    assert not (d / "never.jsonl").exists()
