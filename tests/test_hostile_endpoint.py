@@ -224,6 +224,17 @@ def test_credentials_in_the_url_appear_nowhere(cli, tmp_path, store_path):
         assert not any(secret in text for text in terminal), secret
 
 
+def test_an_identity_judge_unreadable_on_every_response_fails_with_one_line(cli, tmp_path):
+    responses = tmp_path / "responses.jsonl"
+    responses.write_text('{"response": "I am a model made by OpenAI."}\n{"response": "I am Claude."}\n')
+    with ScriptedServer(lambda messages, _: "Hard to say, really.", model="judge") as judge:
+        result = cli("ice", "judge", "--input", str(responses), "--target-family", "openai", "--judge", judge.spec)
+        assert judge.requests
+    assert result.exit_code == ExitCode.CALLS_FAILED, result.stderr
+    [line] = _error_lines(result.stderr)
+    assert "gave no readable verdict on any of its 2 items" in line, line
+
+
 def test_a_judge_unreadable_on_every_pair_fails_the_run_with_one_line(cli, tmp_path):
     prompts = _prompts(tmp_path)
     reference = ScriptedServer(lambda messages, _: "an answer", model="ref")
@@ -237,7 +248,7 @@ def test_a_judge_unreadable_on_every_pair_fails_the_run_with_one_line(cli, tmp_p
         assert jdg.requests  # the judge was asked, and answered, on every pair
     assert result.exit_code == ExitCode.CALLS_FAILED, result.stderr
     [line] = _error_lines(result.stderr)
-    assert "gave no readable rating on any of its" in line and "Traceback" not in result.stderr
+    assert "gave no readable verdict on any of its" in line and "Traceback" not in result.stderr
 
 
 def test_a_401_without_a_key_does_not_blame_the_key(cli, tmp_path, monkeypatch):

@@ -87,7 +87,7 @@ def fail_on_unreadable_judges(failed: dict[str, int]) -> None:
         judge, pairs = next(iter(failed.items()))
         others = f" (and {len(failed) - 1} other judge(s))" if len(failed) > 1 else ""
         raise RunFailed(
-            f"judge {judge!r} gave no readable rating on any of its {pairs} pairs{others}: every score is n/a",
+            f"judge {judge!r} gave no readable verdict on any of its {pairs} items{others}: every score is n/a",
             hint="check the judge model and its prompt; the replies are in the run store (distillscope runs export)",
         )
 
