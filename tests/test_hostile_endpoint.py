@@ -289,3 +289,15 @@ def test_impossible_usage_counts_are_not_shown(cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "fine" in result.stdout and "impossible token count" in result.stderr
     assert "-5" not in result.stdout and "1,000,000,000,000" not in result.stdout
+
+
+def test_a_quality_judge_unreadable_on_every_record_fails_generate_with_one_line(cli, tmp_path):
+    prompts = _prompts(tmp_path)
+    teacher = ScriptedServer(lambda messages, _: "A careful, complete answer to the question.", model="teacher")
+    judge = ScriptedServer(lambda messages, _: "No comment.", model="judge")
+    with teacher as writer, judge as jdg:
+        result = cli(*f"generate {writer.spec} -s {prompts} -o {tmp_path / 'data.jsonl'} --judge {jdg.spec}".split())
+        assert jdg.requests
+    assert result.exit_code == ExitCode.CALLS_FAILED, result.stderr
+    [line] = _error_lines(result.stderr)
+    assert "gave no readable verdict on any of its 4 items" in line, line
