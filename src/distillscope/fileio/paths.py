@@ -60,16 +60,24 @@ def local_input(source: Path | str | None) -> Path | None:
             text = text.removeprefix(prefix).partition("#")[0]
             break
     else:
-        if "://" in text or (not isinstance(source, Path) and ":" in text.split("/")[0] and not Path(text).exists()):
+        if "://" in text or (not isinstance(source, Path) and ":" in text.split("/")[0] and not _exists(Path(text))):
             return None  # a URL, or `provider:model`
     path = Path(text).expanduser()
-    return path if path.exists() or isinstance(source, Path) else None
+    return path if _exists(path) or isinstance(source, Path) else None
+
+
+def _exists(path: Path) -> bool:
+    """`path.exists()`, False for a name no file system could hold (too long, a NUL in it)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _overlap(output: Path, source: Path) -> str | None:
     """How writing `output` would touch `source`, resolved through links; None when it cannot."""
     out, src = output.resolve(), source.resolve()
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, ValueError):
         if output.exists() and source.exists() and os.path.samefile(output, source):
             return "is"
     if out == src:
@@ -121,7 +129,7 @@ def _names_a_local_path(text: str) -> bool:
     if "://" in text or "\n" in text or len(text) > 4096:
         return False
     looks_like_path = "/" in text or Path(text).suffix.lower() in _DATA_SUFFIXES
-    return looks_like_path and Path(text).expanduser().exists()
+    return looks_like_path and _exists(Path(text).expanduser())
 
 
 def refuse_inputs(output: Path, inputs: Iterable[Path | str | None]) -> None:
