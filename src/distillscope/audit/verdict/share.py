@@ -78,11 +78,8 @@ class ShareCalibration(BaseModel):
             return self
         if len(self.xs) != len(self.ys):
             raise ValueError(f"xs has {len(self.xs)} knots but ys has {len(self.ys)}; expected one share per knot")
-        if len(self.xs) < 2 or self.points < 2:
-            raise ValueError(
-                f"a learned curve needs at least 2 knots learned on at least 2 models (got {len(self.xs)} knots, "
-                f"{self.points} models)"
-            )
+        if len(self.xs) < 2:
+            raise ValueError(f"a learned curve needs at least 2 knots (got {len(self.xs)})")
         if any(not b > a for a, b in zip(self.xs, self.xs[1:], strict=False)):
             raise ValueError("the knots xs are not in increasing order")
         if any(not 0.0 <= y <= 1.0 for y in self.ys):
@@ -107,7 +104,8 @@ class ShareCalibration(BaseModel):
         error = f", mean absolute error {self.mae:.3f} on held-out models" if self.mae is not None else ""
         if self.rmse is not None:
             error += f" (rmse {self.rmse:.3f}, added to every interval)"
-        return f"learned on {self.points} models of known share ({self.source}){error}"
+        fitted = f"learned on {self.points} models of known share" if self.points else "learned"
+        return f"{fitted} ({self.source or 'source not recorded'}){error}"
 
 
 def fit_calibration(zs: Sequence[float], shares: Sequence[float], source: str) -> ShareCalibration:
