@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import socket
 import time
 import weakref
@@ -39,6 +40,7 @@ from distillscope.models.types import ChatOutput, Choice, GenerateConfig, Messag
 from distillscope.redaction import redact, redact_brief, register_secret
 
 log = logging.getLogger(__name__)
+_KEY_LIKE = re.compile(r"(?i)key|token|secret|passw|auth|sig")
 MAX_TOKEN_COUNT = 100_000_000  # a usage count above this is no count a model could have produced
 
 
@@ -55,12 +57,14 @@ def split_base_url(url: str) -> tuple[str, dict[str, str]]:
 
     `https://host/v1?api_key=K` must become requests to `https://host/v1/chat/completions?api_key=K`,
     not to `.../v1?api_key=K/chat/completions`. Every credential in the URL (the password of its
-    user-info, any query value) is registered for redaction before anything can print it."""
+    user-info, the value of a key-like parameter) is registered for redaction before anything can
+    print it; other parameters (`api-version=2024-02-01`) are not secrets and stay readable."""
     parts = urlsplit(url)
     register_secret(parts.password)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    for value in query.values():
-        register_secret(value)
+    for name, value in query.items():
+        if _KEY_LIKE.search(name):
+            register_secret(value)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")).rstrip("/"), query
 
 
