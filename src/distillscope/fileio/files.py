@@ -53,11 +53,22 @@ def write_atomic(path: Path, text: str) -> None:
     with _writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            safe = outgoing_json(text) if path.suffix.lower() in (".json", ".jsonl") else outgoing(text)
-            scratch.write_text(safe, encoding="utf-8")
+            scratch.write_text(_outgoing_file_text(path, text), encoding="utf-8")
             os.replace(scratch, path)
         finally:
             scratch.unlink(missing_ok=True)
+
+
+def _outgoing_file_text(path: Path, text: str) -> str:
+    """A whole file's text as it may be written. An HTML page is left as rendered: its template
+    escaped every outside text, and its inline scripts are pinned by hash in its CSP, which any
+    change to them would break."""
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".jsonl"):
+        return outgoing_json(text)
+    if suffix in (".html", ".htm"):
+        return text
+    return outgoing(text)
 
 
 def spreadsheet_safe(value: Any) -> Any:
