@@ -85,6 +85,7 @@ def test_an_echoed_key_appears_nowhere(hostile, cli, tmp_path, store_path):
 
 
 def test_a_run_whose_every_call_failed_exits_1_with_one_line(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOSTILE_CREDENTIAL", KEY)  # the second model of rse and audit reads it
     with HostileServer(garbage=True) as garbage:
         models, prompts = _models(tmp_path, garbage.spec), _prompts(tmp_path)
         responses = tmp_path / "responses.jsonl"
