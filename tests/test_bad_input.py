@@ -18,6 +18,7 @@ from distillscope.errors import ExitCode
 from distillscope.store import RunStore
 
 S = "http://127.0.0.1:9/v1#m"  # port 9 (discard): never called, every case fails before
+T = "http://127.0.0.1:9/v1#t"  # another model on the same never-called endpoint
 INPUT, FAILED, ENDPOINT = ExitCode.INPUT, ExitCode.CALLS_FAILED, ExitCode.ENDPOINT
 
 BOMB = """a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
@@ -73,6 +74,50 @@ FILES: dict[str, str | bytes] = {
     "results.json": "{not json\n",
     "a-file": "this is a file, not a folder\n",
     "badcfg/config.json": '{"model_type": "llama", "hidden_size": "wide", "num_hidden_layers": 2}\n',
+    # hardening, round two
+    "list.yaml": "- model: x\n- prompt: hi\n",
+    "scalar.yaml": "just some text\n",
+    "dup-chat.yaml": f"model: {S}\nprompt: hi\nprompt: again\n",
+    "dup-models.yaml": f"models:\n  teacher: {S}\n  judge: {S}\n  teacher: {S}\n",
+    "dup-nested.yaml": f"reference: {S}\ntargets: [{S}]\nrse:\n  samples: 1\n  samples: 2\n",
+    "dup-zoo.yaml": "size: micro\nseed: 1\nseed: 2\n",
+    "dup-generate.yaml": f"teacher: {S}\nsource: {{d}}/good.jsonl\noutput: {{d}}/o.jsonl\nmode: respond\nmode: cot\n",
+    "dup-rse.yaml": f"reference: {S}\nreference: {S}\ntargets: [{S}]\n",
+    "dup-ice.yaml": f"targets: [{S}]\nbudget: 2\nbudget: 3\n",
+    "dup-prune.yaml": "model: hf:{d}/m\ncalibration: {d}/good.jsonl\noutput: {d}/p\nnum_layers: 1\nnum_layers: 2\n",
+    "dup-select.yaml": "teacher: hf:{d}/m\nreference: hf:{d}/m2\ncorpus: {d}/good.jsonl\nshare: 0.5\nshare: 0.2\n",
+    "dup-families.yaml": "families:\n  acme:\n    name: Acme\n  acme:\n    name: Acme again\n",
+    "list-families.yaml": "- acme\n- other\n",
+    "rse-same.yaml": f"reference: {S}\ntargets: [{S}]\n",
+    "rse-floor.yaml": f"reference: {S}\ntargets: ['{S.replace('#m', '#t')}']\nfloor: {S}\n",
+    "audit-floor.yaml": f"reference: {S}\ntargets: ['{S.replace('#m', '#t')}']\nrse:\n  floor: {S}\n",
+    "audit-candidate.yaml": f"reference: {S}\ntargets: ['{S.replace('#m', '#t')}']\ncandidates: [{S}]\n",
+    "select-both.yaml": "teacher: hf:{d}/m\nreference: hf:{d}/m2\ncorpus: {d}/good.jsonl\n"
+    "share: 0.5\ntoken_budget: 100\n",
+    "generate-tokens.yaml": f"teacher: {S}\nsource: {{d}}/good.jsonl\noutput: {{d}}/o.jsonl\n"
+    "filters:\n  min_tokens: 50\n  max_tokens: 5\n",
+    "generate-language.yaml": f"teacher: {S}\nsource: {{d}}/good.jsonl\noutput: {{d}}/o.jsonl\n"
+    "filters:\n  languages: [en, klingon]\n",
+    "models-timeout.yaml": f"models:\n  teacher:\n    spec: {S}\n    timeout: 0\n",
+    "models-reply-cap.yaml": f"models:\n  teacher:\n    spec: {S}\n    max_reply_bytes: 10\n",
+    "recipe-api.yaml": "teacher: openai:gpt-4o\nstudent: hf:{d}/m\nsource: {d}/good.jsonl\noutput: {d}/r\n",
+    "zoo-panel.yaml": "panel_personas: [nobody]\n",
+    "m/config.json": '{"model_type": "llama"}\n',
+    "m2/config.json": '{"model_type": "llama"}\n',
+    "aux/prompts.jsonl": '{"prompt": "hi"}\n',
+    "rsy/responses.jsonl": '{"model": "ref", "prompt": "hi", "response": "hello"}\n',
+    "qs/questions.csv": "id,category,language,question\nq1,identity,en,Who are you?\n",
+    "calibration-list.json": "[0.1, 0.2]\n",
+    "calibration-shape.json": '{"curve": [0, 1]}\n',
+    "calibration-knots.json": '{"kind": "learned", "xs": [0, 1, 2], "ys": [0, 1], "points": 5}\n',
+    "calibration-unsorted.json": '{"kind": "learned", "xs": [1, 0, 2], "ys": [0, 0.5, 1], "points": 5}\n',
+    "calibration-shares.json": '{"kind": "learned", "xs": [0, 1], "ys": [0, 1.5], "points": 5}\n',
+    "calibration-empty.json": '{"kind": "learned", "xs": [], "ys": [], "points": 0}\n',
+    "calibration-malformed.json": '{"kind": "learned",\n',
+    "dup-ids.jsonl": '{"id": "a", "prompt": "hi"}\n{"id": "b", "prompt": "ho"}\n{"id": "a", "prompt": "hu"}\n',
+    "prunable/config.json": '{"model_type": "llama", "hidden_size": 32, "intermediate_size": 48, '
+    '"num_attention_heads": 4, "num_key_value_heads": 2, "num_hidden_layers": 2, "vocab_size": 64}\n',
+    "future/results.json": '{"kind": "audit", "schema_version": 999}\n',
 }
 
 
@@ -104,6 +149,7 @@ class Case:
     code: int = INPUT
     store: str | None = None  # a store of the folder, instead of a fresh one
     unset: tuple[str, ...] = field(default=())  # environment variables to remove
+    env: tuple[tuple[str, str], ...] = field(default=())  # environment variables to set
 
 
 def case(id: str, args: str | tuple[str, ...], *says: str, **extra: object) -> Case:
@@ -258,11 +304,11 @@ CASES = [
     case("eval data not utf-8", "eval --student hf:x --data {d}/latin1.jsonl", "latin1.jsonl:2:", "not UTF-8"),
     # ------------------------------------------------------------------ rse
     case("rse without reference", f"rse --targets {S}", "reference"),
-    case("rse prompts missing", f"rse --reference {S} --targets {S} --prompts {{d}}/nope.jsonl", "file not found"),
+    case("rse prompts missing", f"rse --reference {S} --targets {T} --prompts {{d}}/nope.jsonl", "file not found"),
     case("rse set unknown", f"rse --reference {S} --targets {S} --sets poetry", "sets", "poetry"),
     case("rse samples zero", f"rse --reference {S} --targets {S} --samples 0", "samples:", "greater than or equal"),
-    case("rse output is a file", f"rse --reference {S} --targets {S} -o {{d}}/a-file", "a-file", "is a file"),
-    case("rse judge unknown", f"rse --reference {S} --targets {S} --judge lexicl", "lexicl"),
+    case("rse output is a file", f"rse --reference {S} --targets {T} -o {{d}}/a-file", "a-file", "is a file"),
+    case("rse judge unknown", f"rse --reference {S} --targets {T} --judge lexicl", "lexicl"),
     case("rse max tokens zero", f"rse --reference {S} --targets {S} --max-tokens 0", "max_tokens:"),
     # ------------------------------------------------------------------ ice and ice judge
     case("ice facts unknown", f"ice --target {S} --facts nope", "unknown model family 'nope'"),
@@ -307,7 +353,7 @@ CASES = [
     case("audit without targets", f"audit --reference {S}", "targets"),
     case("audit method unknown", f"audit --reference {S} --targets {S} --methods rse,magic", "magic"),
     case(
-        "audit output is a file", f"audit --reference {S} --targets {S} --sources openai -o {{d}}/a-file", "is a file"
+        "audit output is a file", f"audit --reference {S} --targets {T} --sources openai -o {{d}}/a-file", "is a file"
     ),
     case("audit config bomb", "audit --config {d}/bomb.yaml", "bomb.yaml:", "YAML aliases expand"),
     case("audit budget zero", f"audit --reference {S} --targets {S} --budget 0", "budget:"),
@@ -327,6 +373,274 @@ CASES = [
     case("zoo show missing", "zoo show {d}/no-zoo", "no-zoo", "no zoo here"),
     case("demo size unknown", "demo --size huge --workdir {d}/demo", "command line: size", "'huge'"),
     case("demo workdir is a file", "demo --size micro --workdir {d}/a-file", "a-file", "is a file"),
+    # ------------------------------------------------------------------ hardening, round two: YAML tops and keys
+    *[
+        case(
+            f"{command} config is a list", f"{command} --config {{d}}/list.yaml", "list.yaml:1:", "top level is a list"
+        )
+        for command in (
+            "chat",
+            "generate",
+            "train",
+            "teacher-cache",
+            "eval",
+            "select",
+            "prune",
+            "recipe",
+            "rse",
+            "ice",
+            "audit",
+            "zoo build",
+        )
+    ],
+    *[
+        case(
+            f"{command} config is text", f"{command} --config {{d}}/scalar.yaml", "scalar.yaml:1:", "top level is a str"
+        )
+        for command in ("chat", "generate", "rse", "audit", "zoo build")
+    ],
+    case("models file is a list", "chat teacher hi --models {d}/list.yaml", "list.yaml", "list"),
+    case("families file is a list", f"ice --target {S} --facts openai --families {{d}}/list-families.yaml", "list"),
+    case("chat config duplicate key", "chat --config {d}/dup-chat.yaml", "dup-chat.yaml:3:", "'prompt' is given twice"),
+    case("models duplicate key", "chat teacher hi --models {d}/dup-models.yaml", ":4:", "'teacher' is given twice"),
+    case("audit nested duplicate key", "audit --config {d}/dup-nested.yaml", ":5:", "'samples' is given twice"),
+    case("zoo duplicate key", "zoo build --config {d}/dup-zoo.yaml", "dup-zoo.yaml:3:", "'seed' is given twice"),
+    case("generate duplicate key", "generate --config {d}/dup-generate.yaml", ":5:", "'mode' is given twice"),
+    case("rse duplicate key", "rse --config {d}/dup-rse.yaml", "dup-rse.yaml:2:", "'reference' is given twice"),
+    case("ice duplicate key", "ice --config {d}/dup-ice.yaml", "dup-ice.yaml:3:", "'budget' is given twice"),
+    case("prune duplicate key", "prune --config {d}/dup-prune.yaml", ":5:", "'num_layers' is given twice"),
+    case("select duplicate key", "select --config {d}/dup-select.yaml", ":5:", "'share' is given twice"),
+    case(
+        "families duplicate key",
+        f"ice --target {S} --facts openai --families {{d}}/dup-families.yaml",
+        ":4:",
+        "'acme' is given twice",
+    ),
+    # ------------------------------------------------------------------ keys that cannot be sent
+    case(
+        "chat key not ascii",
+        "chat mistral:mistral-small-latest hi",
+        "MISTRAL_API_KEY",
+        "outside ASCII",
+        env=(("MISTRAL_API_KEY", "clé-secrète-0123456789"),),
+    ),
+    case(
+        "chat key with a line break",
+        "chat mistral:mistral-small-latest hi",
+        "MISTRAL_API_KEY",
+        "line break",
+        env=(("MISTRAL_API_KEY", "abcdefgh12345678\r\nX-Injected: 1"),),
+    ),
+    case(
+        "chat key with a trailing newline",
+        "chat mistral:mistral-small-latest hi",
+        "MISTRAL_API_KEY",
+        "line break",
+        env=(("MISTRAL_API_KEY", "abcdefgh12345678\n"),),
+    ),
+    case(
+        "models check key not ascii",
+        "models check mistral:mistral-small-latest",
+        "outside ASCII",
+        env=(("MISTRAL_API_KEY", "ключ-0123456789abcdef"),),
+    ),
+    case(
+        "rse key with a line break",
+        f"rse --reference mistral:mistral-small-latest --targets {S}",
+        "line break",
+        env=(("MISTRAL_API_KEY", "abcdefgh12345678\rX"),),
+    ),
+    # ------------------------------------------------------------------ nothing measured against itself
+    case("rse target is the reference", f"rse --reference {S} --targets {S}", "is the reference itself"),
+    case(
+        "rse target is the reference by name",
+        f"rse --reference teacher --targets {S} --models {{d}}/good-models.yaml",
+        "is the reference itself",
+    ),
+    case("rse floor is the reference", f"rse --reference {S} --targets {T} --floor {S}", "is the reference itself"),
+    case("rse config target is the reference", "rse --config {d}/rse-same.yaml", "is the reference itself"),
+    case("rse config floor is the reference", "rse --config {d}/rse-floor.yaml", "is the reference itself"),
+    case("audit target is the reference", f"audit --reference {S} --targets {S}", "is the reference itself"),
+    case(
+        "audit target is the reference by name",
+        f"audit --reference {S} --targets teacher --models {{d}}/good-models.yaml",
+        "is the reference itself",
+    ),
+    case(
+        "audit candidate is the reference",
+        f"audit --reference {S} --targets {T} --candidates {S}",
+        "candidate",
+        "is the reference itself",
+    ),
+    case("audit config candidate is the reference", "audit --config {d}/audit-candidate.yaml", "is the reference"),
+    case("audit config floor is the reference", "audit --config {d}/audit-floor.yaml", "rse.floor", "is the reference"),
+    # ------------------------------------------------------------------ contradictory or impossible settings
+    case(
+        "select teacher is the reference",
+        "select --teacher hf:{d}/m --reference hf:{d}/m --corpus {d}/good.jsonl -o {d}/sel",
+        "the teacher and the reference are the same model",
+    ),
+    case(
+        "select share and budget",
+        "select --teacher hf:{d}/m --reference hf:{d}/m2 --corpus {d}/good.jsonl --share 0.3 --token-budget 100 "
+        "-o {d}/sel",
+        "either share or token_budget",
+    ),
+    case("select config share and budget", "select --config {d}/select-both.yaml -o {d}/sel", "either share or"),
+    case(
+        "select output is the corpus",
+        "select --teacher hf:{d}/m --reference hf:{d}/m2 --corpus {d}/good.jsonl -o {d}/good.jsonl",
+        "both an input and the output",
+    ),
+    case(
+        "generate min above max chars",
+        f"generate {S} -s {{d}}/good.jsonl -o {{d}}/o.jsonl --min-chars 100 --max-chars 10",
+        "min_chars (100) is above max_chars (10)",
+    ),
+    case("generate min above max tokens", "generate --config {d}/generate-tokens.yaml", "min_tokens (50)"),
+    case(
+        "generate language unknown",
+        f"generate {S} -s {{d}}/good.jsonl -o {{d}}/o.jsonl --language xx",
+        "unknown language 'xx'",
+        "same_as_prompt",
+    ),
+    case("generate config language unknown", "generate --config {d}/generate-language.yaml", "'klingon'"),
+    case(
+        "prune without a target size",
+        "prune --model hf:{d}/m --calibration {d}/good.jsonl -o {d}/p",
+        "no target size",
+    ),
+    case(
+        "recipe with an api teacher",
+        "recipe --config {d}/recipe-api.yaml",
+        "is not a local model",
+        "writer",
+    ),
+    case(
+        "recipe flag api teacher",
+        "recipe --teacher mistral:mistral-small-latest --student hf:{d}/m --source {d}/good.jsonl -o {d}/r",
+        "is not a local model",
+    ),
+    case("models timeout zero", "chat teacher hi --models {d}/models-timeout.yaml", ":4:", "timeout"),
+    case("models reply cap tiny", "chat teacher hi --models {d}/models-reply-cap.yaml", ":4:", "max_reply_bytes"),
+    case(
+        "zoo panel persona unknown",
+        "zoo build --config {d}/zoo-panel.yaml --root {d}/zoo",
+        "panel_personas",
+        "'nobody'",
+    ),
+    # ------------------------------------------------------------------ calibration files
+    case(
+        "calibration is a folder",
+        f"audit --reference {S} --targets {T} --calibration {{d}}/a-folder",
+        "a-folder",
+        "is a folder",
+    ),
+    case(
+        "calibration missing",
+        f"audit --reference {S} --targets {T} --calibration {{d}}/nope.json",
+        "nope.json",
+        "file not found",
+    ),
+    case(
+        "calibration malformed",
+        f"audit --reference {S} --targets {T} --calibration {{d}}/calibration-malformed.json",
+        "not JSON",
+    ),
+    case(
+        "calibration is a list",
+        f"audit --reference {S} --targets {T} --calibration {{d}}/calibration-list.json",
+        "top level is a list",
+    ),
+    case(
+        "calibration of another shape",
+        f"audit --reference {S} --targets {T} --calibration {{d}}/calibration-shape.json",
+        "not a share calibration",
+        "curve",
+    ),
+    case(
+        "calibration knots mismatched",
+        f"audit --reference {S} --targets {T} --calibration {{d}}/calibration-knots.json",
+        "xs has 3 knots but ys has 2",
+    ),
+    case(
+        "calibration knots unsorted",
+        f"audit --reference {S} --targets {T} --calibration {{d}}/calibration-unsorted.json",
+        "not in increasing order",
+    ),
+    case(
+        "calibration shares outside",
+        f"audit --reference {S} --targets {T} --calibration {{d}}/calibration-shares.json",
+        "[0, 1]",
+    ),
+    case(
+        "calibration empty curve",
+        f"audit --reference {S} --targets {T} --calibration {{d}}/calibration-empty.json",
+        "at least 2 knots",
+    ),
+    # ------------------------------------------------------------------ names, versions, outputs over inputs
+    case("ice facts near miss", f"ice --target {S} --facts opnai", "unknown model family 'opnai'", "did you mean"),
+    case(
+        "ice judge family near miss",
+        "ice judge --input {d}/responses.jsonl --target-family antropic",
+        "did you mean 'anthropic'",
+    ),
+    case("report schema from the future", "report --input {d}/future", "schema version 999"),
+    case("train output is the student", "train --student hf:{d}/m --data {d}/good.jsonl -o {d}/m", "both an input"),
+    case("train output inside the student", "train --student hf:{d}/m --data {d}/good.jsonl -o {d}/m/t", "lies inside"),
+    case(
+        "prune output is the model",
+        "prune --model hf:{d}/m --calibration {d}/good.jsonl --num-layers 1 -o {d}/m",
+        "both an input",
+    ),
+    case(
+        "teacher cache inside the teacher",
+        "teacher-cache --teacher hf:{d}/m --data {d}/good.jsonl -o {d}/m/c",
+        "lies inside the input",
+    ),
+    case("eval report inside the student", "eval --student hf:{d}/m --data {d}/good.jsonl -o {d}/m/e.json", "inside"),
+    case(
+        "audit output holds the prompts",
+        f"audit --reference {S} --targets {T} --prompts {{d}}/aux/prompts.jsonl -o {{d}}/aux",
+        "contains the input",
+    ),
+    case(
+        "rse output holds the replayed reference",
+        f"rse --reference replay:{{d}}/rsy/responses.jsonl#ref --targets {S} -o {{d}}/rsy",
+        "contains the input",
+    ),
+    case(
+        "ice output holds the questions",
+        f"ice --target {S} --facts openai --questions {{d}}/qs/questions.csv -o {{d}}/qs",
+        "contains the input",
+    ),
+    case(
+        "recipe output holds the source",
+        "recipe --teacher hf:{d}/m --student hf:{d}/m2 --source {d}/aux/prompts.jsonl -o {d}/aux",
+        "contains the input",
+    ),
+    case(
+        "select output is the teacher",
+        "select --teacher hf:{d}/m --reference hf:{d}/m2 --corpus {d}/good.jsonl -o {d}/m",
+        "both an input",
+    ),
+    case("calibrate output in an input", "calibrate {d}/aux -o {d}/aux/calibration.json", "lies inside the input"),
+    case("runs export over the store", "runs export nope -o {d}/store.sqlite", "both an input", store="store.sqlite"),
+    case(
+        "chat duplicate prompt ids", f"chat {S} --prompts {{d}}/dup-ids.jsonl", "dup-ids.jsonl:3:", "id 'a'", "line 1"
+    ),
+    case(
+        "generate duplicate prompt ids",
+        f"generate {S} -s {{d}}/dup-ids.jsonl -o {{d}}/o.jsonl",
+        "dup-ids.jsonl:3:",
+        "used again",
+    ),
+    case("rse duplicate prompt ids", f"rse --reference {S} --targets {T} --prompts {{d}}/dup-ids.jsonl", "used again"),
+    case(
+        "prune hidden size not divisible by the heads",
+        "prune --model hf:{d}/prunable --calibration {d}/good.jsonl --hidden-size 30 -o {d}/p",
+        "hidden_size 30 is not divisible by the 4 attention heads",
+    ),
     case("unknown command", "chta", "No such command 'chta'"),
 ]
 
@@ -338,6 +652,8 @@ def test_bad_input_gets_one_clear_line(
     monkeypatch.chdir(tmp_path)  # default output folders (rse-results, ...) land here
     for name in bad.unset:
         monkeypatch.delenv(name, raising=False)
+    for name, value in bad.env:
+        monkeypatch.setenv(name, value)
     args = [arg.replace("{d}", str(d)) for arg in bad.args]
     result = cli(*args, store=d / bad.store if bad.store else None)
     assert "Traceback" not in result.stderr + result.stdout
@@ -355,7 +671,7 @@ def test_the_sweep_covers_every_command() -> None:
     covered = {c.args[0] for c in CASES}
     assert {"chat", "models", "runs", "generate", "train", "teacher-cache", "eval", "rse", "ice", "audit"} <= covered
     assert {"report", "zoo", "demo"} <= covered and any(c.args[:2] == ("ice", "judge") for c in CASES)
-    assert len(CASES) >= 80
+    assert len(CASES) >= 200
 
 
 def test_a_store_of_another_schema_is_left_untouched(d: Path, cli) -> None:
@@ -399,3 +715,25 @@ def test_an_unreachable_hub_is_one_line_without_retries(cli, monkeypatch: pytest
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.exit_code == INPUT and len(lines) == 1, result.stderr
     assert "nobody-org/no-such-model" in lines[0] and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "rse --reference mistral:mistral-small-latest --targets openai:gpt-4o-mini --sets general --sample 2",
+        "ice --target mistral:mistral-small-latest --facts mistral --budget 2",
+        "generate mistral:mistral-small-latest -s {d}/good.jsonl -o {d}/never.jsonl",
+    ],
+    ids=["rse", "ice", "generate"],
+)
+def test_a_dry_run_needs_no_api_key_and_the_run_still_does(d: Path, cli, monkeypatch, tmp_path, args) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("MISTRAL_API_KEY", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    argv = args.replace("{d}", str(d)).split()
+    planned = cli(*argv, "--dry-run")
+    assert planned.exit_code == 0, planned.stderr
+    assert "Planned calls" in planned.stdout or "planned" in planned.stdout.lower()
+    refused = cli(*argv)
+    assert refused.exit_code == INPUT and "is not set" in refused.stderr, refused.stderr
+    assert not (d / "never.jsonl").exists()

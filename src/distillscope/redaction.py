@@ -5,7 +5,12 @@ error's text is stored in the run store, copied into result files and printed. S
 passes through `redact` on its way out: the API key values this process uses (registered when a
 model reads its key, and any environment variable named like a key or token) are replaced, and so
 is anything shaped like a credential: bearer tokens, `sk-...` keys, `hf_...` tokens, Google keys,
-and the value after an `api_key=` or `"authorization":`. Model replies are not touched: they are data.
+and the value after an `api_key=` or `"authorization":`. A URL loses its user-info
+(`https://user:PASSWORD@host`) and the values of its key-like query parameters (`?api_key=...`).
+Model replies are not touched: they are data.
+
+Redaction runs last, on the whole text: a message is cut to length only after it was redacted, so a
+key that straddles the cut cannot leave half of itself behind.
 """
 
 from __future__ import annotations
@@ -26,6 +31,14 @@ _SHAPES = [
 _NAMED = re.compile(
     r"(?i)(\b(?:api[_-]?key|x-api-key|authorization|access[_-]?token)\b[\"']?\s*[:=]\s*[\"']?"
     r"(?:(?:bearer|basic|token)\s+)?+)(?!\[redacted\])([^\s\"',;}\]]+)"
+)
+
+# `scheme://user:password@host`: everything between the scheme and the `@` goes.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)(?!\[redacted\]@)[^/\s@?#]+@")
+# `?api_key=V`, `&token=V`, `&sig=V`: the parameter's name stays, its value goes.
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&](?:api[_-]?key|key|token|access[_-]?token|secret|password|passwd|auth|sig|signature)=)"
+    r"(?!\[redacted\])([^&#\s\"'<>]+)"
 )
 
 _registered: set[str] = set()
@@ -54,5 +67,22 @@ def redact(text: str) -> str:
         text = text.replace(secret, REDACTED)
     for shape in _SHAPES:
         text = shape.sub(REDACTED, text)
+    text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
+    text = _QUERY_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
     text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
     return _NAMED.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def redact_brief(text: str, limit: int) -> str:
+    """`text` redacted, then cut to `limit` characters: never the other way round."""
+    text = redact(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def redacted_traceback(exc: BaseException) -> str:
+    """The whole traceback of `exc`, its causes and contexts included, with every secret redacted.
+
+    What `--debug` prints: an exception chain can quote an endpoint's body (an echoed key)."""
+    import traceback
+
+    return redact("".join(traceback.format_exception(exc)))

@@ -8,7 +8,8 @@ calls that are missing.
 The key hashes the model's identity, the effective parameters, the messages, the call kind and a
 sample index (to draw several samples of one request). It leaves out what cannot change the output:
 timeouts, retries, concurrency, and the API key, which never enters this file. Error messages are
-redacted before they are stored, since an endpoint may echo a key back in its error body.
+redacted before they are stored, since an endpoint may echo a key back in its error body, and so is
+everything else stored but a reply (specs, configs, requests), since a URL may carry a credential.
 
 A store is opened only if it is one: a file that is not SQLite, or an SQLite file of another schema,
 is refused before anything is written to it, and a store that cannot be written is refused when it
@@ -238,10 +239,10 @@ class RunStore:
                 (
                     key,
                     kind,
-                    model,
-                    _dump(identity),
-                    _dump(request),
-                    _dump(response),
+                    redact(model),
+                    _dump_redacted(identity),
+                    _dump_redacted(request),
+                    _dump(response),  # a reply keeps every byte: it is data
                     prompt_tokens,
                     completion_tokens,
                     latency_s,
@@ -264,7 +265,16 @@ class RunStore:
             self._db.execute(
                 "INSERT INTO errors (key, kind, model, request, error_type, message, created_at, run_id) "
                 "VALUES (?,?,?,?,?,?,?,?)",
-                (key, kind, model, _dump(request), type(error).__name__, redact(str(error)), time.time(), run_id),
+                (
+                    key,
+                    kind,
+                    redact(model),
+                    _dump_redacted(request),
+                    type(error).__name__,
+                    redact(str(error)),
+                    time.time(),
+                    run_id,
+                ),
             )
 
     def first_error(self, run_ids: list[str]) -> str | None:
@@ -318,7 +328,7 @@ class RunStore:
         with self._writing():
             self._db.execute(
                 "INSERT INTO runs (id, command, config, started_at, status) VALUES (?,?,?,?,?)",
-                (run_id, command, _dump(config or {}), time.time(), "running"),
+                (run_id, command, _dump_redacted(config or {}), time.time(), "running"),
             )
         return run_id
 
@@ -326,7 +336,7 @@ class RunStore:
         with self._writing():
             self._db.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
-                (time.time(), status, _dump(summary) if summary is not None else None, run_id),
+                (time.time(), status, _dump_redacted(summary) if summary is not None else None, run_id),
             )
 
     def runs(self, limit: int = 50, run_id: str | None = None) -> list[RunInfo]:
@@ -409,6 +419,11 @@ def _use_wal(db: sqlite3.Connection, patience_s: float = 30.0) -> None:
 
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _dump_redacted(value: Any) -> str:
+    """Everything stored but a reply: a spec, a config or a request may hold a credential (a URL's)."""
+    return redact(_dump(value))
 
 
 def _run_info(row: sqlite3.Row) -> RunInfo:

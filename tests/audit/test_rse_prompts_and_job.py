@@ -118,7 +118,7 @@ class _Named:
 
 def test_sampling_layers_and_the_ceiling():
     hot = ModelConfig(spec="hf:./m", name="hot", params=GenerateConfig(temperature=1.0, max_tokens=50))
-    job = RSEJob(reference="hf:./m", targets=[hot, "hf:./m"], samples=2, params=GenerateConfig(max_tokens=64, seed=7))
+    job = RSEJob(reference="hf:./m", targets=[hot, "hf:./m2"], samples=2, params=GenerateConfig(max_tokens=64, seed=7))
     respondents = build_respondents(
         job, lambda ref: _Named(ref if isinstance(ref, ModelConfig) else ModelConfig(spec=ref))
     )
@@ -127,7 +127,7 @@ def test_sampling_layers_and_the_ceiling():
         ("reference", "hf:./m", [0]),
         ("ceiling", "hf:./m", [1, 2]),
         ("target", "hot", [0, 1]),
-        ("target", "hf:./m", [0, 1]),
+        ("target", "hf:./m2", [0, 1]),
     ]
     reference, ceiling, hot_target, plain = respondents
     assert reference.config.temperature == 0 and reference.config.max_tokens == 64  # RSE default, job's limit

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import socket
 
-import pytest
-
 from distillscope.testing.server import free_port
 
 
@@ -72,9 +70,8 @@ def test_missing_prompts_file(cli, tmp_path, toy_model_dir):
     assert_one_line_error(result, "nope.jsonl", "file not found", code=2)
 
 
-@pytest.mark.parametrize("debug", [True])
-def test_debug_shows_the_traceback(cli, debug):
-    from distillscope.errors import ModelSpecError
-
-    with pytest.raises(ModelSpecError):
-        cli("--debug", "chat", "opnai:gpt-4o", "hi")
+def test_debug_shows_the_traceback_then_the_line(cli):
+    result = cli("--debug", "chat", "opnai:gpt-4o", "hi")
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr and "ModelSpecError" in result.stderr
+    assert result.stderr.rstrip().splitlines()[-1].startswith("error:")

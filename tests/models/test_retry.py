@@ -93,3 +93,17 @@ def test_per_reason_limit_stops_early_and_fatal_errors_are_not_retried():
     with pytest.raises(ValueError):
         asyncio.run(call_with_retries(attempt, _classify, RetryPolicy(), None, sleep))
     assert calls["n"] == 1
+
+
+def test_retry_after_waits_cannot_add_up_past_the_total():
+    """Each Retry-After of 7 s is allowed, but 10 of them would wait 70 s: the call ends at the total."""
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    attempt, calls = _flaky([TimeoutError()] * 10)
+    with pytest.raises(RetriesExhausted) as info:
+        asyncio.run(call_with_retries(attempt, _classify, RetryPolicy(max_retries=20, max_total_wait=30), None, sleep))
+    assert sum(slept) <= 30 and slept == [7.0] * 4 and calls["n"] == 5
+    assert "exceeds 30 s" in info.value.reason

@@ -145,6 +145,9 @@ class AuditJob(BaseModel):
         if errors or job is None:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         job._sections, job._given = sections, frozenset(raw)
+        floor = getattr(sections.get("rse"), "floor", None)
+        if floor is not None and job.models.same(floor, job.reference.model):
+            raise ValueError(f"rse.floor {floor if isinstance(floor, str) else floor.display_name!r} is the reference")
         return job
 
     @model_serializer(mode="wrap")
@@ -220,6 +223,18 @@ class AuditJob(BaseModel):
     def _voting_methods(self) -> AuditJob:
         for name in self.verdict.methods or []:
             METHODS.check(name)
+        return self
+
+    @model_validator(mode="after")
+    def _nothing_measured_against_itself(self) -> AuditJob:
+        """A target or candidate that is the reference would be "distilled from" itself: no meaning."""
+        for role, models in (("target", self.targets), ("candidate", self.candidates)):
+            for model in models:
+                if self.models.same(model.model, self.reference.model):
+                    raise ValueError(
+                        f"{role} {model.model!r} is the reference itself; a model cannot be audited against "
+                        "itself: give another model"
+                    )
         return self
 
     @model_validator(mode="after")

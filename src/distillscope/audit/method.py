@@ -119,7 +119,7 @@ def finish_reference_runs(
     return MethodRun(
         evidence=[e for r in runs for e in r.evidence],
         run_id=first.run_id if first is not None else None,
-        results_file=results_file,
+        results_file=results_file if raw is not None else "",  # nothing measured (a skipped method): no file
         usage=[u for r in runs for u in r.usage],
         warnings=list(warnings or []),
         raw=raw,

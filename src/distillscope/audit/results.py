@@ -25,7 +25,9 @@ from distillscope.audit.evidence import Evidence
 from distillscope.audit.method import METHODS
 from distillscope.audit.resolve import AuditedModel
 from distillscope.audit.verdict.verdicts import VerdictReport
+from distillscope.errors import InputError
 from distillscope.fileio.files import read_model_json, write_atomic, write_csv
+from distillscope.fileio.paths import inside
 from distillscope.models.usage import ModelUsage, total_by_model
 
 RESULTS_FILE, SUMMARY_CSV, SCORES_CSV, REPORT_FILE = "results.json", "summary.csv", "scores.csv", "report.html"
@@ -62,6 +64,18 @@ class TargetSummary(BaseModel):
 class AuditResults(BaseModel):
     kind: Literal["audit"] = "audit"
     schema_version: int = 2
+
+    @model_validator(mode="before")
+    @classmethod
+    def _this_schema(cls, data: Any) -> Any:
+        """A file of another schema version fails on its version, not on the first field it lacks."""
+        expected = cls.model_fields["schema_version"].default
+        if isinstance(data, dict) and data.get("schema_version", expected) != expected:
+            raise ValueError(
+                f"schema version {data['schema_version']!r} is not the version {expected} this distillscope reads"
+            )
+        return data
+
     title: str
     run_id: str = Field(description="The audit's own run id in the store; the methods' runs are in `stages`.")
     created_at: str
@@ -139,13 +153,44 @@ def write_results(results: AuditResults, folder: Path) -> list[Path]:
 
 
 def load_results(path: Path | str) -> AuditResults:
-    """An audit from its folder (or its results.json), with each method's own results it points at."""
+    """An audit from its folder (or its results.json), with each method's own results it points at.
+
+    Only files inside the audit folder are read: a results.json is input from elsewhere, and a
+    `results_file` of `../../x` or `/etc/x` would make a report read (and show) any file."""
     results = read_model_json(AuditResults, path, RESULTS_FILE, "audit results")
     folder = Path(path) if Path(path).is_dir() else Path(path).parent
     for stage in results.stages:
-        if stage.name in METHODS:
-            results.raw[stage.name] = METHODS.get(stage.name).load((folder / stage.results_file).parent)
+        if stage.name in METHODS and not stage.results_file:  # a method that measured nothing wrote no file
+            results.raw[stage.name] = None
+        elif stage.name in METHODS:
+            results.raw[stage.name] = METHODS.get(stage.name).load(_stage_file(folder, stage.results_file).parent)
     return results
+
+
+def result_files(path: Path | str) -> list[Path]:
+    """Every file a report of this audit reads: its results.json and each method's results file."""
+    path = Path(path)
+    results_json = path / RESULTS_FILE if path.is_dir() else path
+    results = read_model_json(AuditResults, path, RESULTS_FILE, "audit results")
+    folder = results_json.parent
+    return [results_json, *(_stage_file(folder, s.results_file) for s in results.stages if s.results_file)]
+
+
+def _stage_file(folder: Path, results_file: str) -> Path:
+    if Path(results_file).is_absolute():
+        raise InputError(
+            f"results_file {results_file!r} is an absolute path",
+            path=folder / RESULTS_FILE,
+            hint="expected a path inside the audit folder",
+        )
+    try:
+        return inside(folder, *Path(results_file).parts)
+    except InputError:
+        raise InputError(
+            f"results_file {results_file!r} lies outside the audit folder",
+            path=folder / RESULTS_FILE,
+            hint="expected a path inside the audit folder",
+        ) from None
 
 
 def summary_lines(results: AuditResults) -> list[dict[str, Any]]:

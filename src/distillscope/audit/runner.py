@@ -25,7 +25,7 @@ from distillscope.audit.resolve import ATTRIBUTION_METHODS, ResolvedAudit, resol
 from distillscope.audit.results import REPORT_FILE, AuditResults, StageRecord, write_results
 from distillscope.audit.verdict.groundtruth import check_shares, true_share
 from distillscope.audit.verdict.verdicts import VerdictReport, decide
-from distillscope.fileio.paths import check_output_folder
+from distillscope.fileio.paths import check_output_folder, job_inputs
 from distillscope.models.plan import CallPlan, merge_by_model, total_cost
 from distillscope.models.run import Run
 from distillscope.store import RunStore
@@ -72,7 +72,7 @@ async def run_audit(job: AuditJob, store: RunStore, hooks: Hooks | None = None) 
     started, created_at = time.monotonic(), _now()
     audit = resolve_audit(job)
     if job.output is not None:
-        check_output_folder(job.output)  # before the methods' work, not when the report is written
+        check_output_folder(job.output, inputs=job_inputs(job))  # before the work, not when the report is written
     results = AuditResults(
         title=job.report_title,
         run_id="",
@@ -104,7 +104,7 @@ async def run_audit(job: AuditJob, store: RunStore, hooks: Hooks | None = None) 
                 StageRecord(
                     name=name,
                     run_id=outcome.run_id,
-                    results_file=f"{name}/{outcome.results_file}",
+                    results_file=f"{name}/{outcome.results_file}" if outcome.results_file else "",
                     seconds=time.monotonic() - clock,
                     usage=outcome.usage,
                 )

@@ -4,7 +4,7 @@
 `DistillscopeError` is printed as one line (what is wrong, what was expected) with its code; a
 usage error (an unknown flag, a value out of range) is one line and code 2; Ctrl-C is code 130 with
 the line that says a rerun resumes; any other exception is a bug, reported in one line (code 1)
-unless `--debug` asks for the traceback. Every line printed here is redacted and stripped of
+unless `--debug` asks for the traceback (redacted too). Every line printed here is redacted and stripped of
 terminal escapes, since an error may quote an endpoint's body.
 """
 
@@ -37,7 +37,7 @@ from distillscope.cli.selection import select_command
 from distillscope.cli.zoo import zoo_app
 from distillscope.errors import INTERRUPTED_MESSAGE, DistillscopeError, ExitCode, InputError
 from distillscope.models.run import STORE_ENV, default_store_path
-from distillscope.redaction import redact
+from distillscope.redaction import redact, redacted_traceback
 
 # typer re-exports click's exceptions, from click itself or from its own copy of click (newer typer):
 # whichever it uses is the one its commands raise.
@@ -149,12 +149,12 @@ def run_command(args: list[str], debug: bool = False) -> int:
         return exc.exit_code
     except DistillscopeError as exc:
         if debug:
-            raise
+            print_traceback(exc)
         print_error(str(exc))
         return exc.exit_code
     except Exception as exc:
         if debug:
-            raise
+            print_traceback(exc)
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         print_error(f"unexpected {type(exc).__name__}: {message} (run with --debug for the traceback)")
         return ExitCode.CALLS_FAILED
@@ -182,6 +182,13 @@ def check_arguments(args: list[str]) -> None:
 def interrupted() -> int:
     err_console.print(INTERRUPTED_MESSAGE, soft_wrap=True)
     return ExitCode.INTERRUPTED
+
+
+def print_traceback(exc: BaseException) -> None:
+    """What `--debug` shows: the whole chain, under the same rules as every other line (an exception
+    chain may quote an endpoint's body, and with it an echoed key)."""
+    sys.stderr.write(terminal_safe(redacted_traceback(exc)))
+    sys.stderr.flush()
 
 
 def print_error(text: str) -> None:

@@ -16,11 +16,18 @@ from distillscope.audit.ice.job import TARGET_CONFIG, ICESettings
 from distillscope.audit.job import AuditJob
 from distillscope.audit.method import METHODS, Hooks
 from distillscope.audit.overview import labels_of, share_check_table, summary_table, verdict_table
-from distillscope.audit.results import REPORT_FILE, RESULTS_FILE, SCORES_CSV, SUMMARY_CSV, AuditResults
+from distillscope.audit.results import REPORT_FILE, RESULTS_FILE, SCORES_CSV, SUMMARY_CSV, AuditResults, result_files
 from distillscope.audit.rse.job import RESPONSE_DEFAULTS, RSESettings
 from distillscope.audit.runner import AuditPlan, plan_audit, run_audit
 from distillscope.audit.verdict.settings import VerdictSettings
-from distillscope.cli.common import fail_on_failed_calls, field_help, generate_config, load_job, state
+from distillscope.cli.common import (
+    fail_on_failed_calls,
+    fail_on_unreadable_judges,
+    field_help,
+    generate_config,
+    load_job,
+    state,
+)
 from distillscope.cli.console import (
     StagedProgress,
     console,
@@ -33,6 +40,7 @@ from distillscope.cli.console import (
 )
 from distillscope.fileio.lists import split_flags
 from distillscope.fileio.paths import check_output_file
+from distillscope.models.planning import planning_only
 from distillscope.models.types import GenerateConfig
 
 DEFAULT_OUTPUT = Path("audit-report")
@@ -145,7 +153,8 @@ def audit(
         job = job.model_copy(update={"output": DEFAULT_OUTPUT})
     with state(ctx).open_store() as store:
         if dry_run:
-            print_plan(plan_audit(job, store))
+            with planning_only():  # a dry run needs no API key
+                print_plan(plan_audit(job, store))
             return
         results = _run_with_progress(job, store)
         print_summary(results)
@@ -156,6 +165,8 @@ def audit(
             f"{folders} · audit run {results.run_id}"
         )
         fail_on_failed_calls(store, results.usage(), [results.run_id, *(stage.run_id for stage in results.stages)])
+        rse = results.raw.get("rse")
+        fail_on_unreadable_judges(rse.unreadable_judges() if rse is not None else {})
 
 
 def with_sampling(job: AuditJob, params: GenerateConfig | None) -> AuditJob:
@@ -199,10 +210,14 @@ def report(
     from distillscope.audit.report import render_report
 
     folder = input_path if input_path.is_dir() else input_path.parent
-    written = render_report(input_path, output or folder / REPORT_FILE)
+    target = output or folder / REPORT_FILE
+    read = result_files(input_path)
+    check_output_file(target, inputs=read)  # both outputs, before any work
+    if screenshot is not None:
+        check_output_file(screenshot, inputs=[*read, target])
+    written = render_report(input_path, target)
     console.print(f"report → {shown(str(written))}")
     if screenshot is not None:
-        check_output_file(screenshot, inputs=[written, input_path])
         from distillscope.audit.report.browser import screenshot as take_screenshot
 
         shot = take_screenshot(written, screenshot, width=width, height=height)

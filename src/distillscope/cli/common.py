@@ -12,7 +12,8 @@ from pydantic import BaseModel
 
 from distillscope.data.families import read_family_files
 from distillscope.errors import RunFailed
-from distillscope.fileio.yamlio import load_yaml, validate
+from distillscope.fileio.paths import job_inputs, refuse_inputs
+from distillscope.fileio.yamlio import load_yaml, require_mapping, validate
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.run import default_store_path
 from distillscope.models.types import GenerateConfig
@@ -80,6 +81,17 @@ def fail_on_failed_calls(store: RunStore, usages: Iterable[ModelUsage], run_ids:
     )
 
 
+def fail_on_unreadable_judges(failed: dict[str, int]) -> None:
+    """Code 1 for a judge that failed on every item: a run whose every score is n/a is no success."""
+    if failed:
+        judge, pairs = next(iter(failed.items()))
+        others = f" (and {len(failed) - 1} other judge(s))" if len(failed) > 1 else ""
+        raise RunFailed(
+            f"judge {judge!r} gave no readable verdict on any of its {pairs} items{others}: every score is n/a",
+            hint="check the judge model and its prompt; the replies are in the run store (distillscope runs export)",
+        )
+
+
 def load_job(config_path: Path | None, job: type[JobT], flags: dict[str, Any]) -> JobT:
     """A command's settings: the YAML file if given, then every flag the user set on top of it."""
     data: dict[str, Any] = {}
@@ -87,7 +99,7 @@ def load_job(config_path: Path | None, job: type[JobT], flags: dict[str, Any]) -
     source: Path | str = "command line"
     if config_path is not None:
         loaded, lines = load_yaml(config_path)
-        data = dict(loaded or {})
+        data = dict(require_mapping(loaded, config_path))
         source = config_path
     resolved_here = {"models": resolve_models, "families": resolve_families}
     for key, resolve in resolved_here.items():
@@ -105,7 +117,22 @@ def load_job(config_path: Path | None, job: type[JobT], flags: dict[str, Any]) -
                 data[key] = {**(data.get(key) or {}), **given}
         else:
             data[key] = value
-    return validate(data, job, path=source, lines=lines)
+    loaded_job = validate(data, job, path=source, lines=lines)
+    guard_outputs(loaded_job)
+    return loaded_job
+
+
+OUTPUT_FIELDS = ("output", "workdir", "root")
+
+
+def guard_outputs(job: BaseModel) -> None:
+    """The one output guard, for every command, before any work: no output of the job may be,
+    contain, or lie inside a path the job reads (see `fileio.paths.refuse_inputs`)."""
+    inputs = job_inputs(job, outputs=OUTPUT_FIELDS)
+    for name in OUTPUT_FIELDS:
+        value = getattr(job, name, None) if name in type(job).model_fields else None
+        if isinstance(value, Path):
+            refuse_inputs(value, inputs)
 
 
 def resolve_models(data: dict[str, Any], models_file: Path | None) -> None:

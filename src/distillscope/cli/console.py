@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from types import TracebackType
@@ -15,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from distillscope.audit.tables import Table as PlainTable
+from distillscope.fileio.outgoing import outgoing
 from distillscope.models.plan import CallPlan, total_cost
 from distillscope.models.usage import ModelUsage
 
@@ -31,22 +31,12 @@ def console_width(stream: TextIO | None) -> int | None:
 console = Console(highlight=False, soft_wrap=True, width=console_width(sys.stdout))
 err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=console_width(sys.stderr))
 
-# Escape sequences (CSI such as colours and screen clears, OSC such as hyperlinks and titles, and the
-# two-byte ones), then every other control character but newline and tab, the C1 controls, and the
-# bidirectional overrides that make a line read differently from what it holds.
-_TERMINAL_CONTROLS = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]?"
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
-    r"|\x1b[ -~]?"
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
-)
-
 
 def terminal_safe(text: str) -> str:
     """Text from outside (a model's reply, an endpoint's error body) made inert for a terminal.
 
-    Only what is shown is cleaned: stored replies and result files keep the model's exact bytes."""
-    return _TERMINAL_CONTROLS.sub("", text.replace("\r\n", "\n"))
+    Only what is shown is cleaned: stored replies keep the model's exact bytes."""
+    return outgoing(text)
 
 
 def shown(text: str) -> str:
@@ -90,7 +80,7 @@ class ProgressBar:
     def advance(self, result: Any = None, steps: int = 1, note: str | None = None) -> None:
         """Count finished items; results with `.output.cached` or `.ok` are tallied in the note."""
         if self._task is None:
-            self.start(0)
+            self.start(None)  # counted before any total was given: unknown, never "60/0"
         output = getattr(result, "output", None)
         if output is not None and getattr(output, "cached", False):
             self.cached += 1

@@ -12,7 +12,7 @@ from distillscope.cli.common import load_job
 from distillscope.cli.console import ProgressBar, console, err_console
 from distillscope.distill import ranks
 from distillscope.distill.loss_config import LOSSES
-from distillscope.fileio.paths import check_output_file
+from distillscope.fileio.paths import check_output_file, job_inputs
 
 # The distill library pulls in torch and transformers (seconds to import), so each command imports
 # it when it runs: `distillscope --help` and every other command stay quick.
@@ -175,7 +175,7 @@ def eval_command(
     flags = {"student": student, "teacher": teacher, "data": data, "max_length": max_length, "batch_size": batch_size}
     job = load_job(config, EvalJob, flags)
     if output is not None:
-        check_output_file(output, inputs=[job.data])  # before the evaluation, not after it
+        check_output_file(output, inputs=job_inputs(job))  # before the evaluation, not after it
     with ProgressBar("eval") as bar:
         report = evaluate(job, on_start=bar.start, on_batch=lambda n: bar.advance(steps=n, note=""))
     table = Table(title=f"Evaluation of {report.student}", title_justify="left")

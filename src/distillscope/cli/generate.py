@@ -10,7 +10,7 @@ import typer
 from pydantic import BaseModel
 from rich.table import Table
 
-from distillscope.cli.common import fail_on_failed_calls, generate_config, load_job, state
+from distillscope.cli.common import fail_on_failed_calls, fail_on_unreadable_judges, generate_config, load_job, state
 from distillscope.cli.console import StagedProgress, console, plan_summary, plan_table, shown, usage_table
 from distillscope.data.sources import PromptSource
 from distillscope.distill.expand import ExpandSettings
@@ -18,6 +18,7 @@ from distillscope.distill.filters import FilterSettings
 from distillscope.distill.generate import GenerateJob, GenerateSummary, generate_data
 from distillscope.distill.generate_plan import GeneratePlan, plan_generate
 from distillscope.judges.quality import QualityJudgeConfig
+from distillscope.models.planning import planning_only
 
 
 def generate(
@@ -94,7 +95,8 @@ def generate(
     job = load_job(config, GenerateJob, flags)
     with state(ctx).open_store() as store:
         if dry_run:
-            print_plan(plan_generate(job, store))
+            with planning_only():  # a dry run needs no API key
+                print_plan(plan_generate(job, store))
             return
         with StagedProgress() as progress:
             summary = asyncio.run(
@@ -104,6 +106,9 @@ def generate(
             )
         print_summary(summary)
         fail_on_failed_calls(store, summary.usage, [summary.run_id])
+        judged = summary.judge or {}
+        every = judged.get("judged") and judged.get("unparseable") == judged.get("judged")
+        fail_on_unreadable_judges({judged["model"]: judged["unparseable"]} if every else {})
 
 
 def print_plan(plan: GeneratePlan) -> None:

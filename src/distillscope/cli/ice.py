@@ -18,11 +18,12 @@ from distillscope.audit.ice.results import QUERIES_CSV, RESULTS_JSON, TEMPLATES_
 from distillscope.audit.ice.runner import plan_ice, run_ice
 from distillscope.audit.ice.scores import describe_identities
 from distillscope.audit.ice.tables import category_table, score_table
-from distillscope.cli.common import fail_on_failed_calls, field_help, load_job, state
+from distillscope.cli.common import fail_on_failed_calls, fail_on_unreadable_judges, field_help, load_job, state
 from distillscope.cli.console import ProgressBar, console, plan_summary, plan_table, render_table, shown, usage_table
 from distillscope.data.families import read_family_files
 from distillscope.models.catalog import ModelCatalog
 from distillscope.models.plan import CallPlan
+from distillscope.models.planning import planning_only
 
 DEFAULT_OUTPUT = Path("ice-results")
 
@@ -94,7 +95,8 @@ def ice(
         job = job.model_copy(update={"output": DEFAULT_OUTPUT})
     with state(ctx).open_store() as store:
         if dry_run:
-            print_plan(plan_ice(job, store))
+            with planning_only():  # a dry run needs no API key
+                print_plan(plan_ice(job, store))
             return
         with ProgressBar("ice: target queries") as bar:
             results = asyncio.run(run_ice(job, store, on_start=bar.start, on_result=bar.advance))
@@ -102,6 +104,9 @@ def ice(
         names = ", ".join((RESULTS_JSON, QUERIES_CSV, TEMPLATES_CSV))
         console.print(f"results → {shown(str(job.output))}/ ({names}) · run {results.run_id}")
         fail_on_failed_calls(store, results.usage, [results.run_id])
+        fail_on_unreadable_judges(
+            {t.judge: t.scores.unparseable for t in results.targets if t.scores.unparseable and not t.scores.judged}
+        )
 
 
 @ice_app.command("judge")
@@ -147,6 +152,10 @@ def ice_judge(
             console.print(usage_table(summary.usage, title=f"Judge usage · run {summary.run_id}"))
         console.print(f"{summary.lines} responses judged by {shown(summary.judge)} → {shown(str(summary.output_path))}")
         fail_on_failed_calls(store, summary.usage, [summary.run_id])
+        scores = summary.scores
+        fail_on_unreadable_judges(
+            {summary.judge: scores.unparseable} if scores.unparseable and not scores.judged else {}
+        )
 
 
 def print_results(results: ICEResults) -> None:

@@ -11,9 +11,17 @@ import typer
 from distillscope.audit.rse import RSEJob, RSEPlan, RSEResults, plan_rse, run_rse
 from distillscope.audit.rse.job import RESPONSE_DEFAULTS
 from distillscope.audit.rse.tables import all_tables
-from distillscope.cli.common import fail_on_failed_calls, field_help, generate_config, load_job, state
+from distillscope.cli.common import (
+    fail_on_failed_calls,
+    fail_on_unreadable_judges,
+    field_help,
+    generate_config,
+    load_job,
+    state,
+)
 from distillscope.cli.console import StagedProgress, console, err_console, plan_table, render_table, shown, usage_table
 from distillscope.fileio.lists import split_flags
+from distillscope.models.planning import planning_only
 
 DEFAULT_OUTPUT = Path("rse-results")
 
@@ -69,12 +77,14 @@ def rse(
         job = job.model_copy(update={"output": DEFAULT_OUTPUT})
     with state(ctx).open_store() as store:
         if dry_run:
-            print_plan(plan_rse(job, store))
+            with planning_only():  # a dry run needs no API key
+                print_plan(plan_rse(job, store))
             return
         results = _run_with_progress(job, store)
         print_results(results)
         console.print(f"results → {shown(str(job.output))}/ (rse.json, rse_scores.csv, rse_pairs.csv, responses.jsonl)")
         fail_on_failed_calls(store, results.usage, [results.run_id])
+        fail_on_unreadable_judges(results.unreadable_judges())
 
 
 def _run_with_progress(job: RSEJob, store: Any) -> RSEResults:

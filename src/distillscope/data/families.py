@@ -7,6 +7,8 @@ the zoo's personas are families too, so every identity check treats real and syn
 
 from __future__ import annotations
 
+import difflib
+import logging
 import re
 from functools import cache
 from importlib import resources
@@ -16,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.errors import InputError
 from distillscope.fileio.yamlio import load_config, parse_yaml, validate
+
+log = logging.getLogger(__name__)
 
 
 class Family(BaseModel):
@@ -79,7 +83,12 @@ def read_family_files(*paths: Path | str) -> dict[str, Family]:
     """The families defined in YAML files (zoo personas, say), by id; later files win."""
     families: dict[str, Family] = {}
     for path in paths:
-        families.update(_with_ids(load_config(path, FamiliesFile).families))
+        read = _with_ids(load_config(path, FamiliesFile).families)
+        for redefined in sorted(set(read) & set(builtin_families())):
+            log.warning(
+                "%s redefines the built-in family %r: its definition replaces the built-in one", path, redefined
+            )
+        families.update(read)
     return families
 
 
@@ -96,7 +105,11 @@ def load_families(*extra: Path | str) -> dict[str, Family]:
 def get_family(family_id: str, families: dict[str, Family] | None = None) -> Family:
     families = families if families is not None else builtin_families()
     if family_id not in families:
-        raise InputError(f"unknown model family {family_id!r}", hint=f"known families: {', '.join(sorted(families))}")
+        close = difflib.get_close_matches(family_id.lower(), sorted(families), n=1)
+        suggestion = f"did you mean {close[0]!r}? " if close else ""
+        raise InputError(
+            f"unknown model family {family_id!r}", hint=f"{suggestion}known families: {', '.join(sorted(families))}"
+        )
     return families[family_id]
 
 

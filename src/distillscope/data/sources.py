@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from distillscope.errors import InputError
 from distillscope.fileio.files import read_text
 from distillscope.fileio.jsonl import read_jsonl
+from distillscope.fileio.lists import refuse_duplicate_ids
 from distillscope.hub import prefer_cache_when_offline
 from distillscope.models.types import Message
 
@@ -100,6 +101,7 @@ def load_prompt_items(source: PromptSource | str | Path) -> list[PromptItem]:
     if not rows:
         raise InputError("no records", path=source.path, hint="expected at least one prompt")
     items = [_item(where, record, source) for where, record in rows]
+    refuse_duplicate_ids(((item.id, where) for item, (where, _) in zip(items, rows, strict=True)), source.path)
     if source.sample is not None and source.sample < len(items):
         keep = sorted(random.Random(source.seed).sample(range(len(items)), source.sample))
         items = [items[i] for i in keep]

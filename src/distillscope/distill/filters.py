@@ -14,9 +14,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from distillscope.distill.language import language_matches
+from distillscope.distill.language import KNOWN_LANGUAGES, language_matches
 from distillscope.models.plan import estimate_tokens
 
 # Said at the start of a response, these mean the teacher declined rather than answered.
@@ -96,6 +96,24 @@ class FilterSettings(BaseModel):
     @classmethod
     def _one_language(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str] | None) -> list[str] | None:
+        """An unknown code would match no response and drop every record."""
+        for language in value or []:
+            if language not in KNOWN_LANGUAGES:
+                raise ValueError(f"unknown language {language!r}; expected one of: {', '.join(KNOWN_LANGUAGES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _bounds_that_keep_something(self) -> FilterSettings:
+        """A lower bound above its upper bound drops every record: contradictory settings, refused."""
+        for low, high in (("min_chars", "max_chars"), ("min_tokens", "max_tokens")):
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo is not None and hi is not None and lo > hi:
+                raise ValueError(f"{low} ({lo}) is above {high} ({hi}): no response could be kept")
+        return self
 
 
 def is_empty(response: str) -> bool:

@@ -32,7 +32,7 @@ from distillscope.distill.expand import ExpandSettings, ExpandStats, expand_task
 from distillscope.distill.filters import FilterSettings, active_reasons, cap_per_category, check_response
 from distillscope.fileio.files import write_atomic
 from distillscope.fileio.jsonl import dumps
-from distillscope.fileio.paths import check_output_file
+from distillscope.fileio.paths import check_output_file, job_inputs
 from distillscope.judges.base import Judgment
 from distillscope.judges.quality import QualityJudgeConfig, judge_quality
 from distillscope.models.batch import ChatRequest, ChatResult, chat_many
@@ -150,7 +150,7 @@ async def generate_data(
     """Run a generate job. Each stage calls `on_stage(name)`, `on_start(total)`, then `on_result` per item."""
     items = load_prompt_items(job.source)
     for path in (job.output, *side_paths(job.output)):  # before the teacher's work, not after it
-        check_output_file(path, inputs=[job.source.path])
+        check_output_file(path, inputs=job_inputs(job))
     dropped = {reason: 0 for reason in active_reasons(job.mode, job.filters, judged=job.judge is not None)}
     rejected: list[dict[str, Any]] = []
     expand_stats: ExpandStats | None = None

@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 
 UNKNOWN = "unknown"
+# What `detect_language` can answer, and the filter's "the prompt's own language".
+KNOWN_LANGUAGES = ("en", "zh", "ja", "ko", "ru", "ar", "latin", "same_as_prompt")
 
 _CODE = re.compile(r"```.*?```|`[^`\n]*`|https?://\S+", re.DOTALL)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

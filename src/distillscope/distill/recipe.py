@@ -25,7 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from distillscope.data.sources import PromptItem, PromptSource, load_prompt_items
 from distillscope.distill.evaluate import EvalJob, EvalReport, evaluate
@@ -34,7 +34,7 @@ from distillscope.distill.filters import FilterSettings
 from distillscope.distill.generate import GenerateJob, GenerateSummary, generate_data
 from distillscope.distill.teacher_cache import TeacherCache, TeacherCacheJob, run_teacher_cache
 from distillscope.distill.train import TrainJob, TrainSummary, train
-from distillscope.errors import InputError
+from distillscope.errors import InputError, ModelSpecError
 from distillscope.fileio.files import write_atomic
 from distillscope.fileio.jsonl import read_jsonl, write_jsonl
 from distillscope.judges.quality import QualityJudgeConfig
@@ -111,6 +111,24 @@ class RecipeJob(BaseModel):
     @classmethod
     def _path_alone(cls, value: Any) -> Any:
         return {"path": str(value)} if isinstance(value, str | Path) else value
+
+    @model_validator(mode="after")
+    def _a_white_box_teacher(self) -> RecipeJob:
+        """The cache and KD stages read the teacher's log-probs, which only a local model gives: an API
+        teacher would spend every call of the data stages first and then fail at the cache."""
+        from distillscope.models.spec import parse_spec
+
+        spec = self.models.resolve(self.teacher).spec if self.teacher in self.models else self.teacher
+        try:
+            backend = parse_spec(spec).backend
+        except ModelSpecError:
+            return self  # named when the teacher is loaded, with its own message
+        if backend != "hf":
+            raise ValueError(
+                f"teacher {self.teacher!r} is not a local model (hf:...); the recipe's cache and KD stages need "
+                "its log-probs: give an hf: teacher, and an API model as `writer` if it should write the data"
+            )
+        return self
 
     @property
     def data_writer(self) -> str:

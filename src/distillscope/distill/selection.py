@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from distillscope.distill.compat import TokenizerMismatch, check_tokenizers
 from distillscope.distill.corpus import CorpusSource, Document, iter_documents
@@ -58,7 +58,9 @@ class SelectJob(BaseModel):
     teacher: str = Field(description="The large model: hf:./folder or a hub id.")
     reference: str = Field(description="The small reference model (same tokenizer as the teacher).")
     corpus: CorpusSource = Field(description="The documents to choose from.")
-    output: Path = Field(description="Folder for selected.jsonl, scores.jsonl, histogram.html and summary.json.")
+    output: Path = Field(
+        Path("selection"), description="Folder for selected.jsonl, scores.jsonl, histogram.html and summary.json."
+    )
     share: float = Field(0.5, gt=0, le=1, description="Share of the scored documents to keep (MiniPLM keeps 0.5).")
     token_budget: int | None = Field(
         None, ge=1, description="Keep the top documents until their tokens reach this many (instead of share)."
@@ -73,6 +75,18 @@ class SelectJob(BaseModel):
     @classmethod
     def _path_alone(cls, value: Any) -> Any:
         return {"path": str(value)} if isinstance(value, str | Path) else value
+
+    @model_validator(mode="after")
+    def _a_meaningful_selection(self) -> SelectJob:
+        """The score is the teacher's log-likelihood minus the reference's: with one model as both, every
+        document scores 0 and the choice is noise. Two keep rules at once would leave one silently unused."""
+        if self.teacher.strip() == self.reference.strip():
+            raise ValueError(
+                f"the teacher and the reference are the same model ({self.teacher!r}); the score is their difference"
+            )
+        if self.token_budget is not None and "share" in self.model_fields_set:
+            raise ValueError("give either share or token_budget, not both: each is a rule for how much to keep")
+        return self
 
     def rule(self) -> str:
         return f"token budget {self.token_budget:,}" if self.token_budget is not None else f"top share {self.share:g}"

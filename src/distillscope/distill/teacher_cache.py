@@ -42,7 +42,7 @@ from distillscope.distill.chunked import output_head
 from distillscope.distill.dataset import Example, examples_fingerprint
 from distillscope.errors import InputError
 from distillscope.fileio.files import write_atomic
-from distillscope.fileio.paths import check_output_folder
+from distillscope.fileio.paths import check_output_folder, job_inputs
 from distillscope.models.config import Dtype
 
 FORMAT_VERSION = 3
@@ -351,7 +351,7 @@ def run_teacher_cache(
     from distillscope.distill.ranks import main_first, process_state
 
     records = load_training_records(job.data, job.split)  # a bad data file is found before the teacher loads
-    check_output_folder(job.output, inputs=[job.data])  # now, not after the teacher's pass
+    check_output_folder(job.output, inputs=job_inputs(job))  # now, not after the teacher's pass
     state = process_state(job.device)
     if state.num_processes == 1:
         return _build_from_job(job, records, on_start, on_batch)
@@ -372,10 +372,16 @@ def _build_from_job(
 
     tokenizer = load_tokenizer(job.teacher, job.trust_remote_code)
     teacher = load_model(job.teacher, dtype=job.dtype, device=job.device, trust_remote_code=job.trust_remote_code)
+    rows = vocab_rows(teacher)
+    if job.k > rows:
+        raise InputError(
+            f"k {job.k} is more than the teacher's vocabulary of {rows} tokens",
+            hint=f"expected k between 1 and {rows} (a few dozen keep nearly all of the teacher's mass)",
+        )
     examples = build_examples(tokenizer, records, job.max_length, job.data)
     return build_teacher_cache(
         teacher,
-        vocab_rows(teacher),
+        rows,
         examples,
         job.output,
         k=job.k,

@@ -39,7 +39,7 @@ from distillscope.distill.loss_config import KDLoss
 from distillscope.distill.teacher_cache import TeacherCache
 from distillscope.distill.trainer import DistillSetup, DistillTrainer, Mode
 from distillscope.errors import InputError
-from distillscope.fileio.paths import check_output_folder
+from distillscope.fileio.paths import check_output_folder, job_inputs
 from distillscope.models.config import Dtype
 
 JOB_FILE = "distillscope-train.json"
@@ -389,7 +389,7 @@ def train(
 
     _require_precision_support(job)
     records = load_training_records(job.data, job.split)  # a bad data file is found before the models load
-    check_output_folder(job.output, inputs=[job.data, job.student])  # now, not after the training
+    check_output_folder(job.output, inputs=[*job_inputs(job), job.student])  # now, not after the training
     fingerprint = job_fingerprint(job)
     if (done := _finished_summary(job, fingerprint)) is not None:
         return done

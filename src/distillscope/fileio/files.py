@@ -4,7 +4,8 @@ A run killed while writing must leave the previous file or the new one, never ha
 every writer goes through a scratch file beside the target and a rename. A file a run streams into
 as results arrive (`streamed_output`) keeps the same promise for the file it replaces: an earlier
 run's output is never truncated before the new run has finished. CSV cells that a spreadsheet would
-run as a formula are written as text, since they may hold a model's words.
+run as a formula are written as text, since they may hold a model's words. Every text written
+passes `outgoing` on its way: no secret and no control character reaches a file (see `outgoing.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import IO, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from distillscope.errors import InputError
+from distillscope.fileio.outgoing import outgoing, outgoing_json
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -51,10 +53,22 @@ def write_atomic(path: Path, text: str) -> None:
     with _writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            scratch.write_text(text, encoding="utf-8")
+            scratch.write_text(_outgoing_file_text(path, text), encoding="utf-8")
             os.replace(scratch, path)
         finally:
             scratch.unlink(missing_ok=True)
+
+
+def _outgoing_file_text(path: Path, text: str) -> str:
+    """A whole file's text as it may be written. An HTML page is left as rendered: its template
+    escaped every outside text, and its inline scripts are pinned by hash in its CSP, which any
+    change to them would break."""
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".jsonl"):
+        return outgoing_json(text)
+    if suffix in (".html", ".htm"):
+        return text
+    return outgoing(text)
 
 
 def spreadsheet_safe(value: Any) -> Any:
@@ -67,6 +81,11 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
+def _cell(value: Any) -> Any:
+    """A CSV cell as it may be written: redacted, inert, and never a formula."""
+    return spreadsheet_safe(outgoing(value) if isinstance(value, str) else value)
+
+
 def write_csv(path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
     """Rows as CSV; the columns are every key in first-seen order unless given, and extra keys are dropped."""
     header = list(columns) if columns is not None else list(dict.fromkeys(key for row in rows for key in row))
@@ -75,14 +94,25 @@ def write_csv(path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str]
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with scratch.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(
-                    handle, fieldnames=[spreadsheet_safe(name) for name in header], extrasaction="ignore"
-                )
+                writer = csv.DictWriter(handle, fieldnames=[_cell(name) for name in header], extrasaction="ignore")
                 writer.writeheader()
-                writer.writerows({spreadsheet_safe(k): spreadsheet_safe(v) for k, v in row.items()} for row in rows)
+                writer.writerows({_cell(k): _cell(v) for k, v in row.items()} for row in rows)
             os.replace(scratch, path)
         finally:
             scratch.unlink(missing_ok=True)
+
+
+class _OutgoingText:
+    """A text file handle whose every write passes `outgoing` first."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._handle = handle
+
+    def write(self, text: str) -> int:
+        return self._handle.write(outgoing(text))
+
+    def flush(self) -> None:
+        self._handle.flush()
 
 
 @contextlib.contextmanager
@@ -100,12 +130,12 @@ def streamed_output(path: Path) -> Iterator[IO[str]]:
         handle = (path if fresh else _scratch(path)).open("w", encoding="utf-8")
     if fresh:
         with handle:
-            yield handle
+            yield _OutgoingText(handle)  # type: ignore[misc]
         return
     scratch = _scratch(path)
     try:
         with handle:
-            yield handle
+            yield _OutgoingText(handle)  # type: ignore[misc]
     except BaseException:
         scratch.unlink(missing_ok=True)
         raise

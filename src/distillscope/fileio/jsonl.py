@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from distillscope.errors import InputError
 from distillscope.fileio.files import decode_utf8, write_atomic
+from distillscope.fileio.outgoing import inert_values, outgoing_json
 
 
 def read_jsonl(path: Path | str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -47,7 +48,9 @@ def read_jsonl(path: Path | str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def dumps(record: Any) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_default)
+    """One JSON line as it may leave the process: redacted and without raw control characters."""
+    text = json.dumps(inert_values(_plain(record)), ensure_ascii=False, separators=(",", ":"), default=_default)
+    return outgoing_json(text)
 
 
 def write_record(handle: IO[str], record: Any) -> None:
@@ -60,6 +63,11 @@ def write_jsonl(path: Path | str, records: Iterable[Any]) -> int:
     lines = [dumps(record) + "\n" for record in records]
     write_atomic(Path(path), "".join(lines))
     return len(lines)
+
+
+def _plain(record: Any) -> Any:
+    """A record of pydantic models as plain JSON data, so that every text in it can be cleaned."""
+    return record.model_dump(mode="json") if hasattr(record, "model_dump") else record
 
 
 def _default(value: Any) -> Any:

@@ -17,9 +17,9 @@ import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, RootModel
 
 from distillscope.errors import InputError
 from distillscope.fileio.files import cannot_write
@@ -49,22 +49,108 @@ def inside(folder: Path, *parts: str) -> Path:
     return joined
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    with contextlib.suppress(OSError):
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-    return a.resolve() == b.resolve()
+def local_input(source: Path | str | None) -> Path | None:
+    """The local file or folder behind an input: a path, or the path inside a model spec that names
+    one (`hf:FOLDER`, `replay:FILE#name`); None for what lives elsewhere (an API model, a hub repo)."""
+    if source is None:
+        return None
+    text = str(source)
+    for prefix in ("hf:", "replay:"):
+        if text.startswith(prefix):
+            text = text.removeprefix(prefix).partition("#")[0]
+            break
+    else:
+        if "://" in text or (not isinstance(source, Path) and ":" in text.split("/")[0] and not _exists(Path(text))):
+            return None  # a URL, or `provider:model`
+    path = Path(text).expanduser()
+    return path if _exists(path) or isinstance(source, Path) else None
+
+
+def _exists(path: Path) -> bool:
+    """`path.exists()`, False for a name no file system could hold (too long, a NUL in it)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _overlap(output: Path, source: Path) -> str | None:
+    """How writing `output` would touch `source`, resolved through links; None when it cannot."""
+    out, src = output.resolve(), source.resolve()
+    with contextlib.suppress(OSError, ValueError):
+        if output.exists() and source.exists() and os.path.samefile(output, source):
+            return "is"
+    if out == src:
+        return "is"
+    if src.is_relative_to(out):
+        return "contains"
+    if out.is_relative_to(src) and source.is_dir():
+        return "lies inside"
+    return None
+
+
+def job_inputs(job: Any, *, outputs: Iterable[str] = ("output", "workdir", "root")) -> list[Path | str]:
+    """Every path a job reads, found in the job itself: each `Path` value and each model spec that
+    names a local file or folder, at any depth, except the fields that name its outputs. Read from
+    the job rather than listed by each command, so a new input field is guarded without a change."""
+    found: list[Path | str] = []
+    skip = set(outputs)
+
+    def walk(value: Any) -> None:
+        if isinstance(value, RootModel):
+            walk(value.root)
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                if name not in skip:
+                    walk(getattr(value, name, None))
+            walk(value.model_extra or {})
+            walk(value.__pydantic_private__ or {})  # settings a job keeps aside (an audit's method sections)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple | set | frozenset):
+            for item in value:
+                walk(item)
+        elif isinstance(value, Path) or (isinstance(value, str) and _names_a_local_path(value)):
+            found.append(value)
+
+    walk(job)
+    return found
+
+
+_DATA_SUFFIXES = {".jsonl", ".json", ".csv", ".parquet", ".yaml", ".yml", ".txt", ".sqlite", ".html"}
+
+
+def _names_a_local_path(text: str) -> bool:
+    """A text field that names a local file or folder: a local model spec, or an existing path written
+    as one (with a folder separator or a data file's suffix), never a bare word such as a split name."""
+    if text.startswith(("hf:", "replay:")):
+        return local_input(text) is not None
+    if "://" in text or "\n" in text or len(text) > 4096:
+        return False
+    looks_like_path = "/" in text or Path(text).suffix.lower() in _DATA_SUFFIXES
+    return looks_like_path and _exists(Path(text).expanduser())
 
 
 def refuse_inputs(output: Path, inputs: Iterable[Path | str | None]) -> None:
+    """The one output guard: an output may never be, contain, or lie inside one of the command's
+    inputs (files and folders, links resolved), since writing it could destroy what it reads."""
     for source in inputs:
-        if source is None or str(source).startswith("hf:"):
+        path = local_input(source)
+        if path is None:
             continue
-        if _same_file(output, Path(source)):
+        how = _overlap(Path(output), path)
+        if how == "is":
             raise InputError(
                 "is both an input and the output of this command; writing would destroy the input",
                 path=output,
                 hint="choose another output path",
+            )
+        if how is not None:
+            raise InputError(
+                f"{how} the input {path}; writing the output could overwrite it",
+                path=output,
+                hint="choose an output path outside every input",
             )
 
 

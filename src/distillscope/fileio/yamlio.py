@@ -42,6 +42,7 @@ def parse_yaml(text: str, path: Path | str = "<string>") -> tuple[Any, dict[Loca
         data = None
         if node is not None:
             _check_expansion(node, path)
+            _refuse_duplicate_keys(node, path)
             data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -58,6 +59,16 @@ def parse_yaml(text: str, path: Path | str = "<string>") -> tuple[Any, dict[Loca
     if node is not None:
         _index_lines(node, (), lines)
     return data, lines
+
+
+def require_mapping(data: Any, path: Path | str) -> dict[str, Any]:
+    """A config's top level: settings by name. A list or a bare value there is one clear error."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        raise InputError(f"the top level is {kind}; expected a mapping of settings (name: value)", path=path, line=1)
+    return data
 
 
 def _children(node: yaml.Node) -> list[tuple[yaml.Node, int]]:
@@ -110,9 +121,7 @@ def _check_expansion(root: yaml.Node, path: Path | str) -> None:
 def load_config(path: Path | str, model: type[ConfigT]) -> ConfigT:
     """Load and validate a YAML file; the first validation error names its line."""
     data, lines = load_yaml(path)
-    if data is None:
-        data = {}
-    return validate(data, model, path=path, lines=lines)
+    return validate(require_mapping(data, path), model, path=path, lines=lines)
 
 
 def validate(data: Any, model: type[ConfigT], *, path: Path | str, lines: dict[Location, int] | None = None) -> ConfigT:
@@ -154,6 +163,33 @@ def _closest_line(loc: Location, lines: dict[Location, int]) -> int | None:
     return None
 
 
+def _refuse_duplicate_keys(root: yaml.Node, path: Path | str) -> None:
+    """A key given twice in one mapping: YAML lets the last one win, silently. Checked on the composed
+    graph, before construction folds merge keys (`<<: *base`) into the mappings that use them."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict[str, int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                line = key_node.start_mark.line + 1
+                if key_node.value in first_line:
+                    raise InputError(
+                        f"key {key_node.value!r} is given twice (first on line {first_line[key_node.value]})",
+                        path=path,
+                        line=line,
+                        hint="expected each key once; YAML would keep only the last",
+                    )
+                first_line[key_node.value] = line
+        stack += [child for child, _ in _children(node)]
+
+
 def _index_lines(root: yaml.Node, prefix: Location, out: dict[Location, int]) -> None:
     """The line of each key and item. A node reached again through an alias is not entered again:
     locations inside it fall back to the line of the key that holds the alias."""
@@ -167,7 +203,8 @@ def _index_lines(root: yaml.Node, prefix: Location, out: dict[Location, int]) ->
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 loc = (*where, key_node.value)
-                out[loc] = key_node.start_mark.line + 1
+                line = key_node.start_mark.line + 1
+                out[loc] = line
                 stack.append((value_node, loc))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):

@@ -65,6 +65,16 @@ class ModelCatalog(RootModel[dict[str, ModelConfig]]):
             )
         return ModelConfig(spec=ref)
 
+    def same(self, a: str | ModelConfig, b: str | ModelConfig) -> bool:
+        """Whether two references stand for one model: the same spec with the same settings, whatever
+        each is called. A reference that names nothing is no match (its own check says so)."""
+        try:
+            first, second = self.resolve(a), self.resolve(b)
+        except ModelSpecError:
+            return False
+        keep = {"spec", "base_url", "params", "revision", "system", "extra_body", "chat_template"}
+        return first.model_dump(include=keep) == second.model_dump(include=keep)
+
     def __contains__(self, name: object) -> bool:
         return name in self.root
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from distillscope.errors import InputError
 from distillscope.fileio.files import streamed_output
 from distillscope.fileio.jsonl import read_jsonl, write_record
+from distillscope.fileio.lists import refuse_duplicate_ids
 from distillscope.fileio.paths import check_output_file
 from distillscope.models.batch import ChatRequest, ChatResult, chat_many
 from distillscope.models.catalog import ModelCatalog
@@ -100,6 +101,7 @@ def load_prompts(path: Path | str) -> list[ChatRequest]:
         requests.append(ChatRequest(messages=messages, id=item_id, meta={"line": line}))
     if not requests:
         raise InputError("no prompts in file", path=path, hint='expected JSONL lines like {"prompt": "..."}')
+    refuse_duplicate_ids(((r.id, r.meta["line"]) for r in requests), path)
     return requests
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from distillscope.fileio.yamlio import load_config
 from distillscope.models.types import GenerateConfig
+from distillscope.redaction import redact
 
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 
@@ -42,7 +43,12 @@ class ModelConfig(BaseModel):
     base_url: str | None = Field(None, description="Overrides the provider's default base URL.")
     api_key_env: str | None = Field(None, description="Environment variable holding the API key.")
     max_connections: int | None = Field(None, ge=1, description="Concurrent requests to this endpoint.")
-    timeout: float = Field(120.0, gt=0, description="Seconds before one request is abandoned.")
+    timeout: float = Field(
+        120.0, gt=0, description="Seconds before one request is abandoned: connecting, waiting and reading, all told."
+    )
+    max_reply_bytes: int = Field(
+        8_000_000, ge=1024, description="A reply body larger than this is refused as malformed, not stored."
+    )
     max_retries: int = Field(6, ge=0, description="Retries on 429, 5xx, timeouts and dropped connections.")
     supports_n: bool | None = Field(None, description="Whether the endpoint honours n>1 in one request.")
     extra_body: dict[str, Any] = Field(default_factory=dict, description="Provider-specific body fields.")
@@ -59,7 +65,7 @@ class ModelConfig(BaseModel):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.spec
+        return redact(self.name or self.spec)  # a URL spec may carry credentials: never shown
 
 
 class ModelsFile(BaseModel):

@@ -26,6 +26,7 @@ class RetryPolicy:
     max_delay: float = 30.0
     max_retry_after: float = 120.0
     unreachable_retries: int = 2
+    max_total_wait: float = 300.0  # all the waits of one call together: Retry-After cannot add up unseen
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ async def call_with_retries(
     """Run `attempt_once` until it succeeds; return its result and the number of attempts made."""
     failures_by_reason: dict[str, int] = {}
     attempt = 0
+    waited = 0.0
     while True:
         attempt += 1
         try:
@@ -102,6 +104,13 @@ async def call_with_retries(
             delay = backoff_delay(attempt - 1, policy)
             if verdict.retry_after is not None:
                 delay = min(max(delay, verdict.retry_after), policy.max_retry_after)
+            if waited + delay > policy.max_total_wait:
+                raise RetriesExhausted(
+                    f"{verdict.reason}, waiting {waited + delay:.0f} s in all exceeds {policy.max_total_wait:.0f} s",
+                    attempt,
+                    exc,
+                ) from exc
+            waited += delay
             if on_retry is not None:
                 on_retry(verdict.reason, delay)
             await sleep(delay)

@@ -28,6 +28,7 @@ class ScriptedServer(BackgroundServer):
         self.script = script
         self.model = model
         self.requests: list[dict[str, Any]] = []
+        self.paths: list[str] = []  # as requested, query included
         self._lock = threading.Lock()
 
     @property
@@ -39,7 +40,10 @@ class ScriptedServer(BackgroundServer):
             body = {"object": "list", "data": [{"id": self.model, "object": "model", "owned_by": "scripted"}]}
             await write_response(writer, 200, json.dumps(body).encode())
             return True
-        if request.method != "POST" or not request.path.rstrip("/").endswith("/chat/completions"):
+        path = request.path.partition("?")[0]
+        with self._lock:
+            self.paths.append(request.path)
+        if request.method != "POST" or not path.rstrip("/").endswith("/chat/completions"):
             await write_response(writer, 404, b'{"error":{"message":"not found"}}')
             return True
         payload = json.loads(request.body)

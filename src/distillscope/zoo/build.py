@@ -89,7 +89,7 @@ class _Builder:
             _persona(personas, config.teacher_b, "teacher_b"),
             _persona(personas, config.neutral, "neutral"),
         )
-        self.panel = [personas[p] for p in config.panel_personas]
+        self.panel = [_persona(personas, p, "panel_personas") for p in config.panel_personas]
         self.stage_seconds: dict[str, float] = {}
         self.models: list[ZooModel] = []
 

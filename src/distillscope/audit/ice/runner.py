@@ -30,7 +30,7 @@ from distillscope.audit.ice.scores import score_queries
 from distillscope.audit.ice.selection import make_policy
 from distillscope.audit.ice.templates import fill
 from distillscope.audit.ice.tree import FuzzNode, FuzzTree
-from distillscope.fileio.paths import check_output_folder
+from distillscope.fileio.paths import check_output_folder, job_inputs
 from distillscope.judges.identity.llm import JUDGE_CONFIG, PROMPT_TOKENS
 from distillscope.judges.identity.rejudge import rejudge_spec
 from distillscope.models.batch import ChatResult
@@ -57,7 +57,7 @@ async def run_ice(
     from the targets finished before it; the targets run in the job's order."""
     resolved = resolve_job(job)
     if job.output is not None:  # after the inputs are read, before any call
-        check_output_folder(job.output, inputs=[job.questions, job.templates])
+        check_output_folder(job.output, inputs=job_inputs(job))
     limits = FuzzLimits(job.budget, job.max_iterations, job.max_successes)
     if on_start is not None:
         on_start(sum(_queries_to_go(store, t, resolved, limits) for t in resolved.targets))

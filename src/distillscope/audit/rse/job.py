@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from distillscope.data.rse_sets import BUILTIN_SETS
 from distillscope.data.sources import PromptSource
@@ -134,6 +134,17 @@ class RSEJob(RSESettings):
     @classmethod
     def _one_target(cls, value: Any) -> Any:
         return [value] if isinstance(value, str | dict) else value
+
+    @model_validator(mode="after")
+    def _nothing_measured_against_itself(self) -> RSEJob:
+        """A target or floor that is the reference scores as high as RSE can: a result with no meaning."""
+        for role, ref in [*(("target", t) for t in self.targets), ("floor", self.floor)]:
+            if ref is not None and self.models.same(ref, self.reference):
+                raise ValueError(
+                    f"{role} {label_of(ref)!r} is the reference itself; a model compared with itself measures "
+                    "nothing: give another model"
+                )
+        return self
 
     @classmethod
     def of(cls, settings: RSESettings, **whom: Any) -> RSEJob:

@@ -139,6 +139,17 @@ class RSEResults(BaseModel):
     usage: list[ModelUsage] = Field(default_factory=list)
     job: dict[str, Any] = Field(default_factory=dict)
 
+    def unreadable_judges(self) -> dict[str, int]:
+        """Judges that gave no readable rating on any pair, with the pairs they failed on: every score
+        of theirs is n/a, so the run produced nothing it was asked for."""
+        failed: dict[str, int] = {}
+        for table in self.tables:
+            cells = [cell for row in table.rows for cell in row.cells.values()]
+            unreadable = sum(cell.unparseable for cell in cells)
+            if unreadable and not any(cell.pairs for cell in cells):
+                failed[table.judge] = unreadable
+        return failed
+
     def table(self, judge: str) -> JudgeTable:
         for table in self.tables:
             if table.judge == judge:

@@ -32,7 +32,7 @@ from distillscope.audit.rse.results import (
 from distillscope.audit.rse.scoring import Judged, pair_scores, pick_examples, score_rows, scores_by_key
 from distillscope.fileio.files import streamed_output
 from distillscope.fileio.jsonl import write_record
-from distillscope.fileio.paths import check_output_folder
+from distillscope.fileio.paths import check_output_folder, job_inputs
 from distillscope.judges.similarity.agreement import judge_agreement, order_consistency
 from distillscope.judges.similarity.base import SimilarityJudge
 from distillscope.judges.similarity.llm import LLMSimilarityJudge
@@ -55,7 +55,7 @@ async def run_rse(
 ) -> RSEResults:
     items = load_rse_items(job)
     if job.output is not None:  # after the inputs are read, before any call
-        check_output_folder(job.output, inputs=[source.path for source in job.prompts])
+        check_output_folder(job.output, inputs=[*job_inputs(job), *(source.path for source in job.prompts)])
     async with Run(store, "rse", job.model_dump(mode="json"), job.models) as run:
         respondents = build_respondents(job, run.model)
         built = build_judges(job, run.model, respondents[0].spec, store)  # an unknown judge is refused before any file

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from distillscope.audit.verdict.share import ShareCalibration
 from distillscope.errors import InputError
+from distillscope.fileio.files import read_text
 
 
 class VerdictSettings(BaseModel):
@@ -58,9 +59,20 @@ class VerdictSettings(BaseModel):
         if not isinstance(value, str | Path):
             return value
         path = Path(value)
+        text = read_text(path, "a share calibration (JSON, from `distillscope calibrate`)")
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError("file not found; expected a share calibration (JSON)", path=path) from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"not JSON: {exc}", path=path) from None
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not JSON: {exc.msg}", path=path, line=exc.lineno) from None
+        if not isinstance(data, dict):
+            raise InputError(
+                f"the top level is a {type(data).__name__}; expected a share calibration (JSON object)", path=path
+            )
+        try:
+            return ShareCalibration.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise InputError(
+                f"not a share calibration: {where + ': ' if where else ''}{first['msg']}", path=path
+            ) from None

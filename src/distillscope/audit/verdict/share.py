@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
 
 from distillscope.audit.evidence import ItemValues
@@ -56,6 +56,8 @@ MIN_CEILING_T = 3.0
 class ShareCalibration(BaseModel):
     """The map from a normalised score z to a share of reference-written data."""
 
+    model_config = ConfigDict(extra="forbid")  # a file of another shape is an error, not a default curve
+
     kind: Literal["floor-ceiling", "learned"] = "floor-ceiling"
     xs: list[float] = Field(default_factory=list, description="Knots of the learned curve: z values.")
     ys: list[float] = Field(default_factory=list, description="The share at each knot.")
@@ -65,6 +67,24 @@ class ShareCalibration(BaseModel):
     rmse: float | None = Field(
         None, description="Its root-mean-square error on held-out models of known share: the interval's allowance."
     )
+
+    @model_validator(mode="after")
+    def _a_curve_that_can_be_used(self) -> ShareCalibration:
+        """A learned curve is knots in increasing z, each mapped to a share; anything else would be used
+        as given (np.interp with unsorted knots answers nonsense) or silently mean no curve at all."""
+        if self.kind != "learned":
+            if self.xs or self.ys:
+                raise ValueError("a floor-ceiling calibration has no knots; expected kind: learned with xs and ys")
+            return self
+        if len(self.xs) != len(self.ys):
+            raise ValueError(f"xs has {len(self.xs)} knots but ys has {len(self.ys)}; expected one share per knot")
+        if len(self.xs) < 2:
+            raise ValueError(f"a learned curve needs at least 2 knots (got {len(self.xs)})")
+        if any(not b > a for a, b in zip(self.xs, self.xs[1:], strict=False)):
+            raise ValueError("the knots xs are not in increasing order")
+        if any(not 0.0 <= y <= 1.0 for y in self.ys):
+            raise ValueError("every share in ys must lie in [0, 1]")
+        return self
 
     @property
     def error_known(self) -> bool:
@@ -84,7 +104,8 @@ class ShareCalibration(BaseModel):
         error = f", mean absolute error {self.mae:.3f} on held-out models" if self.mae is not None else ""
         if self.rmse is not None:
             error += f" (rmse {self.rmse:.3f}, added to every interval)"
-        return f"learned on {self.points} models of known share ({self.source}){error}"
+        fitted = f"learned on {self.points} models of known share" if self.points else "learned"
+        return f"{fitted} ({self.source or 'source not recorded'}){error}"
 
 
 def fit_calibration(zs: Sequence[float], shares: Sequence[float], source: str) -> ShareCalibration:

@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from distillscope.distill.dataset import DistillCollator, Example, build_examples, load_training_records
 from distillscope.distill.loading import load_model, model_source
 from distillscope.distill.prune.architecture import Shape, parameter_count, require_supported, shape_of
 from distillscope.distill.prune.importance import Importance, ImportanceSettings, estimate_importance
 from distillscope.distill.prune.slicing import HeadUnit, KeepPlan, Targets, build_pruned, new_shape, plan_keep
-from distillscope.errors import ModelFolderError
+from distillscope.errors import InputError, ModelFolderError
 from distillscope.fileio.files import write_atomic
 from distillscope.models.config import Dtype
 
@@ -58,6 +58,15 @@ class PruneJob(BaseModel):
     device: str = Field("auto", description="'auto', 'cpu' or 'cuda'.")
     dtype: Dtype = Field("auto", description="Dtype the model is loaded and saved in.")
     trust_remote_code: bool = Field(False, description="Run code shipped with the model. Off by default.")
+
+    @model_validator(mode="after")
+    def _something_to_prune(self) -> PruneJob:
+        """With no target size, pruning would write a copy of the model under another name."""
+        if all(v is None for v in (self.hidden_size, self.intermediate_size, self.num_heads, self.num_layers)):
+            raise ValueError(
+                "no target size: give at least one of hidden_size, intermediate_size, num_heads or num_layers"
+            )
+        return self
 
     def targets(self) -> Targets:
         return Targets(self.hidden_size, self.intermediate_size, self.num_heads, self.num_layers, self.head_unit)
@@ -156,7 +165,13 @@ def run_prune(
     config = _load_config(job)
     require_supported(config)
     before = shape_of(config)
-    new_shape(before, job.targets())  # an impossible target fails before any weight is loaded
+    after = new_shape(before, job.targets())  # an impossible target fails before any weight is loaded
+    if job.hidden_size is not None and after.hidden % after.heads:
+        # the saved config would not load: transformers splits hidden_size evenly over the heads
+        raise InputError(
+            f"hidden_size {after.hidden} is not divisible by the {after.heads} attention heads",
+            hint=f"choose a multiple of {after.heads}",
+        )
     say("loading the model and the calibration set")
     tokenizer = load_tokenizer(job.model, job.trust_remote_code)
     model = load_model(job.model, dtype=job.dtype, device=job.device, trust_remote_code=job.trust_remote_code)

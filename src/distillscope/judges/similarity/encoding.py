@@ -55,6 +55,9 @@ def load_encoder(name: str = DEFAULT_EMBEDDING_MODEL) -> Any:
         if name not in _encoders:
             from sentence_transformers import SentenceTransformer
 
+            from distillscope.hub import prefer_cache_when_offline
+
+            prefer_cache_when_offline()  # no hub: the cache answers at once, not after a minute of retries
             try:
                 _encoders[name] = SentenceTransformer(encoder_location(name))
             except Exception as exc:  # missing folder, offline hub, bad files: all different types
