@@ -46,7 +46,7 @@ sys.path.append(str(Path(__file__).resolve().parent))
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 STUDENT = {"hidden": 128, "layers": 4, "heads": 4, "kv_heads": 2, "intermediate": 384}
-FULL = {"train": 128, "held": 16, "audit": 12, "steps": 48, "batch": 8, "tokens": 160, "answer_tokens": 96}
+FULL = {"train": 64, "held": 12, "audit": 10, "steps": 32, "batch": 8, "tokens": 128, "answer_tokens": 96}
 QUICK = {"train": 8, "held": 4, "audit": 4, "steps": 2, "batch": 4, "tokens": 64, "answer_tokens": 24}
 CACHE_K = 32
 OTHER_VOICES = 4  # the scratch student's source, then the null panel's three

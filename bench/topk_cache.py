@@ -37,7 +37,7 @@ import torch
 
 sys.path.append(str(Path(__file__).resolve().parent))
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-REAL_ANSWERS, REAL_TOKENS, REAL_ANSWERER = 16, 256, "gpt4_1106_preview"
+REAL_ANSWERS, REAL_TOKENS, REAL_ANSWERER = 12, 256, "gpt4_1106_preview"
 WIDE_VOCAB = 152_064
 LOSSES = [("forward_kl", 1.0), ("forward_kl", 2.0), ("reverse_kl", 1.0), ("jsd", 1.0)]
 

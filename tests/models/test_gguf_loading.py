@@ -40,11 +40,18 @@ def test_a_gguf_file_gives_the_same_tokens_and_logits_as_the_folder_it_was_writt
     assert torch.allclose(got, expected, atol=1e-5)
 
 
-def test_a_missing_gguf_file_or_package_is_one_line(cli, toy_chat_data, toy_gguf, tmp_path, monkeypatch):
+def test_a_missing_or_broken_gguf_file_or_a_missing_package_is_one_line(
+    cli, toy_chat_data, toy_gguf, tmp_path, monkeypatch
+):
     held = str(toy_chat_data[1])
     result = cli("eval", "--student", f"hf:{tmp_path / 'absent.gguf'}", "--data", held)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.exit_code == 2 and len(lines) == 1 and "no GGUF file at" in lines[0]
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF, or so it says")
+    result = cli("eval", "--student", f"hf:{broken}", "--data", held)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1 and f"from GGUF file {broken}" in lines[0]
     monkeypatch.setitem(sys.modules, "gguf", None)  # as if the package were not installed
     result = cli("eval", "--student", f"hf:{toy_gguf}", "--data", held)
     lines = [line for line in result.stderr.splitlines() if line.strip()]

@@ -167,7 +167,10 @@ def load_causal_lm(source: str, options: LoadOptions = LoadOptions()) -> Any:
 
 
 def _load_error(what: str, where: str, folder: Path | None, exc: BaseException) -> ModelFolderError:
-    origin = "Hugging Face hub repo" if folder is None else "GGUF file in" if folder.is_file() else "folder"
+    if folder is not None and folder.is_file():
+        origin, where = "GGUF file", str(folder)
+    else:
+        origin = "Hugging Face hub repo" if folder is None else "folder"
     return ModelFolderError(
         f"cannot load {what} from {origin} {where}: {brief(exc)}",
         hint="for a local folder write hf:./path (config.json, weights and a tokenizer), or hf:./model.gguf",
