@@ -9,15 +9,18 @@ finished training runs:
   into training, held-out and audit prompts that share nothing;
 - the corpus is SmolLM2's own greedy answers to the training prompts (`generate`, through the run
   store); its top-32 cache (`teacher-cache`) carries the teacher's next-token distributions;
+  generating on a shared 2-core machine ran at about 8 answers of 96 tokens per 14 minutes, so the
+  full budget is 16 training prompts (the students see them over many epochs);
 - three students of one architecture (4 layers, hidden 128, SmolLM2's tokenizer and vocabulary),
   from the same random initialisation, at the same budget (steps, batch, tokens per example):
   - KD: `train --mode kd-offline` from the cache (forward KL on the teacher's top-32 plus tail),
   - SFT: `train --mode sft` on the same records (sequence-level distillation, labels only),
   - scratch: `train --mode sft` on another real model's answers to the same prompts, with no
     SmolLM2 text: how far learning English alone moves a student towards the teacher;
-- each is compared with the teacher on the held-out prompts' SmolLM2 answers (answer tokens only):
-  forward KL(teacher ‖ student) per token, top-1 agreement and perplexity, each with a bootstrap
-  interval over documents and its n;
+- each is compared with the teacher on held-out text (gpt4_1106_preview's answers to the held-out
+  prompts, answer tokens only, text no student trained on): forward KL(teacher ‖ student) per
+  token, top-1 agreement with the teacher and perplexity, each with a bootstrap interval over
+  documents and its n;
 - the audit: SmolLM2 (the GGUF file itself, `hf:…gguf`) as the reference; the KD, SFT and scratch
   students as targets; a null panel of three students of the same size and budget trained on
   three other real models' answers (none of them SmolLM2's text); white-box likelihood and
@@ -46,8 +49,27 @@ sys.path.append(str(Path(__file__).resolve().parent))
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 STUDENT = {"hidden": 128, "layers": 4, "heads": 4, "kv_heads": 2, "intermediate": 384}
-FULL = {"train": 64, "held": 12, "audit": 10, "steps": 32, "batch": 8, "tokens": 128, "answer_tokens": 96}
-QUICK = {"train": 8, "held": 4, "audit": 4, "steps": 2, "batch": 4, "tokens": 64, "answer_tokens": 24}
+FULL = {
+    "train": 16,
+    "held": 12,
+    "audit": 8,
+    "steps": 24,
+    "batch": 8,
+    "tokens": 160,
+    "answer_tokens": 96,
+    "audit_tokens": 48,
+}
+QUICK = {
+    "train": 8,
+    "held": 4,
+    "audit": 4,
+    "steps": 2,
+    "batch": 4,
+    "tokens": 64,
+    "answer_tokens": 24,
+    "audit_tokens": 16,
+}
+HELD_OUT_WRITER = "gpt4_1106_preview"  # held-out text nobody trains on: a reference model's answers
 CACHE_K = 32
 OTHER_VOICES = 4  # the scratch student's source, then the null panel's three
 
@@ -84,7 +106,7 @@ def build_corpora(
     from distillscope.store import RunStore
 
     out: dict[str, Path] = {}
-    for split in ("train", "held"):
+    for split in ("train",):
         source = work / f"prompts-{split}.jsonl"
         write_jsonl(source, [{"id": f"{split}{i}", "prompt": p} for i, p in enumerate(prompts[split])])
         target = work / f"smollm2-{split}.jsonl"
@@ -99,6 +121,9 @@ def build_corpora(
             with RunStore(work / "store.sqlite") as store:
                 asyncio.run(generate_data(job, store))
         out[split] = target
+    held = {r["prompt"]: r["response"] for r in answers if r["model"] == HELD_OUT_WRITER}
+    out["held"] = work / "held-out.jsonl"
+    write_jsonl(out["held"], smol.chat_records([(p, held[p]) for p in prompts["held"]]))
     wanted = set(prompts["train"])
     for model in others:
         pairs = sorted((r["prompt"], r["response"]) for r in answers if r["model"] == model and r["prompt"] in wanted)
@@ -197,7 +222,7 @@ def audit(work: Path, gguf: Path, students: dict[str, Path], others: list[str], 
         targets=[{"model": f"hf:{students[name]}", "label": name} for name in ("kd", "sft", "scratch")],
         panel=[{"model": f"hf:{students[f'panel-{m}']}", "label": f"student of {m}"} for m in others[1:]],
         methods=["likelihood", "agreement"],
-        rse={"prompts": [str(prompts)], "params": {"max_tokens": budget["answer_tokens"], "temperature": 0.0}},
+        rse={"prompts": [str(prompts)], "params": {"max_tokens": budget["audit_tokens"], "temperature": 0.0}},
         output=output,
     )
     with RunStore(work / "store.sqlite") as store:
@@ -216,7 +241,7 @@ def report(rows: dict[str, Any], verdicts: dict[str, dict], others: list[str], b
     print(f"student: {STUDENT}, one initialisation; budget {budget['steps']} steps × {budget['batch']} × ")
     print(f"  up to {budget['tokens']} tokens = at most {tokens:,} tokens each; scratch on {others[0]}'s answers")
     n = rows["init"]["kl"].n
-    print(f"held-out: SmolLM2's answers to {n} new AlpacaEval prompts, {rows['_tokens']} answer tokens")
+    print(f"held-out: {HELD_OUT_WRITER}'s answers to {n} new AlpacaEval prompts, {rows['_tokens']} answer tokens")
     print(f"{'student':<28} {'KL(teacher‖student)':<26} {'top-1 agreement':<26} perplexity")
     for name in [k for k in rows if not k.startswith("_")]:
         row = rows[name]
