@@ -173,7 +173,7 @@ REAL_CUTS = {
     "depth": {"num_layers": 14},
 }
 REAL_FULL = {"recovery": 192, "held": 16, "steps": 40, "batch": 8, "tokens": 128, "samples": 64, "answer_tokens": 96}
-REAL_QUICK = {"recovery": 8, "held": 3, "steps": 1, "batch": 2, "tokens": 32, "samples": 4, "answer_tokens": 16}
+REAL_QUICK = {"recovery": 8, "held": 3, "steps": 1, "batch": 2, "tokens": 96, "samples": 4, "answer_tokens": 16}
 
 
 def real_main(quick: bool) -> None:
