@@ -24,8 +24,8 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from distillscope.audit.results import AuditResults, load_results
+from distillscope.audit.verdict.calibration import ShareCalibration, fit_calibration
 from distillscope.audit.verdict.groundtruth import true_share
-from distillscope.audit.verdict.share import ShareCalibration, fit_calibration
 from distillscope.errors import InputError
 
 

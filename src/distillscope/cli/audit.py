@@ -6,19 +6,14 @@ distillscope report --input DIR [--output report.html] [--screenshot report.png]
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from distillscope.audit.ice.job import TARGET_CONFIG, ICESettings
-from distillscope.audit.job import AuditJob
-from distillscope.audit.method import METHODS, Hooks
-from distillscope.audit.overview import labels_of, share_check_table, summary_table, verdict_table
-from distillscope.audit.results import REPORT_FILE, RESULTS_FILE, SCORES_CSV, SUMMARY_CSV, AuditResults, result_files
+from distillscope.audit.method import METHODS
 from distillscope.audit.rse.job import RESPONSE_DEFAULTS, RSESettings
-from distillscope.audit.runner import AuditPlan, plan_audit, run_audit
 from distillscope.audit.verdict.settings import VerdictSettings
 from distillscope.cli.common import (
     fail_on_failed_calls,
@@ -41,7 +36,12 @@ from distillscope.cli.console import (
 from distillscope.fileio.lists import split_flags
 from distillscope.fileio.paths import check_output_file
 from distillscope.models.planning import planning_only
-from distillscope.models.types import GenerateConfig
+
+if TYPE_CHECKING:
+    from distillscope.audit.job import AuditJob
+    from distillscope.audit.results import AuditResults
+    from distillscope.audit.runner import AuditPlan
+    from distillscope.models.types import GenerateConfig
 
 DEFAULT_OUTPUT = Path("audit-report")
 MIN_SCREEN, MAX_SCREEN = 320, 16384  # narrower pages are widened by the browser; taller ones are cut there
@@ -131,6 +131,10 @@ def audit(
     if not reference and not targets and config is None:
         console.print(ctx.get_help())
         raise typer.Exit(0)
+    from distillscope.audit.job import AuditJob
+    from distillscope.audit.results import REPORT_FILE, RESULTS_FILE, SCORES_CSV, SUMMARY_CSV
+    from distillscope.audit.runner import plan_audit
+
     flags: dict[str, Any] = {
         "reference": reference,
         "targets": split_flags(targets),
@@ -183,6 +187,11 @@ def with_sampling(job: AuditJob, params: GenerateConfig | None) -> AuditJob:
 
 
 def _run_with_progress(job: AuditJob, store: Any) -> AuditResults:
+    import asyncio
+
+    from distillscope.audit.method import Hooks
+    from distillscope.audit.runner import run_audit
+
     with StagedProgress() as progress:
         hooks = Hooks(progress.on_stage, progress.on_start, progress.on_result)
         return asyncio.run(run_audit(job, store, hooks))
@@ -208,6 +217,7 @@ def report(
 ) -> None:
     """Rebuild an audit's HTML report from its result files alone."""
     from distillscope.audit.report import render_report
+    from distillscope.audit.results import REPORT_FILE, result_files
 
     folder = input_path if input_path.is_dir() else input_path.parent
     target = output or folder / REPORT_FILE
@@ -226,6 +236,8 @@ def report(
 
 # ------------------------------------------------------------------------------------------ printing
 def print_summary(results: AuditResults) -> None:
+    from distillscope.audit.overview import labels_of, share_check_table, summary_table, verdict_table
+
     labels = labels_of(results)
     console.print(
         f"[bold]{shown(results.title)}[/] · reference [bold]{shown(results.reference.label)}[/] · "

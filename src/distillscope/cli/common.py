@@ -5,20 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
 
-from distillscope.data.families import read_family_files
 from distillscope.errors import RunFailed
 from distillscope.fileio.paths import job_inputs, refuse_inputs
 from distillscope.fileio.yamlio import load_yaml, require_mapping, validate
-from distillscope.models.catalog import ModelCatalog
-from distillscope.models.run import default_store_path
 from distillscope.models.types import GenerateConfig
-from distillscope.models.usage import ModelUsage
-from distillscope.store import RunStore
+from distillscope.store import RunStore, default_store_path
+
+if TYPE_CHECKING:
+    from distillscope.models.usage import ModelUsage
 
 JobT = TypeVar("JobT", bound=BaseModel)
 
@@ -139,6 +138,8 @@ def resolve_models(data: dict[str, Any], models_file: Path | None) -> None:
     """Named models become one catalog here, at the edge: a models file (the `--models` flag, or
     `models: FILE` in the YAML) is read once, inline entries are kept, and the flag's file wins on
     a name both define. Below the CLI, jobs carry the catalog and nothing reads a models file."""
+    from distillscope.models.catalog import ModelCatalog
+
     value = data.get("models")
     entries: dict[str, Any] = {}
     if isinstance(value, str | Path):
@@ -154,6 +155,8 @@ def resolve_models(data: dict[str, Any], models_file: Path | None) -> None:
 def resolve_families(data: dict[str, Any], files: list[Path] | None) -> None:
     """Extra model families (zoo personas, say) become one mapping here, at the edge: the files of
     `--families` and of a YAML `families: [FILE, ...]` are read once; inline definitions are kept."""
+    from distillscope.data.families import read_family_files
+
     value = data.get("families")
     if isinstance(value, str | Path):
         value = [value]

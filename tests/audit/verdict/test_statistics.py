@@ -9,10 +9,11 @@ import pytest
 from scipy import stats
 
 from distillscope.audit.evidence import ItemValues
+from distillscope.audit.verdict.calibration import ShareCalibration, fit_calibration
 from distillscope.audit.verdict.combine import holm, simes
 from distillscope.audit.verdict.nulls import beta_null, binary_test, prediction_t, score_test
 from distillscope.audit.verdict.sequential import SequentialTest
-from distillscope.audit.verdict.share import ShareCalibration, SignalLine, estimate_share, fit_calibration
+from distillscope.audit.verdict.share import SignalLine, estimate_share
 
 
 def scores(values, groups=None, prefix="p") -> ItemValues:

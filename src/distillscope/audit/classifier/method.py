@@ -24,7 +24,6 @@ from distillscope.audit.crossfit import Scores, cross_fitted, evidence_from_scor
 from distillscope.audit.evidence import Evidence
 from distillscope.audit.kept import answers_material, kept
 from distillscope.audit.method import (
-    METHODS,
     AuditMethod,
     Hooks,
     MethodPlan,
@@ -174,4 +173,4 @@ def _table(raw: ClassifierResults) -> Table:
     )
 
 
-CLASSIFIER_METHOD = METHODS.register("classifier", ClassifierMethod(), help="idiosyncrasy classifier (no judge)")
+CLASSIFIER_METHOD = ClassifierMethod()

@@ -30,7 +30,7 @@ from distillscope.audit.ice.runner import plan_ice, run_ice
 from distillscope.audit.ice.scores import describe_identities
 from distillscope.audit.ice.tables import all_tables, examples, rate_cell
 from distillscope.audit.ice.tree import FuzzTree
-from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
+from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
 from distillscope.audit.resolve import AuditedModel, ResolvedAudit
 from distillscope.audit.tables import Cell, Table
 from distillscope.audit.verdict.nulls import beta_null
@@ -250,4 +250,4 @@ def sequential_rules(audit: ResolvedAudit) -> Callable[[TargetPlan, list[ICETarg
     return rule_for
 
 
-ICE_METHOD = METHODS.register("ice", ICEMethod(), help="identity claims under fuzzed jailbreaks (the paper's ICE)")
+ICE_METHOD = ICEMethod()

@@ -18,7 +18,6 @@ from distillscope.audit.crossfit import cross_fitted, evidence_from_scores
 from distillscope.audit.kept import answers_material, kept
 from distillscope.audit.markers.profile import Marker, MarkerLearner, example_sentence, log_odds_markers
 from distillscope.audit.method import (
-    METHODS,
     AuditMethod,
     Hooks,
     MethodPlan,
@@ -233,5 +232,5 @@ def _shared_table(raw: MarkerResults) -> Table:
     )
 
 
-MARKER_METHOD = METHODS.register("markers", MarkerMethod(), help="the reference's over-used words (no judge)")
+MARKER_METHOD = MarkerMethod()
 __all__ = ["MARKER_METHOD", "Marker", "MarkerResults", "MarkerSettings"]

@@ -19,7 +19,6 @@ from distillscope.audit.crossfit import evidence_from_scores
 from distillscope.audit.evidence import Evidence
 from distillscope.audit.kept import answers_material, kept
 from distillscope.audit.method import (
-    METHODS,
     AuditMethod,
     Hooks,
     MethodPlan,
@@ -176,4 +175,4 @@ def _table(raw: ProximityResults) -> Table:
     )
 
 
-PROXIMITY_METHOD = METHODS.register("proximity", ProximityMethod(), help="nearest-answer proximity (no judge)")
+PROXIMITY_METHOD = ProximityMethod()

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from distillscope.audit.crossfit import CEILING, evidence_from_scores
 from distillscope.audit.kept import answers_material, kept
 from distillscope.audit.method import (
-    METHODS,
     AuditMethod,
     Hooks,
     MethodPlan,
@@ -158,4 +157,4 @@ def _table(raw: TeacherResults) -> Table:
     )
 
 
-TEACHER_METHOD = METHODS.register("teachers", TeacherMethod(), help="teacher classifier for attribution (no judge)")
+TEACHER_METHOD = TeacherMethod()

@@ -27,10 +27,11 @@ from pydantic import BaseModel, Field
 
 from distillscope.audit.evidence import Evidence
 from distillscope.audit.verdict.attribution import Attribution, attribute
+from distillscope.audit.verdict.calibration import ShareCalibration
 from distillscope.audit.verdict.combine import holm
 from distillscope.audit.verdict.groundtruth import ShareCheck
 from distillscope.audit.verdict.settings import VerdictSettings
-from distillscope.audit.verdict.share import ShareCalibration, estimate_share
+from distillscope.audit.verdict.share import estimate_share
 from distillscope.audit.verdict.signals import SignalResult, against_panel, score_lines
 
 Kind = Literal["distilled", "not distinguishable", "inconclusive"]

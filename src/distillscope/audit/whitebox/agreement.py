@@ -28,7 +28,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.evidence import Evidence, ItemValues, Measure, Role
 from distillscope.audit.method import (
-    METHODS,
     AuditMethod,
     Hooks,
     MethodPlan,
@@ -326,6 +325,4 @@ def _table(raw: AgreementResults) -> Table:
     )
 
 
-AGREEMENT_METHOD = METHODS.register(
-    "agreement", AgreementMethod(), help="white-box KL, top-1 agreement and CKA (hf: reference and targets)"
-)
+AGREEMENT_METHOD = AgreementMethod()

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.evidence import Evidence, ItemValues, Measure, Role
 from distillscope.audit.method import (
-    METHODS,
     AuditMethod,
     Hooks,
     MethodPlan,
@@ -200,4 +199,4 @@ def _table(raw: LikelihoodResults) -> Table:
     )
 
 
-LIKELIHOOD_METHOD = METHODS.register("likelihood", LikelihoodMethod(), help="white-box likelihood (hf: targets)")
+LIKELIHOOD_METHOD = LikelihoodMethod()
