@@ -16,12 +16,14 @@ from distillscope.audit.method import METHODS
 from distillscope.audit.rse.job import RESPONSE_DEFAULTS, RSESettings
 from distillscope.audit.verdict.settings import VerdictSettings
 from distillscope.cli.common import (
+    SET_HELP,
     fail_on_failed_calls,
     fail_on_unreadable_judges,
     field_help,
     generate_config,
     load_job,
     state,
+    with_settings,
 )
 from distillscope.cli.console import (
     StagedProgress,
@@ -93,6 +95,7 @@ def audit(
         list[Path] | None, typer.Option("--families", help="YAML of extra families, e.g. zoo personas (repeatable).")
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Title of the report.")] = None,
+    settings: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP, show_default=False)] = None,
     judge: Annotated[
         list[str] | None,
         typer.Option("--judge", help=field_help(RSESettings, "judges", "RSE judges: ") + "; repeatable"),
@@ -151,7 +154,8 @@ def audit(
         "ice": _given(budget=budget, judge=ice_judge, mutator=mutator, languages=languages, per_category=per_category),
     }
     job = with_sampling(
-        load_job(config, AuditJob, flags), generate_config(temperature=temperature, max_tokens=max_tokens)
+        load_job(config, AuditJob, with_settings(flags, settings)),
+        generate_config(temperature=temperature, max_tokens=max_tokens),
     )
     if job.output is None:
         job = job.model_copy(update={"output": DEFAULT_OUTPUT})
@@ -237,6 +241,7 @@ def report(
 # ------------------------------------------------------------------------------------------ printing
 def print_summary(results: AuditResults) -> None:
     from distillscope.audit.overview import labels_of, share_check_table, summary_table, verdict_table
+    from distillscope.audit.present import presenter_of
 
     labels = labels_of(results)
     console.print(
@@ -248,7 +253,7 @@ def print_summary(results: AuditResults) -> None:
             console.print(render_table(lead))
     for name in results.methods:
         if name in METHODS and name in results.raw:
-            for table in METHODS.get(name).cli_tables(results.raw[name], labels):
+            for table in presenter_of(name).cli_tables(results.raw[name], labels):
                 console.print(render_table(table))
     overview = summary_table(results)
     overview.title = "Audit summary"

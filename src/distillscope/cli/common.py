@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import typer
 from pydantic import BaseModel
 
-from distillscope.errors import RunFailed
+from distillscope.errors import InputError, RunFailed
 from distillscope.fileio.paths import job_inputs, refuse_inputs
 from distillscope.fileio.yamlio import load_yaml, require_mapping, validate
 from distillscope.models.types import GenerateConfig
@@ -89,6 +89,49 @@ def fail_on_unreadable_judges(failed: dict[str, int]) -> None:
             f"judge {judge!r} gave no readable verdict on any of its {pairs} items{others}: every score is n/a",
             hint="check the judge model and its prompt; the replies are in the run store (distillscope runs export)",
         )
+
+
+SET_HELP = (
+    "Any setting of the YAML config, as KEY=VALUE with a dotted key (repeatable): verdict.min_share=0.3, "
+    "rse.sample=50, ice.budget=200. The value is read as YAML: 0.3, true, [ice, markers]."
+)
+
+
+def dotted_settings(pairs: Iterable[str]) -> dict[str, Any]:
+    """`--set a.b=1 --set a.c=x` as the nested mapping a YAML file would hold: {"a": {"b": 1, "c": "x"}}.
+
+    One flag reaches every field of every section, so nothing the YAML can say is out of the flags' reach."""
+    import yaml
+
+    tree: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        parts = key.strip().split(".")
+        if not sep or not all(part.strip() for part in parts):
+            raise InputError(f"--set {pair!r}: expected KEY=VALUE with a dotted key, e.g. verdict.min_share=0.3")
+        try:
+            value = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError:
+            value = text
+        node = tree
+        for part in parts[:-1]:
+            child = node.setdefault(part.strip(), {})
+            if not isinstance(child, dict):
+                raise InputError(f"--set {pair!r}: {part} is set to a value and to a section")
+            node = child
+        node[parts[-1].strip()] = value
+    return tree
+
+
+def with_settings(flags: dict[str, Any], pairs: Iterable[str] | None) -> dict[str, Any]:
+    """The command's flags with `--set` pairs over them (a named flag and `--set` of one key: `--set` wins)."""
+    merged = dict(flags)
+    for key, value in dotted_settings(pairs or []).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict | None):
+            merged[key] = {**(merged.get(key) or {}), **value}
+        else:
+            merged[key] = value
+    return merged
 
 
 def load_job(config_path: Path | None, job: type[JobT], flags: dict[str, Any]) -> JobT:

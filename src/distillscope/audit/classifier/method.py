@@ -23,15 +23,8 @@ from distillscope.audit.classifier.results import BINS, RESULTS_FILE, Classifier
 from distillscope.audit.crossfit import Scores, cross_fitted, evidence_from_scores
 from distillscope.audit.evidence import Evidence
 from distillscope.audit.kept import answers_material, kept
-from distillscope.audit.method import (
-    AuditMethod,
-    Hooks,
-    MethodPlan,
-    MethodRun,
-    ReferenceRun,
-    ReportSection,
-    finish_reference_runs,
-)
+from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun, ReferenceRun, finish_reference_runs
+from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.resolve import ResolvedAudit
 from distillscope.audit.responses import (
     Answers,
@@ -66,7 +59,7 @@ class ClassifierSettings(BaseModel):
     seed: int = Field(0, description="Seed of the folds and the solver.")
 
 
-class ClassifierMethod(AuditMethod[ClassifierSettings]):
+class ClassifierMethod(AuditMethod[ClassifierSettings], MethodPresenter):
     name = "classifier"
     title = "Idiosyncrasy classifier"
     short = "CLS"

@@ -15,17 +15,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.crossfit import cross_fitted, evidence_from_scores
+from distillscope.audit.evidence import PANEL_ROLE
 from distillscope.audit.kept import answers_material, kept
 from distillscope.audit.markers.profile import Marker, MarkerLearner, example_sentence, log_odds_markers
-from distillscope.audit.method import (
-    AuditMethod,
-    Hooks,
-    MethodPlan,
-    MethodRun,
-    ReferenceRun,
-    ReportSection,
-    finish_reference_runs,
-)
+from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun, ReferenceRun, finish_reference_runs
+from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.resolve import ResolvedAudit
 from distillscope.audit.responses import Answers, all_answers, plan_answers, shared_table, table_markers
 from distillscope.audit.tables import Cell, Table, interval, num
@@ -78,7 +72,7 @@ class MarkerResults(BaseModel):
     models: list[TargetMarkers]
 
 
-class MarkerMethod(AuditMethod[MarkerSettings]):
+class MarkerMethod(AuditMethod[MarkerSettings], MethodPresenter):
     name = "markers"
     title = "Style profile (over-used words and layout)"
     short = "STY"
@@ -137,7 +131,7 @@ def profile_results(
 ) -> MarkerResults:
     """The profile on all prompts and the whole panel, and what each model shares of it."""
     counts, names = table.marker_counts
-    panel_texts = [t for a in answers.of("panel") for t in a.texts.values()]
+    panel_texts = [t for a in answers.of(PANEL_ROLE) for t in a.texts.values()]
     reference_totals = _totals(counts, table, list(answers.reference.values()))
     panel_totals = _totals(counts, table, panel_texts)
     found = log_odds_markers(reference_totals, panel_totals)

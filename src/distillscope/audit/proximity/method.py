@@ -18,15 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from distillscope.audit.crossfit import evidence_from_scores
 from distillscope.audit.evidence import Evidence
 from distillscope.audit.kept import answers_material, kept
-from distillscope.audit.method import (
-    AuditMethod,
-    Hooks,
-    MethodPlan,
-    MethodRun,
-    ReferenceRun,
-    ReportSection,
-    finish_reference_runs,
-)
+from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun, ReferenceRun, finish_reference_runs
+from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.proximity.measure import nearness, view_vectors
 from distillscope.audit.resolve import ResolvedAudit
 from distillscope.audit.responses import (
@@ -80,7 +73,7 @@ class ProximityResults(BaseModel):
     models: list[ModelNearness]
 
 
-class ProximityMethod(AuditMethod[ProximitySettings]):
+class ProximityMethod(AuditMethod[ProximitySettings], MethodPresenter):
     name = "proximity"
     title = "Proximity (nearest answer)"
     short = "NEAR"

@@ -17,15 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.crossfit import CEILING, evidence_from_scores
 from distillscope.audit.kept import answers_material, kept
-from distillscope.audit.method import (
-    AuditMethod,
-    Hooks,
-    MethodPlan,
-    MethodRun,
-    ReferenceRun,
-    ReportSection,
-    finish_reference_runs,
-)
+from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun, ReferenceRun, finish_reference_runs
+from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.resolve import ResolvedAudit
 from distillscope.audit.responses import all_answers, plan_answers, shared_table, table_embeddings
 from distillscope.audit.tables import Cell, Table, num
@@ -64,7 +57,7 @@ class TeacherResults(BaseModel):
     rows: list[TeacherRow]
 
 
-class TeacherMethod(AuditMethod[TeacherSettings]):
+class TeacherMethod(AuditMethod[TeacherSettings], MethodPresenter):
     name = "teachers"
     title = "Teacher classifier (attribution)"
     short = "TCH"

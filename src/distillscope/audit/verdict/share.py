@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from distillscope.audit.evidence import ItemValues
+from distillscope.audit.evidence import ItemValues, Panel
 from distillscope.audit.verdict.calibration import ShareCalibration
 from distillscope.audit.verdict.nulls import common_items, prediction_t
 
@@ -117,7 +117,7 @@ def estimate_share(lines: Sequence[SignalLine], calibration: ShareCalibration) -
     z_panel: dict[str, list[float]] = {}
     items = []
     for line in lines:
-        if len(line.panel) < 2:
+        if not Panel.enough(len(line.panel)):
             continue
         matrix, groups, shared = line_matrix(line)
         if matrix.shape[1] == 0 or not _spans(matrix, groups):

@@ -27,15 +27,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.evidence import Evidence, ItemValues, Measure, Role
-from distillscope.audit.method import (
-    AuditMethod,
-    Hooks,
-    MethodPlan,
-    MethodRun,
-    ReferenceRun,
-    ReportSection,
-    finish_reference_runs,
-)
+from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun, ReferenceRun, finish_reference_runs
+from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.resolve import AuditedModel, ResolvedAudit
 from distillscope.audit.responses import collect_answers, plan_answers
 from distillscope.audit.tables import Cell, Table, interval, num
@@ -80,7 +73,7 @@ class AgreementResults(BaseModel):
     skipped: list[str] = Field(default_factory=list)
 
 
-class AgreementMethod(AuditMethod[AgreementSettings]):
+class AgreementMethod(AuditMethod[AgreementSettings], MethodPresenter):
     name = "agreement"
     title = "White-box agreement and representations"
     short = "WB"
