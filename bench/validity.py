@@ -51,7 +51,7 @@ from sklearn.metrics import roc_auc_score
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from distillscope.audit.calibrate import KnownShare, known_shares, learn_calibration
+from distillscope.audit.calibrate import calibrate_results, learn_calibration, write_calibration
 from distillscope.audit.evidence import PANEL_ROLE, Evidence
 from distillscope.audit.ice.job import ICESettings
 from distillscope.audit.job import AuditJob, AuditModel
@@ -290,16 +290,16 @@ def main() -> None:
     truth = {m.name: (m.fraction if m.teacher == manifest.teacher_a else 0.0) for m in models}
     graded = [n for n in fixed if fixed[n]["share"] is not None and (kind[n].startswith("f") or is_negative(kind[n]))]
     floor_errors = [abs(fixed[n]["share"]["value"] - truth[n]) for n in graded]
-    points: list[KnownShare] = [p for r, results in audits for p in known_shares(results, f"replicate {r}")]
-    fit = learn_calibration(points, f"validation zoo ({args.size}, {args.replicates} replicates)")
+    where = f"in the validation zoo ({args.size}, {args.replicates} replicates)"
+    fit = calibrate_results([(results, f"replicate {r}") for r, results in audits], where)  # `distillscope calibrate`
     learned_errors = [abs(p.held_out - p.share) for p in fit.points if p.held_out is not None]
     ROOT.mkdir(parents=True, exist_ok=True)
-    (ROOT / "validity-calibration.json").write_text(fit.calibration.model_dump_json(indent=1), encoding="utf-8")
+    write_calibration(fit, ROOT / "validity-calibration.json")
 
     # ---- every verdict again, each replicate's with the curve its replicate had no part in
     crossfitted: dict[str, dict] = {}
     for replicate in range(args.replicates):
-        others = [p for p in points if p.group != f"replicate {replicate}"]
+        others = [p for p in fit.points if p.group != f"replicate {replicate}"]
         curve = learn_calibration(others, "other replicates").calibration
         for r, results in audits:
             if r == replicate:
