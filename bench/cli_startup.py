@@ -6,7 +6,9 @@ is kept; `python -c pass` is timed in the same run, so the figure that matters i
 Goal: each command at most 0.6 s above `python_s` on a quiet machine (`ruff`, `uv` and `git` answer
 at once; `inspect` and `litgpt` start in well under a second).
 
-    .venv/bin/python bench/cli_startup.py [--repeats 5]
+    .venv/bin/python bench/cli_startup.py [--repeats 5] [--sources DIR]
+
+`--sources` times another checkout's `src/` (an older commit's, say) in the same way.
 
 The last line is one JSON object: help_s, audit_help_s, bad_flag_s, python_s (medians, seconds).
 """
@@ -43,14 +45,17 @@ def timed(args: list[str], expected_code: int, env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sources", type=Path, default=SOURCES, help="The src/ folder to time (default: this one).")
     options = parser.parse_args()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SOURCES), os.environ.get("PYTHONPATH")])))
+    sources = str(options.sources.resolve())
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [sources, os.environ.get("PYTHONPATH")])))
     env["COLUMNS"] = "120"
     samples: dict[str, list[float]] = {name: [] for name in CASES}
     for _ in range(options.repeats):  # interleaved, so a burst of load on the machine hits every case alike
         for name, (args, code) in CASES.items():
             samples[name].append(timed(args, code, env))
     figures = {name: round(statistics.median(values), 3) for name, values in samples.items()}
+    print(f"sources: {sources}")
     print(f"{'case':<14} {'median s':>9} {'above python s':>15}  (n={options.repeats} fresh processes each)")
     for name, value in figures.items():
         print(f"{name:<14} {value:>9.3f} {value - figures['python_s']:>15.3f}")

@@ -28,7 +28,7 @@ from distillscope.audit.responses import (
     table_ngrams,
 )
 from distillscope.audit.tables import Table, means_table
-from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL
+from distillscope.judges.similarity.encoder_name import DEFAULT_EMBEDDING_MODEL
 
 if TYPE_CHECKING:
     from distillscope.audit.results import AuditResults

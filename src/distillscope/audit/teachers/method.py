@@ -23,7 +23,7 @@ from distillscope.audit.resolve import ResolvedAudit
 from distillscope.audit.responses import all_answers, plan_answers, shared_table, table_embeddings
 from distillscope.audit.tables import Cell, Table, num
 from distillscope.audit.teachers.model import teacher_probabilities
-from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL
+from distillscope.judges.similarity.encoder_name import DEFAULT_EMBEDDING_MODEL
 from distillscope.store import RunStore
 
 if TYPE_CHECKING:

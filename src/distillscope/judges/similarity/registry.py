@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL
+from distillscope.judges.similarity.encoder_name import DEFAULT_EMBEDDING_MODEL
 from distillscope.models.config import ModelConfig
 from distillscope.models.types import GenerateConfig
 from distillscope.registry import Registry, UnknownNameError
