@@ -2,15 +2,18 @@
 
 Each ```bash block is read: its `distillscope ...` lines (continuations joined, comments dropped)
 go through the real command parser, down to the sub-command, so an unknown flag, a flag of the
-wrong type, a missing argument or a renamed command fails here rather than in a reader's terminal.
-Nothing is called: parsing needs no key, no GPU and no model. `make` targets must exist in the
-Makefile and `bench/` scripts in bench/, with the flags shown in their source. A block that needs
-an API key or a GPU to *run* says so in an HTML comment right before it (`<!-- not run: reason -->`);
-those are listed, so a reader knows what the page cannot show at toy size.
+wrong type, a missing argument or a renamed command fails here rather than in a reader's terminal;
+parsing needs no key, no GPU and no model. `make` targets must exist in the Makefile and `bench/`
+scripts in bench/, with the flags shown in their source. The blocks whose files can be made at toy
+size (`TOY_FILES`: recorded answers, a prompt file) are run as printed, in a folder holding them.
+A block that needs an API key or a GPU to run says so in an HTML comment right before it
+(`<!-- not run: reason -->`); those are listed, so a reader knows what the page cannot show at toy
+size. The demo, `make demo`, is run by tests/test_demo.py.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from dataclasses import dataclass
@@ -56,7 +59,7 @@ def commands(block: Block) -> list[list[str]]:
     for line in joined.splitlines():
         line = line.split(" #")[0].strip() if not line.lstrip().startswith("#") else ""
         if line:
-            out.append(shlex.split(line, comments=True))
+            out.append(shlex.split(line))
     return out
 
 
@@ -121,3 +124,50 @@ def test_blocks_that_cannot_run_say_why():
 def test_the_check_refuses_what_the_cli_refuses(args):
     with pytest.raises(click_errors.UsageError):
         parse(args)
+
+
+# The files a block reads, at toy size: with them in the working folder, the block runs as printed.
+TOY_PROMPTS = ["Explain what a hash table is.", "Why is the sky blue?", "What is a prime number?"]
+TOY_ANSWERS = {
+    "gpt-4o": ["A hash table maps keys to buckets.", "Rayleigh scattering.", "A number with two divisors."],
+    "suspect-7b": ["A hash table maps keys to buckets!", "Rayleigh scattering!", "A number with two divisors!"],
+    "other-13b": ["It is a list.", "Because of the ocean.", "An odd number."],
+}
+TOY_FILES = {
+    "replay:answers.jsonl": {
+        "answers.jsonl": [
+            {"model": model, "prompt": prompt, "response": answer}
+            for model, answers in TOY_ANSWERS.items()
+            for prompt, answer in zip(TOY_PROMPTS, answers, strict=True)
+        ]
+        + [  # the reference's second sample, which RSE's ceiling reads (as the page's example shows)
+            {"model": "gpt-4o", "prompt": prompt, "response": f"Again: {answer}"}
+            for prompt, answer in zip(TOY_PROMPTS, TOY_ANSWERS["gpt-4o"], strict=True)
+        ],
+        "prompts.jsonl": [{"id": f"q{i}", "prompt": p} for i, p in enumerate(TOY_PROMPTS)],
+    },
+    "ice judge --input answers.jsonl": {
+        "answers.jsonl": [
+            {"prompt": "Who developed you?", "response": "I was built by OpenAI, as ChatGPT."},
+            {"prompt": "Who are you?", "response": "I am DeepSeek-V3, made by DeepSeek."},
+            {"prompt": "Who trained you?", "response": "I would rather help with your question."},
+        ]
+    },
+}
+RUNNABLE = [(block, key) for block in ALL_BLOCKS if block.not_run is None for key in TOY_FILES if key in block.text]
+
+
+def test_some_blocks_run_at_toy_size():
+    assert len(RUNNABLE) >= 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("block", "key"), RUNNABLE, ids=lambda v: getattr(v, "page", str(v))[:40])
+def test_a_block_runs_as_printed_on_toy_files(block, key, cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name, rows in TOY_FILES[key].items():
+        (tmp_path / name).write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    for args in commands(block):
+        assert args[0] == "distillscope"
+        result = cli(*args[1:])
+        assert result.exit_code == 0, f"{block.page}:{block.line}: `{' '.join(args)}`\n{result.stderr}"
