@@ -128,3 +128,22 @@ def test_the_cycle_finder_finds_a_cycle():
 def test_no_module_is_over_500_lines():
     long = {name: n for name, path in modules().items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def test_the_wheel_holds_no_test_doubles():
+    """Servers, proxies and toy models live with the tests (`tests/doubles`), not in the installed package."""
+    assert not (PACKAGE / "testing").exists()
+    reaching = [
+        name
+        for name, path in modules().items()
+        if any(
+            isinstance(node, ast.Import | ast.ImportFrom)
+            and any(n == "doubles" or n.startswith("doubles.") for n in _imported_names(node))
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        )
+    ]
+    assert reaching == []
+
+
+def _imported_names(node: ast.Import | ast.ImportFrom) -> list[str]:
+    return [node.module or ""] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]
