@@ -169,3 +169,10 @@ def evidence_from_scores(
             )
         )
     return out
+
+
+def mean_row(evidence: Evidence) -> dict[str, Any]:
+    """One model's row in a learned signal's results: its label, role and mean with interval and n."""
+    mean = evidence.measures[0]
+    interval = {"mean": mean.value, "low": mean.low, "high": mean.high, "n": mean.n}
+    return {"label": evidence.label, "role": evidence.role, **interval}

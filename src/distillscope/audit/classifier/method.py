@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.classifier.model import ClassifierLearner
 from distillscope.audit.classifier.results import BINS, RESULTS_FILE, ClassifierResults, ModelScores
-from distillscope.audit.crossfit import Scores, cross_fitted, evidence_from_scores
+from distillscope.audit.crossfit import Scores, cross_fitted, evidence_from_scores, mean_row
 from distillscope.audit.evidence import Evidence
 from distillscope.audit.per_reference import PerReference, ReferenceJob
 from distillscope.audit.present import MethodPresenter, ReportSection
@@ -109,17 +109,7 @@ def _histogram(scores: dict[str, float]) -> list[int]:
 
 
 def _model_scores(evidence: Evidence) -> ModelScores:
-    measure = evidence.measures[0]
-    return ModelScores(
-        label=evidence.label,
-        model=evidence.model,
-        role=evidence.role,
-        mean=measure.value,
-        low=measure.low,
-        high=measure.high,
-        n=measure.n,
-        histogram=evidence.summary or [],
-    )
+    return ModelScores(**mean_row(evidence), model=evidence.model, histogram=evidence.summary or [])
 
 
 def _table(raw: ClassifierResults) -> Table:

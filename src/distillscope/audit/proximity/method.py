@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from distillscope.audit.crossfit import evidence_from_scores
+from distillscope.audit.crossfit import evidence_from_scores, mean_row
 from distillscope.audit.evidence import Evidence
 from distillscope.audit.per_reference import PerReference, ReferenceJob
 from distillscope.audit.present import MethodPresenter, ReportSection
@@ -116,15 +116,7 @@ class ProximityMethod(PerReference[ProximitySettings], MethodPresenter):
 
 
 def _row(evidence: Evidence) -> ModelNearness:
-    measure = evidence.measures[0]
-    return ModelNearness(
-        label=evidence.label,
-        role=evidence.role,
-        mean=measure.value,
-        low=measure.low,
-        high=measure.high,
-        n=measure.n,
-    )
+    return ModelNearness(**mean_row(evidence))
 
 
 def _table(raw: ProximityResults) -> Table:
