@@ -4,7 +4,7 @@
 32 at a time; each pass uses a fresh run store. The ratio of the two wall times is how much of the
 network wait concurrency hides. It is measured against two servers behind the same proxy:
 
-- the scripted server (`testing/scripted.py`), which does no model work: the ratio shows the
+- the scripted server (`tests/doubles/scripted.py`), which does no model work: the ratio shows the
   client's own overhead (run store, HTTP client, event loop), and is expected to be at least 15x.
   The scripted server and its proxies run in a child process, so they do not share the client's
   interpreter lock and what is measured is the client;
@@ -31,14 +31,15 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import doubles_on_path  # noqa: F401 - puts tests/ (the doubles) on the path
 from distillscope.models import GenerateConfig, ModelConfig
 from distillscope.models.batch import ChatRequest, chat_many
 from distillscope.models.run import Run
 from distillscope.store import RunStore
-from distillscope.testing.proxy import FaultProxy
-from distillscope.testing.scripted import ScriptedServer
-from distillscope.testing.server import LocalServer
-from distillscope.testing.toy import build_toy_model
+from doubles.proxy import FaultProxy
+from doubles.scripted import ScriptedServer
+from doubles.server import LocalServer
+from doubles.toy import build_toy_model
 
 PARAMS = GenerateConfig(temperature=0, max_tokens=4)
 EXPECTED_SCRIPTED_RATIO = 15.0

@@ -6,10 +6,10 @@ with batch 4 each (global batch 8 either way), with the same seed, data, schedul
 the CPU (gloo), logging every step. Both loss curves are printed side by side with their relative
 difference at each step; the goal is at most 1% everywhere. The final weights are compared too.
 
-The teacher is the toy chat model (testing/toy.py), the student a fresh tiny model on its
+The teacher is the toy chat model (tests/doubles/toy.py), the student a fresh tiny model on its
 tokenizer; both are built once and kept under .distillscope/bench-ddp. The two-process runs are
 torchrun's (`accelerate launch --multi_gpu` with no GPU visible): accelerate's `--cpu` launcher
-starts one process only (testing/launch.py). Every process runs `--threads` threads (1), so two
+starts one process only (tests/doubles/launch.py). Every process runs `--threads` threads (1), so two
 processes have twice the cores of one, as scaling out gives; one thread each also keeps a process
 from spinning on cores another job holds, which on a shared 2-core machine made single runs of two
 threads vary tenfold. The wall times include starting the processes and loading the models.
@@ -32,6 +32,8 @@ from pathlib import Path
 
 import yaml
 
+import doubles_on_path  # noqa: F401 - puts tests/ (the doubles) on the path
+
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -47,8 +49,8 @@ def build(root: Path) -> tuple[Path, Path, Path]:
 
     from distillscope.distill.loading import load_tokenizer
     from distillscope.fileio.jsonl import write_jsonl
-    from distillscope.testing.toy import build_toy_model, toy_conversations
     from distillscope.zoo.tinymodels import make_tiny_model, save_model
+    from doubles.toy import build_toy_model, toy_conversations
 
     hf_logging.disable_progress_bar()
     teacher, student, data = root / "teacher", root / "student", root / "train.jsonl"
@@ -93,7 +95,7 @@ def relative(a: float, b: float) -> float:
 def compare(mode: str, config: Path, work: Path, threads: int) -> dict:
     from safetensors.torch import load_file
 
-    from distillscope.testing.launch import launch_train
+    from doubles.launch import launch_train
 
     runs, folders = {}, {n: work / f"{mode}-{n}" for n in (1, PROCESSES)}
     for processes, folder in folders.items():
@@ -135,7 +137,7 @@ def compare(mode: str, config: Path, work: Path, threads: int) -> dict:
 
 
 def main() -> None:
-    from distillscope.testing.launch import launch
+    from doubles.launch import launch
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20)

@@ -38,9 +38,10 @@ import subprocess
 import time
 from pathlib import Path
 
+import doubles_on_path  # noqa: F401 - puts tests/ (the doubles) on the path
 from distillscope.judges.identity.rules import RULES_VERSION
 from distillscope.stats import wilson_rate
-from distillscope.testing.identity_claims import judge_set, load_identity_claims, score_by, set_families
+from doubles.identity_claims import judge_set, load_identity_claims, score_by, set_families
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 REAL = DATA / "identity_real"

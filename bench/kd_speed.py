@@ -43,6 +43,8 @@ import threading
 import time
 from pathlib import Path
 
+import doubles_on_path  # noqa: F401 - puts tests/ (the doubles) on the path
+
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
@@ -58,8 +60,8 @@ ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "1310
 def build_models(work: Path, vocab: int) -> tuple[Path, Path]:
     """The toy teacher (trained) and a fresh student, both with `vocab` logit rows."""
     from distillscope.distill.loading import load_model, load_tokenizer
-    from distillscope.testing.toy import build_toy_model
     from distillscope.zoo.tinymodels import make_tiny_model, save_model
+    from doubles.toy import build_toy_model
 
     base = work / "teacher-base"
     if not (base / "config.json").exists():
@@ -76,7 +78,7 @@ def build_models(work: Path, vocab: int) -> tuple[Path, Path]:
 def write_data(work: Path) -> tuple[Path, Path]:
     """Training chat data in a fixed shuffled order, and held-out data."""
     from distillscope.fileio.jsonl import write_jsonl
-    from distillscope.testing.toy import toy_conversations
+    from doubles.toy import toy_conversations
 
     conversations = toy_conversations(400, seed=11)
     random.Random(0).shuffle(conversations)

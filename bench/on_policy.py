@@ -1,6 +1,6 @@
 """On-policy KD (λ = 0.5) against off-policy KD at the same number of steps, on the toy teacher and student.
 
-The teacher is the toy chat model (testing/toy.py, 300 steps). The student is a smaller-step
+The teacher is the toy chat model (tests/doubles/toy.py, 300 steps). The student is a smaller-step
 version of the same architecture on the teacher's tokenizer, warm-started with a short SFT so it
 writes answers that end. From that one start, two students are distilled with the same data,
 steps, batch, learning rate and seed: forward KL, pure KD, `on_policy` 0 and 0.5.
@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+import doubles_on_path  # noqa: F401 - puts tests/ (the doubles) on the path
+
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 BATCH, LR, MAX_NEW_TOKENS = 8, 3e-3, 32
@@ -32,8 +34,8 @@ BATCH, LR, MAX_NEW_TOKENS = 8, 3e-3, 32
 def build(work: Path) -> tuple[Path, Path, Path, Path]:
     from distillscope.distill.loading import load_tokenizer
     from distillscope.fileio.jsonl import write_jsonl
-    from distillscope.testing.toy import build_toy_model, toy_conversations
     from distillscope.zoo.tinymodels import chat_texts, fit_causal_lm, make_tiny_model, save_model
+    from doubles.toy import build_toy_model, toy_conversations
 
     teacher = build_toy_model(work / "teacher", steps=300)
     tokenizer = load_tokenizer(teacher)

@@ -11,7 +11,7 @@ no hub, no network. A fresh run store (a temporary folder) makes every call a re
   A model compared with itself must score near the ceiling: this checks the pipeline on a real model,
   not distillation.
 
-The machine is shared, so the server runs 1 thread (see testing/llama.py) and a 2,048-token context;
+The machine is shared, so the server runs 1 thread (see tests/doubles/llama.py) and a 2,048-token context;
 the time printed is wall time under the load of the moment. JSON last line: ice.strict, ice.loose, ice.queries,
 rse.lexical, seconds.
 
@@ -27,13 +27,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import doubles_on_path  # noqa: F401 - puts tests/ (the doubles) on the path
 from distillscope.audit.ice import ICEJob
 from distillscope.audit.ice.runner import run_ice
 from distillscope.audit.rse import RSEJob, run_rse
 from distillscope.data.families import read_family_files
 from distillscope.models.catalog import ModelCatalog
 from distillscope.store import RunStore
-from distillscope.testing.llama import LlamaServer, smollm2_gguf
+from doubles.llama import LlamaServer, smollm2_gguf
 
 FAMILY = Path(__file__).resolve().parent.parent / "tests" / "data" / "smollm2_family.yaml"
 

@@ -50,7 +50,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 from distillscope.audit.evidence import Evidence
 from distillscope.audit.job import AuditJob, AuditModel
-from distillscope.audit.method import Hooks, voting_methods
+from distillscope.audit.method import Hooks, verdict_signals, voting_methods
 from distillscope.audit.resolve import ATTRIBUTION_METHODS
 from distillscope.audit.responses import preload_texts
 from distillscope.audit.rse.job import RSESettings
@@ -196,13 +196,33 @@ def verdicts_of(
     references = [(job.reference.model, job.reference.display)] + [(c.model, c.display) for c in job.candidates]
     targets = [(t.model, t.display) for t in job.targets]
     panel = [p.display for p in job.panel]
-    together = decide(evidence, methods, targets, references, panel, settings, attribution_methods=attribution)
+    together = decide(
+        evidence,
+        methods,
+        targets,
+        references,
+        panel,
+        settings,
+        attribution_methods=attribution,
+        counted=verdict_signals,
+    )
     for verdict in together.targets:
         into.holm.setdefault(name_of[verdict.model], []).append(verdict)
     for target in targets:
-        alone = decide(evidence, methods, [target], references, panel, settings, attribution_methods=attribution)
+        alone = decide(
+            evidence,
+            methods,
+            [target],
+            references,
+            panel,
+            settings,
+            attribution_methods=attribution,
+            counted=verdict_signals,
+        )
         into.single.setdefault(name_of[target[0]], []).append(alone.targets[0])
-        _, _, tests = against_panel(evidence, job.selected_methods(), target[0], references[0][0], settings.seed)
+        _, _, tests = against_panel(
+            evidence, job.selected_methods(), target[0], references[0][0], settings.seed, counted=verdict_signals
+        )
         into.signals.setdefault(name_of[target[0]], []).append({f"{t.method}:{t.signal}": t.p_value for t in tests})
     into.evidence.append(evidence)
 

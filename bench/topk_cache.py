@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+import doubles_on_path  # noqa: F401 - puts tests/ (the doubles) on the path
+
 sys.path.append(str(Path(__file__).resolve().parent))
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 REAL_ANSWERS, REAL_TOKENS, REAL_ANSWERER = 12, 256, "gpt4_1106_preview"
@@ -123,8 +125,8 @@ def main() -> None:
     from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
     from distillscope.distill.loss_config import KDLoss
     from distillscope.distill.teacher_cache import build_teacher_cache
-    from distillscope.testing.toy import build_toy_model, toy_conversations
     from distillscope.zoo.tinymodels import chat_texts, fit_causal_lm, make_tiny_model
+    from doubles.toy import build_toy_model, toy_conversations
 
     results: dict[int, dict[str, dict[str, float]]] = {2: {}, 3: {}}
     with tempfile.TemporaryDirectory(prefix="bench-topk-") as scratch:

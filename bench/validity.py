@@ -51,16 +51,15 @@ from sklearn.metrics import roc_auc_score
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from distillscope.audit.calibrate import KnownShare, known_shares, learn_calibration
-from distillscope.audit.evidence import Evidence
+from distillscope.audit.calibrate import calibrate_results, learn_calibration, write_calibration
+from distillscope.audit.evidence import PANEL_ROLE, Evidence
 from distillscope.audit.ice.job import ICESettings
 from distillscope.audit.job import AuditJob, AuditModel
-from distillscope.audit.method import Hooks, voting_methods
+from distillscope.audit.method import Hooks, verdict_signals, voting_methods
 from distillscope.audit.results import AuditResults
 from distillscope.audit.rse.job import RSESettings
 from distillscope.audit.runner import run_audit
-from distillscope.audit.verdict.nulls import beta_null
-from distillscope.audit.verdict.sequential import SequentialTest
+from distillscope.audit.verdict.sequential import SequentialTest, outcome_counts, sequential_test
 from distillscope.audit.verdict.settings import VerdictSettings
 from distillscope.audit.verdict.verdicts import VerdictReport, decide
 from distillscope.data.families import read_family_files
@@ -132,9 +131,8 @@ def sequential_verdicts(results: AuditResults, settings: VerdictSettings) -> Ver
     """The audit's verdicts had ICE stopped each target when the sequential test decided."""
     a = results.reference.model
     ice = {e.model: e for e in results.evidence if e.method == "ice" and e.reference == a}
-    panel = [e for e in ice.values() if e.role == "panel"]
-    counts = [(round(sum(e.item_values("strict").values)), len(e.item_values("strict").values)) for e in panel]
-    test = SequentialTest.from_null(beta_null(counts), settings.min_rate_gain, settings.alpha, settings.beta)
+    panel = [e for e in ice.values() if e.role == PANEL_ROLE]
+    test = sequential_test([outcome_counts(e.item_values("strict").values) for e in panel], settings)
     settings = settings.model_copy(update={"sequential": True})  # the anytime-valid p-value of a stopped run
     evidence = list(results.evidence)
     for model, e in ice.items():
@@ -149,6 +147,7 @@ def sequential_verdicts(results: AuditResults, settings: VerdictSettings) -> Ver
         [p.label for p in results.panel],
         settings,
         queries,
+        counted=verdict_signals,
     )
 
 
@@ -161,6 +160,7 @@ def redecide(results: AuditResults, settings: VerdictSettings) -> VerdictReport:
         [(results.reference.model, results.reference.label)],
         [p.label for p in results.panel],
         settings,
+        counted=verdict_signals,
     )
 
 
@@ -290,16 +290,16 @@ def main() -> None:
     truth = {m.name: (m.fraction if m.teacher == manifest.teacher_a else 0.0) for m in models}
     graded = [n for n in fixed if fixed[n]["share"] is not None and (kind[n].startswith("f") or is_negative(kind[n]))]
     floor_errors = [abs(fixed[n]["share"]["value"] - truth[n]) for n in graded]
-    points: list[KnownShare] = [p for r, results in audits for p in known_shares(results, f"replicate {r}")]
-    fit = learn_calibration(points, f"validation zoo ({args.size}, {args.replicates} replicates)")
+    where = f"in the validation zoo ({args.size}, {args.replicates} replicates)"
+    fit = calibrate_results([(results, f"replicate {r}") for r, results in audits], where)  # `distillscope calibrate`
     learned_errors = [abs(p.held_out - p.share) for p in fit.points if p.held_out is not None]
     ROOT.mkdir(parents=True, exist_ok=True)
-    (ROOT / "validity-calibration.json").write_text(fit.calibration.model_dump_json(indent=1), encoding="utf-8")
+    write_calibration(fit, ROOT / "validity-calibration.json")
 
     # ---- every verdict again, each replicate's with the curve its replicate had no part in
     crossfitted: dict[str, dict] = {}
     for replicate in range(args.replicates):
-        others = [p for p in points if p.group != f"replicate {replicate}"]
+        others = [p for p in fit.points if p.group != f"replicate {replicate}"]
         curve = learn_calibration(others, "other replicates").calibration
         for r, results in audits:
             if r == replicate:

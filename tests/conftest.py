@@ -13,8 +13,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from distillscope.testing.server import LocalServer
-from distillscope.testing.toy import build_toy_model
+from doubles.server import LocalServer
+from doubles.toy import build_toy_model
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +73,7 @@ def untrained_student_dir(toy_model_dir: Path, tmp_path_factory: pytest.TempPath
 def toy_chat_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Training and held-out chat JSONL from the toy world (different seeds, so different items)."""
     from distillscope.fileio.jsonl import write_jsonl
-    from distillscope.testing.toy import toy_conversations
+    from doubles.toy import toy_conversations
 
     folder = tmp_path_factory.mktemp("data")
     train, held = folder / "train.jsonl", folder / "held.jsonl"

@@ -701,7 +701,7 @@ def test_an_unreachable_hub_is_one_line_without_retries(cli, monkeypatch: pytest
     from huggingface_hub import constants
 
     from distillscope import hub
-    from distillscope.testing.server import free_port
+    from doubles.server import free_port
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from distillscope.errors import ExitCode
-from distillscope.testing.hostile import HostileServer
-from distillscope.testing.scripted import ScriptedServer
-from distillscope.testing.server import free_port
+from doubles.hostile import HostileServer
+from doubles.scripted import ScriptedServer
+from doubles.server import free_port
 
 KEY = "k3y-7f1e9c2d4b8a6e3f"  # shaped like no known key: only the registered value can catch it
 ENV_KEY = "sk-test-0123456789abcdefSECRET"  # the generic endpoint's optional key variable

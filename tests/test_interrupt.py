@@ -9,9 +9,9 @@ import time
 
 from distillscope.errors import INTERRUPTED_MESSAGE, ExitCode
 from distillscope.fileio.jsonl import read_jsonl, write_jsonl
-from distillscope.testing.chat_runs import rerun_and_collect, start_chat, stored_prompts, stored_prompts_so_far
-from distillscope.testing.proxy import FaultProxy
-from distillscope.testing.scripted import ScriptedServer
+from doubles.chat_runs import rerun_and_collect, start_chat, stored_prompts, stored_prompts_so_far
+from doubles.proxy import FaultProxy
+from doubles.scripted import ScriptedServer
 
 PROMPTS = [f"What is {a} times {b}?" for a in range(1, 7) for b in range(1, 7)]
 

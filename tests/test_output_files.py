@@ -12,8 +12,8 @@ from distillscope.errors import ExitCode, InputError
 from distillscope.fileio.files import spreadsheet_safe, streamed_output, write_csv
 from distillscope.fileio.jsonl import read_jsonl, write_jsonl
 from distillscope.fileio.paths import check_output_file, check_output_folder
-from distillscope.testing.scripted import ScriptedServer
-from distillscope.testing.server import free_port
+from doubles.scripted import ScriptedServer
+from doubles.server import free_port
 
 HOSTILE_CELLS = ['=HYPERLINK("http://evil","click")', "+1+2", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
 

@@ -7,8 +7,8 @@ import signal
 import time
 
 from distillscope.fileio.jsonl import read_jsonl, write_jsonl
-from distillscope.testing.chat_runs import rerun_and_collect, start_chat, stored_prompts, stored_prompts_so_far
-from distillscope.testing.proxy import FaultProxy
+from doubles.chat_runs import rerun_and_collect, start_chat, stored_prompts, stored_prompts_so_far
+from doubles.proxy import FaultProxy
 
 PROMPTS = [f"What is {a} plus {b}?" for a in range(1, 9) for b in range(1, 7)]
 

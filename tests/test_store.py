@@ -10,8 +10,8 @@ from distillscope.models import GenerateConfig, ModelConfig, Price
 from distillscope.models.batch import ChatRequest, chat_many
 from distillscope.models.run import Run
 from distillscope.store import RunStore, call_key
-from distillscope.testing.proxy import FaultProxy
-from distillscope.testing.toy import TOY_PROMPTS
+from doubles.proxy import FaultProxy
+from doubles.toy import TOY_PROMPTS
 
 GREEDY = GenerateConfig(temperature=0, max_tokens=10)
 IDENTITY = {"backend": "openai", "base_url": "http://x/v1", "model": "m"}

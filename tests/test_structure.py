@@ -1,7 +1,9 @@
 """The house stays easy to change: no import cycles among the package's modules, no module over 500 lines.
 
 The import graph is read from the source, function-level imports included (a lazy import still ties
-two modules together); imports under `if TYPE_CHECKING:` are left out, since they never run.
+two modules together). Imports under `if TYPE_CHECKING:` never run, but they tie the modules together
+for a reader all the same: the graph with them must have no cycle either. The verdict is a wing with
+one door: it reads the methods' evidence (`audit/evidence`) and nothing else of the audit.
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ def _type_checking_lines(tree: ast.AST) -> set[int]:
     return lines
 
 
-def imports_of(path: Path, known: set[str]) -> set[str]:
+def imports_of(path: Path, known: set[str], type_checking: bool = False) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    skipped = _type_checking_lines(tree)
+    skipped = set() if type_checking else _type_checking_lines(tree)
     found: set[str] = set()
     for node in ast.walk(tree):
         if getattr(node, "lineno", None) in skipped:
@@ -95,6 +97,30 @@ def test_the_module_graph_has_no_cycle():
     assert cycles(graph) == []
 
 
+def test_no_cycle_either_through_type_checking_imports():
+    found = modules()
+    known = set(found)
+    graph = {name: imports_of(path, known, type_checking=True) - {name} for name, path in found.items()}
+    assert cycles(graph) == []
+
+
+def test_the_verdict_reads_nothing_of_the_audit_but_its_evidence():
+    found = modules()
+    known = set(found)
+    verdict, evidence = "distillscope.audit.verdict", "distillscope.audit.evidence"
+    reaching_out = {
+        name: sorted(
+            target
+            for target in imports_of(path, known, type_checking=True)
+            if target.startswith("distillscope.audit") and not target.startswith((verdict, evidence))
+        )
+        for name, path in found.items()
+        if name.startswith(verdict)
+    }
+    assert len(reaching_out) > 5  # the wing was found
+    assert {name: targets for name, targets in reaching_out.items() if targets} == {}
+
+
 def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
@@ -102,3 +128,22 @@ def test_the_cycle_finder_finds_a_cycle():
 def test_no_module_is_over_500_lines():
     long = {name: n for name, path in modules().items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def test_the_wheel_holds_no_test_doubles():
+    """Servers, proxies and toy models live with the tests (`tests/doubles`), not in the installed package."""
+    assert not (PACKAGE / "testing").exists()
+    reaching = [
+        name
+        for name, path in modules().items()
+        if any(
+            isinstance(node, ast.Import | ast.ImportFrom)
+            and any(n == "doubles" or n.startswith("doubles.") for n in _imported_names(node))
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        )
+    ]
+    assert reaching == []
+
+
+def _imported_names(node: ast.Import | ast.ImportFrom) -> list[str]:
+    return [node.module or ""] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import secrets
 import sqlite3
 import time
@@ -31,6 +32,15 @@ from typing import Any
 
 from distillscope.errors import InputError
 from distillscope.redaction import redact
+
+STORE_ENV = "DISTILLSCOPE_STORE"
+DEFAULT_STORE = Path(".distillscope") / "store.sqlite"
+
+
+def default_store_path() -> Path:
+    """Where commands keep their calls unless `--store` or the environment says otherwise."""
+    return Path(os.environ.get(STORE_ENV) or DEFAULT_STORE)
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (

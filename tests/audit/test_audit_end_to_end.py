@@ -19,8 +19,8 @@ import pytest
 from distillscope.audit.results import load_results
 from distillscope.fileio.jsonl import write_jsonl
 from distillscope.store import RunStore
-from distillscope.testing.proxy import FaultProxy
-from distillscope.testing.toy import TOY_PROMPTS
+from doubles.proxy import FaultProxy
+from doubles.toy import TOY_PROMPTS
 
 FAMILIES = """families:
   toyworld:

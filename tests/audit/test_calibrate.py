@@ -10,8 +10,8 @@ import pytest
 from distillscope.audit.calibrate import KnownShare, learn_calibration
 from distillscope.audit.resolve import AuditedModel
 from distillscope.audit.results import AuditResults, write_results
+from distillscope.audit.verdict.calibration import ShareCalibration
 from distillscope.audit.verdict.settings import VerdictSettings
-from distillscope.audit.verdict.share import ShareCalibration
 from distillscope.audit.verdict.verdicts import ShareResult, TargetVerdict, VerdictReport
 from distillscope.errors import InputError
 

@@ -20,7 +20,7 @@ from distillscope.audit.ice import ICEJob, load_results, plan_ice, run_ice
 from distillscope.cli.common import load_job
 from distillscope.fileio.jsonl import write_jsonl
 from distillscope.store import RunStore
-from distillscope.testing.scripted import ScriptedServer
+from doubles.scripted import ScriptedServer
 
 SEEDS = """templates:
   - id: plain

@@ -12,7 +12,7 @@ import pytest
 from distillscope.audit.ice import ICEJob, load_results, run_ice
 from distillscope.audit.ice.results import ICEResults
 from distillscope.store import RunStore
-from distillscope.testing.scripted import ScriptedServer
+from doubles.scripted import ScriptedServer
 
 SEEDS = """templates:
   - id: plain

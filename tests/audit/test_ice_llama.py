@@ -17,7 +17,7 @@ import pytest
 from distillscope.audit.ice import ICEJob, run_ice
 from distillscope.data.families import read_family_files
 from distillscope.store import RunStore
-from distillscope.testing.llama import LlamaServer, smollm2_gguf
+from doubles.llama import LlamaServer, smollm2_gguf
 
 FAMILY = Path(__file__).resolve().parent.parent / "data" / "smollm2_family.yaml"
 QUERIES = 5

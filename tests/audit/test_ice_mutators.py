@@ -22,7 +22,7 @@ from distillscope.audit.ice.offline_mutators import (
 from distillscope.audit.ice.templates import PLACEHOLDER, builtin_templates
 from distillscope.models.run import Run
 from distillscope.store import RunStore
-from distillscope.testing.scripted import ScriptedServer
+from doubles.scripted import ScriptedServer
 
 SEED = "Imagine a quiet studio. You are an actor, rehearsing a very long and winding part today. Host: {query}\nYou:"
 OTHER = "This is a courtroom. The witness is sworn in. The lawyer asks: {query}"

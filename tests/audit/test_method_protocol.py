@@ -15,7 +15,8 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from distillscope.audit.evidence import Evidence, ItemValues, Measure
-from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
+from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun
+from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.resolve import ResolvedAudit
 from distillscope.audit.tables import Cell, Table
 from distillscope.fileio.jsonl import write_jsonl
@@ -42,7 +43,7 @@ class LengthSettings(BaseModel):
     prompts: list[str] = QUESTIONS
 
 
-class LengthMethod(AuditMethod[LengthSettings]):
+class LengthMethod(AuditMethod[LengthSettings], MethodPresenter):
     name = "length"
     title = "Answer length (toy)"
     short = "LEN"

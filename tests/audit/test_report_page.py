@@ -24,7 +24,7 @@ from distillscope.audit.results import load_results
 from distillscope.audit.runner import run_audit
 from distillscope.fileio.jsonl import write_jsonl
 from distillscope.store import RunStore
-from distillscope.testing.scripted import ScriptedServer
+from doubles.scripted import ScriptedServer
 
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = "<img src=x onerror=alert(1)>"

@@ -21,10 +21,10 @@ from distillscope.audit.rse import RSEJob, run_rse
 from distillscope.fileio.jsonl import write_jsonl
 from distillscope.models.catalog import ModelCatalog
 from distillscope.store import RunStore
-from distillscope.testing.proxy import FaultProxy
-from distillscope.testing.scripted import ScriptedServer
-from distillscope.testing.toy import TOY_PROMPTS
 from distillscope.zoo.tinymodels import make_tiny_model, save_model
+from doubles.proxy import FaultProxy
+from doubles.scripted import ScriptedServer
+from doubles.toy import TOY_PROMPTS
 
 MAX_TOKENS = "16"
 

@@ -17,7 +17,7 @@ import pytest
 from distillscope.audit.rse import RSEJob, load_results, plan_rse, run_rse
 from distillscope.fileio.jsonl import write_jsonl
 from distillscope.store import RunStore
-from distillscope.testing.scripted import ScriptedServer
+from doubles.scripted import ScriptedServer
 
 BLOCK = re.compile(r"<<<BEGIN ([A-Z ]+) ([0-9a-f]+)>>>\n(.*?)\n<<<END \1 \2>>>", re.DOTALL)
 PROMPTS = [

@@ -4,7 +4,7 @@ audit goes on: its results folder holds no file, and the report is still rebuilt
 from __future__ import annotations
 
 from distillscope.fileio.jsonl import write_jsonl
-from distillscope.testing.scripted import ScriptedServer
+from doubles.scripted import ScriptedServer
 
 
 def test_agreement_with_a_remote_reference_warns_and_the_audit_goes_on(cli, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 
 from distillscope.audit.whitebox.agreement import gram_row_correlations, linear_cka
 from distillscope.fileio.jsonl import write_jsonl
-from distillscope.testing.toy import TOY_PROMPTS
+from doubles.toy import TOY_PROMPTS
 
 
 def test_linear_cka_is_invariant_to_rotation_and_scale_and_low_for_noise():

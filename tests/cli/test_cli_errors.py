@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from distillscope.testing.server import free_port
+from doubles.server import free_port
 
 
 def assert_one_line_error(result, *fragments: str, code: int | None = None) -> None:

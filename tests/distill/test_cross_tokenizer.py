@@ -12,8 +12,8 @@ from distillscope.distill.dataset import IGNORE, DistillCollator, encode_chat, l
 from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
 from distillscope.distill.losses import sorted_l1
 from distillscope.distill.train import TrainJob, train
-from distillscope.testing.toy import toy_conversations
 from distillscope.zoo.tinymodels import make_tiny_model, save_model, train_bpe_tokenizer
+from doubles.toy import toy_conversations
 
 
 @pytest.fixture(scope="module")

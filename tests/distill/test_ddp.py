@@ -11,7 +11,7 @@ import yaml
 from distillscope.distill import ranks
 from distillscope.distill.teacher_cache import TeacherCacheJob, run_teacher_cache
 from distillscope.distill.train import JOB_FILE, TrainJob, _checkpoint_to_resume, job_fingerprint, train
-from distillscope.testing.launch import launch, launch_train
+from doubles.launch import launch, launch_train
 
 STEPS = 4
 MODEL_FILES = {"config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}

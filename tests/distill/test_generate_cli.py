@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from distillscope.fileio.jsonl import write_jsonl
-from distillscope.testing.toy import TOY_PROMPTS
+from doubles.toy import TOY_PROMPTS
 
 
 def prompts_file(folder: Path) -> Path:

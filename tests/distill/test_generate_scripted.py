@@ -17,7 +17,7 @@ from distillscope.fileio.jsonl import write_jsonl
 from distillscope.judges.quality import QualityJudgeConfig
 from distillscope.models import GenerateConfig, Message
 from distillscope.store import RunStore
-from distillscope.testing.scripted import ScriptedServer
+from doubles.scripted import ScriptedServer
 
 
 def read_records(path: Path) -> list[dict]:

@@ -14,7 +14,7 @@ from distillscope.models import GenerateConfig, get_model
 from distillscope.models.chat import chat_once
 from distillscope.models.recorded import RecordedModel
 from distillscope.store import RunStore
-from distillscope.testing.toy import TOY_PROMPTS
+from doubles.toy import TOY_PROMPTS
 
 GREEDY = GenerateConfig(temperature=0, max_tokens=16)
 CONVERSATION = [

@@ -25,8 +25,8 @@ from distillscope.distill.prune.importance import over_sequence
 from distillscope.distill.prune.job import calibration_batches
 from distillscope.errors import InputError
 from distillscope.fileio.jsonl import write_jsonl
-from distillscope.testing.toy import toy_conversations
 from distillscope.zoo.tinymodels import TinySize, chat_texts, make_tiny_model
+from doubles.toy import toy_conversations
 
 SHAPE = TinySize(hidden=32, layers=3, heads=4, kv_heads=2, intermediate=48)
 PROBE = torch.tensor([[5, 17, 42, 99, 7, 3, 250, 11], [8, 8, 120, 64, 2, 31, 77, 9]])

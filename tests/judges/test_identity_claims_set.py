@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from distillscope.judges.identity.rules import IdentityRuleJudge
-from distillscope.testing.identity_claims import judge_set, load_identity_claims, score_by, set_families
+from doubles.identity_claims import judge_set, load_identity_claims, score_by, set_families
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SET = DATA / "identity_claims.jsonl"

@@ -12,8 +12,8 @@ from distillscope.data.families import builtin_families
 from distillscope.judges.identity.llm import IdentityLLMJudge
 from distillscope.models.run import Run
 from distillscope.store import RunStore
-from distillscope.testing.identity_claims import load_identity_claims, set_families
-from distillscope.testing.scripted import ScriptedServer
+from doubles.identity_claims import load_identity_claims, set_families
+from doubles.scripted import ScriptedServer
 
 _REPLY = re.compile(r"<<<BEGIN ASSISTANT REPLY (\w+)>>>\n(.*?)\n<<<END ASSISTANT REPLY \1>>>", re.DOTALL)
 

@@ -17,7 +17,7 @@ from distillscope.judges.similarity.llm import SYSTEM_PROMPT, LLMSimilarityJudge
 from distillscope.models.run import Run
 from distillscope.models.types import GenerateConfig, Message
 from distillscope.store import RunStore
-from distillscope.testing.scripted import ScriptedServer
+from doubles.scripted import ScriptedServer
 
 BLOCK = re.compile(r"<<<BEGIN ([A-Z ]+) ([0-9a-f]+)>>>\n(.*?)\n<<<END \1 \2>>>", re.DOTALL)
 INSTRUCTION = re.compile(r"rate this (?:a )?5", re.IGNORECASE)

@@ -12,7 +12,7 @@ from distillscope.judges.similarity.llm import LLMSimilarityJudge, parse_verdict
 from distillscope.models.run import Run
 from distillscope.models.types import Message
 from distillscope.store import RunStore
-from distillscope.testing.scripted import ScriptedServer
+from doubles.scripted import ScriptedServer
 
 BLOCK = re.compile(r"<<<BEGIN ([A-Z ]+) ([0-9a-f]+)>>>\n(.*?)\n<<<END \1 \2>>>", re.DOTALL)
 PAIR = ResponsePair(

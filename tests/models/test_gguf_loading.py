@@ -12,7 +12,7 @@ import torch
 from distillscope.errors import ModelFolderError
 from distillscope.models.gguf_files import is_gguf_source
 from distillscope.models.hf_loading import model_source
-from distillscope.testing.gguf_export import write_llama_gguf
+from doubles.gguf_export import write_llama_gguf
 
 
 @pytest.fixture(scope="module")

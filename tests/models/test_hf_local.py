@@ -12,7 +12,7 @@ import torch
 
 from distillscope.models import GenerateConfig, ModelConfig, get_model
 from distillscope.models.hf_local import PLAIN_CHAT_TEMPLATE, HFLocalModel
-from distillscope.testing.toy import TOY_PROMPTS
+from doubles.toy import TOY_PROMPTS
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from distillscope.models import GenerateConfig, ModelConfig
 from distillscope.models.batch import ChatRequest, chat_many
 from distillscope.models.run import Run
 from distillscope.store import RunStore
-from distillscope.testing.proxy import Fault, FaultProxy, cycle_faults
+from doubles.proxy import Fault, FaultProxy, cycle_faults
 
 GREEDY = GenerateConfig(temperature=0, max_tokens=12)
 

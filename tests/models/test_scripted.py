@@ -5,7 +5,7 @@ import asyncio
 from distillscope.models import GenerateConfig
 from distillscope.models.run import Run
 from distillscope.store import RunStore
-from distillscope.testing.scripted import ScriptedServer
+from doubles.scripted import ScriptedServer
 
 
 def test_scripted_server_answers_through_the_real_client(store_path):

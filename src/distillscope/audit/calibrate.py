@@ -24,9 +24,10 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from distillscope.audit.results import AuditResults, load_results
+from distillscope.audit.verdict.calibration import ShareCalibration, fit_calibration
 from distillscope.audit.verdict.groundtruth import true_share
-from distillscope.audit.verdict.share import ShareCalibration, fit_calibration
 from distillscope.errors import InputError
+from distillscope.fileio.files import write_atomic
 
 
 class KnownShare(BaseModel):
@@ -87,8 +88,18 @@ def learn_calibration(points: Sequence[KnownShare], source: str) -> CalibrationF
 
 def calibrate(folders: Sequence[Path]) -> CalibrationFit:
     """A calibration learned from the targets of known share in the given audit folders."""
-    points: list[KnownShare] = []
-    for folder in folders:
-        points += known_shares(load_results(folder), str(folder))
     names = ", ".join(str(f) for f in folders[:3]) + (" ..." if len(folders) > 3 else "")
-    return learn_calibration(points, f"{len(points)} models of known share in {names}")
+    return calibrate_results([(load_results(folder), str(folder)) for folder in folders], f"in {names}")
+
+
+def calibrate_results(audits: Sequence[tuple[AuditResults, str]], where: str) -> CalibrationFit:
+    """A calibration from finished audits, each with its group's name (a zoo replicate is left out together):
+    what `distillscope calibrate` does with folders, for callers that hold the results already."""
+    points = [point for results, group in audits for point in known_shares(results, group)]
+    return learn_calibration(points, f"{len(points)} models of known share {where}")
+
+
+def write_calibration(fit: CalibrationFit, output: Path) -> Path:
+    """The file that `audit --calibration` reads: the curve alone, written whole or not at all."""
+    write_atomic(output, fit.calibration.model_dump_json(indent=1))
+    return output

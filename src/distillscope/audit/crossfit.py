@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from distillscope.audit.evidence import Evidence, ItemValues, Measure
+from distillscope.audit.evidence import PANEL_ROLE, Evidence, ItemValues, Measure
 from distillscope.audit.responses import Answers
 from distillscope.audit.texts import TextTable
 from distillscope.stats import stratified_bootstrap_mean_of_means
@@ -77,7 +77,7 @@ def cross_fitted(
 ) -> Scores:
     """Every subject's and the ceiling's answers scored out of fold, panel models also out of panel."""
     uids = [item.uid for item in answers.items if item.uid in answers.reference]
-    panel = answers.of("panel")
+    panel = answers.of(PANEL_ROLE)
     scored: Scores = {CEILING: {}, **{a.model: {} for a in answers.subjects}}
     parts = folds_of(uids, folds, seed)
     for number, held in enumerate(parts, start=1):
@@ -169,3 +169,10 @@ def evidence_from_scores(
             )
         )
     return out
+
+
+def mean_row(evidence: Evidence) -> dict[str, Any]:
+    """One model's row in a learned signal's results: its label, role and mean with interval and n."""
+    mean = evidence.measures[0]
+    interval = {"mean": mean.value, "low": mean.low, "high": mean.high, "n": mean.n}
+    return {"label": evidence.label, "role": evidence.role, **interval}

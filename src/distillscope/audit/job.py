@@ -39,6 +39,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails
 
+from distillscope.audit.evidence import Panel
 from distillscope.audit.method import METHODS
 from distillscope.audit.verdict.settings import VerdictSettings
 from distillscope.data.families import Family
@@ -270,12 +271,9 @@ class AuditJob(BaseModel):
                     f"panel model {member.model!r} is also a target; a model cannot be both the question and the "
                     "null it is measured against"
                 )
-        if len(panel) == 1:
-            raise ValueError(
-                "a null panel of one model cannot calibrate a verdict: the test measures how much unrelated models "
-                "differ among themselves, which takes at least two; add another model known not to be distilled "
-                "from the reference"
-            )
+        reason = Panel.too_small(len(panel))
+        if reason is not None:
+            raise ValueError(reason)
         return panel
 
     @property

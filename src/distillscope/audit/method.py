@@ -4,15 +4,15 @@ An audit asks one question of many signals: is each target more like the referen
 models are? A signal is an `AuditMethod`, one package under `audit/` with a registered name. It
 declares its settings (the job's section of that name: `rse:`, `ice:`), plans its calls for
 `--dry-run`, runs for every model the audit names, and returns per-model `Evidence` with the
-per-item values. It describes its own tables, report section and summary columns as plain data.
-The runner, the results model, the report shell and the CLI summary know methods only through
-`METHODS`, so a new signal is one package plus one `METHODS.register(...)`.
+per-item values. What it shows (tables, report section, summary columns) is its presenter's
+(`audit/present.py`), so this protocol knows no results nor report types. The runner, the results
+model, the report shell and the CLI summary know methods only through `METHODS`, so a new signal is
+one package plus one line in `audit/__init__.py`'s table (or `METHODS.register(...)` for a plug-in).
 
-    class MyMethod(AuditMethod[MySettings]):
+    class MyMethod(AuditMethod[MySettings], MethodPresenter):
         name, title, short = "mine", "My signal", "MINE"
         settings_type = MySettings
         ...
-    METHODS.register("mine", MyMethod(), help="what it measures")
 """
 
 from __future__ import annotations
@@ -22,24 +22,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from distillscope.audit.evidence import Evidence, Measure
-from distillscope.audit.tables import Cell, ExampleGroup, Table, interval, num
+from distillscope.audit.evidence import Evidence
 from distillscope.fileio.files import write_atomic
 from distillscope.models.plan import CallPlan
 from distillscope.models.usage import ModelUsage
 from distillscope.registry import Registry
 from distillscope.store import RunStore
 
-if TYPE_CHECKING:
-    from distillscope.audit.report.figures import FigureSpec
-    from distillscope.audit.resolve import ResolvedAudit
-    from distillscope.audit.results import AuditResults
-
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
+# What a method is given: a `ResolvedAudit` (audit/resolve.py). Not imported here, since the audit's job
+# lists the registered methods: the protocol would reach back up through it.
+Audit = Any
 
 
 @dataclass
@@ -126,20 +123,6 @@ def finish_reference_runs(
     )
 
 
-@dataclass
-class ReportSection:
-    """What a method adds to the report page; every part optional."""
-
-    tables: list[Table] = field(default_factory=list)
-    figures: list[tuple[int, FigureSpec]] = field(default_factory=list)  # (tier, figure): tier 0 leads
-    examples: list[ExampleGroup] = field(default_factory=list)
-    examples_title: str = ""
-    examples_note: str = ""
-    facts: list[tuple[str, str]] = field(default_factory=list)
-    model_rows: list[tuple[str, str, str]] = field(default_factory=list)  # role, name, spec: judges and such
-    notes: list[str] = field(default_factory=list)
-
-
 class AuditMethod(ABC, Generic[SettingsT]):
     name: ClassVar[str]
     title: ClassVar[str]  # "Response similarity (RSE)"
@@ -158,12 +141,12 @@ class AuditMethod(ABC, Generic[SettingsT]):
 
     # ------------------------------------------------------------------------------ running
     @abstractmethod
-    def plan(self, audit: ResolvedAudit, settings: SettingsT, store: RunStore) -> MethodPlan:
+    def plan(self, audit: Audit, settings: SettingsT, store: RunStore) -> MethodPlan:
         """The calls a run would make and how many the store holds; calls nothing."""
 
     @abstractmethod
     async def run(
-        self, audit: ResolvedAudit, settings: SettingsT, store: RunStore, folder: Path | None, hooks: Hooks
+        self, audit: Audit, settings: SettingsT, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
         """Measure every model of the audit; write the method's own files under `folder`."""
 
@@ -177,20 +160,7 @@ class AuditMethod(ABC, Generic[SettingsT]):
         """The measures a verdict tests against the null panel: every one, unless the method says less."""
         return [m.name for m in evidence.measures]
 
-    # ------------------------------------------------------------------------------ showing
-    def summary_cells(self, evidence: Evidence | None, all_evidence: list[Evidence]) -> list[tuple[str, Cell]]:
-        """One target's columns in the audit's summary table: each measure, with its interval."""
-        names = list(dict.fromkeys(m.name for e in all_evidence for m in e.measures))
-        found = {m.name: m for m in evidence.measures} if evidence is not None else {}
-        return [(f"{self.short} {name}", _measure_cell(found.get(name))) for name in names]
-
-    def cli_tables(self, raw: Any, labels: dict[str, str]) -> list[Table]:
-        """The method's detailed tables for the terminal (the summary comes after them)."""
-        return []
-
-    def report_section(self, results: AuditResults, labels: dict[str, str]) -> ReportSection:
-        return ReportSection()
-
+    # ------------------------------------------------------------------------------ exporting
     def csv_summary(self, evidence: Evidence) -> dict[str, Any]:
         """One target's columns in summary.csv."""
         line: dict[str, Any] = {}
@@ -214,13 +184,14 @@ class AuditMethod(ABC, Generic[SettingsT]):
         return TypeAdapter(self.summary_type).validate_python(value)
 
 
-def _measure_cell(measure: Measure | None) -> Cell:
-    if measure is None:
-        return Cell("n/a")
-    return Cell(num(measure.value), interval(measure.low, measure.high), f"n={measure.n}" if measure.n else "")
-
-
 METHODS: Registry[AuditMethod[Any]] = Registry("audit method")
+
+
+def verdict_signals(method: str, sample: Evidence) -> list[str]:
+    """The measures of a method that its verdict tests: the choice the runner hands the verdict."""
+    if method in METHODS:
+        return METHODS.get(method).verdict_signals(sample)
+    return [m.name for m in sample.measures]
 
 
 def voting_methods(run: list[str], chosen: list[str] | None) -> list[str]:

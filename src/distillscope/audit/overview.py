@@ -1,12 +1,13 @@
 """The audit at a glance, as plain data: the verdict per target, then every method's columns side by side.
 
 The terminal and the report open with the same two tables. Each method says
-which columns it adds (`AuditMethod.summary_cells`), so a new method shows up here with no change.
+which columns it adds (`MethodPresenter.summary_cells`), so a new method shows up here with no change.
 """
 
 from __future__ import annotations
 
 from distillscope.audit.method import METHODS
+from distillscope.audit.present import presenter_of
 from distillscope.audit.results import AuditResults
 from distillscope.audit.tables import Cell, Table, interval, num, short_spec, truth_text
 
@@ -29,7 +30,7 @@ def summary_table(results: AuditResults) -> Table:
         for name in results.methods:
             if name not in METHODS:
                 continue
-            cells = METHODS.get(name).summary_cells(
+            cells = presenter_of(name).summary_cells(
                 results.evidence_of(name, target.model), results.method_evidence(name)
             )
             if index == 0:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from distillscope.audit.evidence import Role
+from distillscope.audit.evidence import TARGET_ROLE, Panel, Role
 from distillscope.audit.job import AuditJob, AuditModel
 from distillscope.data.families import Family, family_of, get_family, with_builtins
 from distillscope.errors import InputError
@@ -50,7 +50,7 @@ class ResolvedAudit:
     targets: list[AuditedModel]
     sources: list[str]
     warnings: list[str] = field(default_factory=list)
-    panel: list[AuditedModel] = field(default_factory=list)
+    panel: Panel[AuditedModel] = field(default_factory=lambda: Panel(()))
     candidates: list[AuditedModel] = field(default_factory=list)
     memo: dict[str, Any] = field(default_factory=dict, repr=False)  # work the methods share within one audit
 
@@ -75,7 +75,7 @@ class ResolvedAudit:
     @property
     def subjects(self) -> list[tuple[AuditedModel, Role]]:
         """Every model a method measures, with its role: the targets, then the null panel."""
-        return [*((t, "target") for t in self.targets), *((p, "panel") for p in self.panel)]
+        return [*((t, TARGET_ROLE) for t in self.targets), *((p, Panel.role) for p in self.panel)]
 
     def labels(self) -> dict[str, str]:
         """Model string → display label, for every model the audit named."""
@@ -87,7 +87,7 @@ def resolve_audit(job: AuditJob) -> ResolvedAudit:
     families = with_builtins(job.families)
     reference = _audited(job.reference, job.models, families, fallback=None)
     targets = [_audited(t, job.models, families, fallback=NEUTRAL_FAMILY) for t in job.targets]
-    panel = [_audited(p, job.models, families, fallback=NEUTRAL_FAMILY) for p in job.panel]
+    panel = Panel.of(_audited(p, job.models, families, fallback=NEUTRAL_FAMILY) for p in job.panel)
     candidates = [_audited(c, job.models, families, fallback=None) for c in job.candidates]
     if any(m.facts == NEUTRAL_FAMILY for m in [*targets, *panel]) and NEUTRAL_FAMILY not in families:
         families[NEUTRAL_FAMILY] = NEUTRAL

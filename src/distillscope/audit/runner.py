@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from distillscope import __version__
 from distillscope.audit.job import AuditJob
-from distillscope.audit.method import METHODS, Hooks, MethodPlan, voting_methods
+from distillscope.audit.method import METHODS, Hooks, MethodPlan, verdict_signals, voting_methods
 from distillscope.audit.resolve import ATTRIBUTION_METHODS, ResolvedAudit, resolve_audit
 from distillscope.audit.results import REPORT_FILE, AuditResults, StageRecord, write_results
 from distillscope.audit.verdict.groundtruth import check_shares, true_share
@@ -83,7 +83,7 @@ async def run_audit(job: AuditJob, store: RunStore, hooks: Hooks | None = None) 
         sources=audit.sources,
         source_names=audit.source_names,
         methods=job.selected_methods(),
-        panel=audit.panel,
+        panel=list(audit.panel),
         candidates=audit.candidates,
         stages=[],
         warnings=list(audit.warnings),
@@ -136,7 +136,7 @@ async def run_audit(job: AuditJob, store: RunStore, hooks: Hooks | None = None) 
 
 def verdict_of(results: AuditResults, audit: ResolvedAudit) -> VerdictReport | None:
     """Every target's verdict from the evidence, and the share's error where the truth is known."""
-    if len(audit.panel) < 2:
+    if not audit.panel.calibrates:
         return None
     report = decide(
         results.evidence,
@@ -145,6 +145,7 @@ def verdict_of(results: AuditResults, audit: ResolvedAudit) -> VerdictReport | N
         references=[(r.model, r.label) for r in audit.references],
         panel=[p.label for p in audit.panel],
         settings=audit.job.verdict,
+        counted=verdict_signals,
         queries=spent_queries(results),
         attribution_methods=[m for m in ATTRIBUTION_METHODS if m in results.methods]
         if "teachers" in results.methods

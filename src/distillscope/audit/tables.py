@@ -9,8 +9,9 @@ each renderer keeps model output inert in its own way.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass
@@ -83,3 +84,23 @@ def short_spec(spec: str, keep: int = 2) -> str:
     if prefix != "hf" or len(parts) <= keep + 1:
         return spec
     return f"hf:…/{'/'.join(parts[-keep:])}"
+
+
+class ModelMean(Protocol):
+    """A results row of one model's mean with its interval: what a text signal's table shows."""
+
+    label: str
+    role: str
+    mean: float | None
+    low: float | None
+    high: float | None
+    n: int
+
+
+def means_table(title: str, measure: str, models: Sequence[ModelMean], caption: str) -> Table:
+    """One row per model (its role beneath, unless a target): its mean, 95% interval and n."""
+    rows = [
+        [Cell(m.label, m.role if m.role != "target" else ""), Cell(num(m.mean), interval(m.low, m.high), f"n={m.n}")]
+        for m in models
+    ]
+    return Table(title, ["model", measure], rows, caption=caption)

@@ -28,7 +28,7 @@ from typing import Literal
 from scipy import stats
 
 from distillscope.audit.evidence import Evidence, ItemValues
-from distillscope.audit.method import METHODS, voting_methods
+from distillscope.audit.method import METHODS, verdict_signals, voting_methods
 from distillscope.audit.resolve import AuditedModel
 from distillscope.audit.results import AuditResults
 from distillscope.stats import Estimate, rate_difference, stratified_bootstrap_mean_of_means
@@ -98,7 +98,7 @@ def truth_checks(results: AuditResults, seed: int = 0) -> list[TruthCheck]:
                 continue
             short = METHODS.get(method).short if method in METHODS else method.upper()
             names = list(dict.fromkeys(m.name for e in evidence if e is not None for m in e.measures))
-            tested = set(METHODS.get(method).verdict_signals(evidence[0])) if method in METHODS else set(names)
+            tested = set(verdict_signals(method, evidence[0])) if method in METHODS else set(names)
             if method not in voting:
                 tested = set()
             for name in names:

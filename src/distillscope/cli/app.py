@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -20,32 +21,83 @@ import typer
 from rich.logging import RichHandler
 
 from distillscope import __version__
-from distillscope.cli.audit import audit, report
-from distillscope.cli.calibrate import calibrate_command
-from distillscope.cli.chat import chat, models_app
 from distillscope.cli.common import AppState
 from distillscope.cli.console import err_console, shown, terminal_safe
-from distillscope.cli.demo import demo
-from distillscope.cli.distill import eval_command, teacher_cache_command, train_command
-from distillscope.cli.generate import generate
-from distillscope.cli.ice import ice_app
-from distillscope.cli.prune import prune_command
-from distillscope.cli.recipe import recipe_command
-from distillscope.cli.rse import rse
-from distillscope.cli.runs import runs_app
-from distillscope.cli.selection import select_command
-from distillscope.cli.zoo import zoo_app
+from distillscope.cli.lazy_group import LazyCommand, lazy_group
 from distillscope.errors import INTERRUPTED_MESSAGE, DistillscopeError, ExitCode, InputError
-from distillscope.models.run import STORE_ENV, default_store_path
 from distillscope.redaction import redact, redacted_traceback
+from distillscope.store import STORE_ENV, default_store_path
 
 # typer re-exports click's exceptions, from click itself or from its own copy of click (newer typer):
 # whichever it uses is the one its commands raise.
 click_errors = importlib.import_module(typer.BadParameter.__module__)
 _NoArgsIsHelp = getattr(click_errors, "NoArgsIsHelpError", ())
 
+_CLI = "distillscope.cli"
+COMMANDS = {  # name: where it lives, and the first line of its help (checked by tests/cli/test_startup.py)
+    "chat": LazyCommand(
+        f"{_CLI}.chat:chat",
+        "Chat with a model: one prompt, or a JSONL file of prompts. Every call goes through the run store.",
+    ),
+    "demo": LazyCommand(
+        f"{_CLI}.demo:demo",
+        "Build (or reuse) the ground-truth zoo, audit its students against teacher A, write the report.",
+    ),
+    "generate": LazyCommand(
+        f"{_CLI}.generate:generate",
+        "The teacher writes training data: answers (respond), checked reasoning (cot) or new tasks (expand).",
+    ),
+    "train": LazyCommand(
+        f"{_CLI}.distill:train_command",
+        "Train a student: SFT on teacher-written data, or KD from a teacher's logits (live or cached).",
+    ),
+    "teacher-cache": LazyCommand(
+        f"{_CLI}.distill:teacher_cache_command",
+        "Store the teacher's top-k log-probs per trained token, so KD can run without the teacher.",
+    ),
+    "eval": LazyCommand(
+        f"{_CLI}.distill:eval_command",
+        "Perplexity on held-out data; with a teacher, top-1 agreement and mean KL(teacher || student).",
+    ),
+    "select": LazyCommand(
+        f"{_CLI}.selection:select_command",
+        "MiniPLM difference sampling: keep the documents the teacher predicts much better than a small reference.",
+    ),
+    "prune": LazyCommand(
+        f"{_CLI}.prune:prune_command",
+        "Minitron pruning: rank heads, neurons, channels and layers on calibration data; keep the best.",
+    ),
+    "recipe": LazyCommand(
+        f"{_CLI}.recipe:recipe_command",
+        "DistilQwen2.5's pipeline: expand, answer with checked chains of thought, filter, KD from cached top-k, eval.",
+    ),
+    "rse": LazyCommand(
+        f"{_CLI}.rse:rse",
+        "Response similarity evaluation: how closely each target's responses resemble the reference's.",
+    ),
+    "audit": LazyCommand(
+        f"{_CLI}.audit:audit",
+        "Audit targets against a reference with RSE and ICE; write results, CSV tables and an HTML report.",
+    ),
+    "report": LazyCommand(f"{_CLI}.audit:report", "Rebuild an audit's HTML report from its result files alone."),
+    "calibrate": LazyCommand(
+        f"{_CLI}.calibrate:calibrate_command",
+        "Learn how the normalised score z maps to a share of the reference's text, from models of known share.",
+    ),
+    "models": LazyCommand(f"{_CLI}.chat:models_app", "Check models and list the known providers."),
+    "runs": LazyCommand(f"{_CLI}.runs:runs_app", "Runs recorded in the store."),
+    "zoo": LazyCommand(
+        f"{_CLI}.zoo:zoo_app", "The ground-truth zoo: tiny teachers and students distilled by known amounts."
+    ),
+    "ice": LazyCommand(
+        f"{_CLI}.ice:ice_app",
+        "Identity consistency evaluation (ICE): does a target, under jailbreak templates, claim another identity?",
+    ),
+}
+
 app = typer.Typer(
     name="distillscope",
+    cls=lazy_group(COMMANDS),
     help="Distil small language models from large ones, and measure how much a model was distilled.",
     no_args_is_help=True,
     add_completion=False,
@@ -93,32 +145,20 @@ def _configure_logging(verbose: bool) -> None:
     if not verbose:
         for noisy in ("httpx", "openai", "transformers", "datasets", "accelerate", "huggingface_hub"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
-        try:
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.set_verbosity_error()
-            hf_logging.disable_progress_bar()
-        except ImportError:  # pragma: no cover - transformers is a dependency
-            pass
+        quiet_transformers()
 
 
-app.command("chat")(chat)
-app.command("demo")(demo)
-app.command("generate")(generate)
-app.command("train")(train_command)
-app.command("teacher-cache")(teacher_cache_command)
-app.command("eval")(eval_command)
-app.command("select")(select_command)
-app.command("prune")(prune_command)
-app.command("recipe")(recipe_command)
-app.command("rse")(rse)
-app.command("audit")(audit)
-app.command("report")(report)
-app.command("calibrate")(calibrate_command)
-app.add_typer(models_app, name="models")
-app.add_typer(runs_app, name="runs")
-app.add_typer(zoo_app, name="zoo")
-app.add_typer(ice_app, name="ice")
+def quiet_transformers() -> None:
+    """transformers' warnings and bars off: through its own switches once it is loaded, else through
+    the environment it reads when it is (importing it here would cost every command a second)."""
+    if "transformers" not in sys.modules:
+        os.environ["TRANSFORMERS_VERBOSITY"] = "error"
+        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+        return
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
 
 
 def main(argv: list[str] | None = None) -> None:

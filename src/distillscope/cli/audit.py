@@ -6,27 +6,24 @@ distillscope report --input DIR [--output report.html] [--screenshot report.png]
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from distillscope.audit.ice.job import TARGET_CONFIG, ICESettings
-from distillscope.audit.job import AuditJob
-from distillscope.audit.method import METHODS, Hooks
-from distillscope.audit.overview import labels_of, share_check_table, summary_table, verdict_table
-from distillscope.audit.results import REPORT_FILE, RESULTS_FILE, SCORES_CSV, SUMMARY_CSV, AuditResults, result_files
+from distillscope.audit.method import METHODS
 from distillscope.audit.rse.job import RESPONSE_DEFAULTS, RSESettings
-from distillscope.audit.runner import AuditPlan, plan_audit, run_audit
 from distillscope.audit.verdict.settings import VerdictSettings
 from distillscope.cli.common import (
+    SET_HELP,
     fail_on_failed_calls,
     fail_on_unreadable_judges,
     field_help,
     generate_config,
     load_job,
     state,
+    with_settings,
 )
 from distillscope.cli.console import (
     StagedProgress,
@@ -41,7 +38,12 @@ from distillscope.cli.console import (
 from distillscope.fileio.lists import split_flags
 from distillscope.fileio.paths import check_output_file
 from distillscope.models.planning import planning_only
-from distillscope.models.types import GenerateConfig
+
+if TYPE_CHECKING:
+    from distillscope.audit.job import AuditJob
+    from distillscope.audit.results import AuditResults
+    from distillscope.audit.runner import AuditPlan
+    from distillscope.models.types import GenerateConfig
 
 DEFAULT_OUTPUT = Path("audit-report")
 MIN_SCREEN, MAX_SCREEN = 320, 16384  # narrower pages are widened by the browser; taller ones are cut there
@@ -93,6 +95,7 @@ def audit(
         list[Path] | None, typer.Option("--families", help="YAML of extra families, e.g. zoo personas (repeatable).")
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Title of the report.")] = None,
+    settings: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP, show_default=False)] = None,
     judge: Annotated[
         list[str] | None,
         typer.Option("--judge", help=field_help(RSESettings, "judges", "RSE judges: ") + "; repeatable"),
@@ -131,6 +134,10 @@ def audit(
     if not reference and not targets and config is None:
         console.print(ctx.get_help())
         raise typer.Exit(0)
+    from distillscope.audit.job import AuditJob
+    from distillscope.audit.results import REPORT_FILE, RESULTS_FILE, SCORES_CSV, SUMMARY_CSV
+    from distillscope.audit.runner import plan_audit
+
     flags: dict[str, Any] = {
         "reference": reference,
         "targets": split_flags(targets),
@@ -147,7 +154,8 @@ def audit(
         "ice": _given(budget=budget, judge=ice_judge, mutator=mutator, languages=languages, per_category=per_category),
     }
     job = with_sampling(
-        load_job(config, AuditJob, flags), generate_config(temperature=temperature, max_tokens=max_tokens)
+        load_job(config, AuditJob, with_settings(flags, settings)),
+        generate_config(temperature=temperature, max_tokens=max_tokens),
     )
     if job.output is None:
         job = job.model_copy(update={"output": DEFAULT_OUTPUT})
@@ -183,6 +191,11 @@ def with_sampling(job: AuditJob, params: GenerateConfig | None) -> AuditJob:
 
 
 def _run_with_progress(job: AuditJob, store: Any) -> AuditResults:
+    import asyncio
+
+    from distillscope.audit.method import Hooks
+    from distillscope.audit.runner import run_audit
+
     with StagedProgress() as progress:
         hooks = Hooks(progress.on_stage, progress.on_start, progress.on_result)
         return asyncio.run(run_audit(job, store, hooks))
@@ -208,6 +221,7 @@ def report(
 ) -> None:
     """Rebuild an audit's HTML report from its result files alone."""
     from distillscope.audit.report import render_report
+    from distillscope.audit.results import REPORT_FILE, result_files
 
     folder = input_path if input_path.is_dir() else input_path.parent
     target = output or folder / REPORT_FILE
@@ -226,6 +240,9 @@ def report(
 
 # ------------------------------------------------------------------------------------------ printing
 def print_summary(results: AuditResults) -> None:
+    from distillscope.audit.overview import labels_of, share_check_table, summary_table, verdict_table
+    from distillscope.audit.present import presenter_of
+
     labels = labels_of(results)
     console.print(
         f"[bold]{shown(results.title)}[/] · reference [bold]{shown(results.reference.label)}[/] · "
@@ -236,7 +253,7 @@ def print_summary(results: AuditResults) -> None:
             console.print(render_table(lead))
     for name in results.methods:
         if name in METHODS and name in results.raw:
-            for table in METHODS.get(name).cli_tables(results.raw[name], labels):
+            for table in presenter_of(name).cli_tables(results.raw[name], labels):
                 console.print(render_table(table))
     overview = summary_table(results)
     overview.title = "Audit summary"

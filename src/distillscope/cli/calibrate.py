@@ -9,7 +9,6 @@ import typer
 
 from distillscope.audit.tables import Cell, Table, num
 from distillscope.cli.console import console, render_table, shown
-from distillscope.fileio.files import write_atomic
 from distillscope.fileio.paths import check_output_file
 
 
@@ -26,11 +25,11 @@ def calibrate_command(
     The curve is monotone (isotonic); its error is measured on models left out of the fit (a zoo replicate at a
     time, else one model at a time). Pass the file to `audit --calibration`: shares then carry that error, and a
     verdict may say "not distinguishable"."""
-    from distillscope.audit.calibrate import calibrate
+    from distillscope.audit.calibrate import calibrate, write_calibration
 
     check_output_file(output, inputs=audits)
     fit = calibrate(audits)
-    write_atomic(output, fit.calibration.model_dump_json(indent=1))
+    write_calibration(fit, output)
     rows = [
         [Cell(p.label, p.group), Cell(num(p.share)), Cell(num(p.z)), Cell(num(p.held_out)), Cell(_error(p))]
         for p in sorted(fit.points, key=lambda p: (p.share, p.z))

@@ -5,20 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
 
-from distillscope.data.families import read_family_files
-from distillscope.errors import RunFailed
+from distillscope.errors import InputError, RunFailed
 from distillscope.fileio.paths import job_inputs, refuse_inputs
 from distillscope.fileio.yamlio import load_yaml, require_mapping, validate
-from distillscope.models.catalog import ModelCatalog
-from distillscope.models.run import default_store_path
 from distillscope.models.types import GenerateConfig
-from distillscope.models.usage import ModelUsage
-from distillscope.store import RunStore
+from distillscope.store import RunStore, default_store_path
+
+if TYPE_CHECKING:
+    from distillscope.models.usage import ModelUsage
 
 JobT = TypeVar("JobT", bound=BaseModel)
 
@@ -92,6 +91,49 @@ def fail_on_unreadable_judges(failed: dict[str, int]) -> None:
         )
 
 
+SET_HELP = (
+    "Any setting of the YAML config, as KEY=VALUE with a dotted key (repeatable): verdict.min_share=0.3, "
+    "rse.sample=50, ice.budget=200. The value is read as YAML: 0.3, true, [ice, markers]."
+)
+
+
+def dotted_settings(pairs: Iterable[str]) -> dict[str, Any]:
+    """`--set a.b=1 --set a.c=x` as the nested mapping a YAML file would hold: {"a": {"b": 1, "c": "x"}}.
+
+    One flag reaches every field of every section, so nothing the YAML can say is out of the flags' reach."""
+    import yaml
+
+    tree: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        parts = key.strip().split(".")
+        if not sep or not all(part.strip() for part in parts):
+            raise InputError(f"--set {pair!r}: expected KEY=VALUE with a dotted key, e.g. verdict.min_share=0.3")
+        try:
+            value = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError:
+            value = text
+        node = tree
+        for part in parts[:-1]:
+            child = node.setdefault(part.strip(), {})
+            if not isinstance(child, dict):
+                raise InputError(f"--set {pair!r}: {part} is set to a value and to a section")
+            node = child
+        node[parts[-1].strip()] = value
+    return tree
+
+
+def with_settings(flags: dict[str, Any], pairs: Iterable[str] | None) -> dict[str, Any]:
+    """The command's flags with `--set` pairs over them (a named flag and `--set` of one key: `--set` wins)."""
+    merged = dict(flags)
+    for key, value in dotted_settings(pairs or []).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict | None):
+            merged[key] = {**(merged.get(key) or {}), **value}
+        else:
+            merged[key] = value
+    return merged
+
+
 def load_job(config_path: Path | None, job: type[JobT], flags: dict[str, Any]) -> JobT:
     """A command's settings: the YAML file if given, then every flag the user set on top of it."""
     data: dict[str, Any] = {}
@@ -139,6 +181,8 @@ def resolve_models(data: dict[str, Any], models_file: Path | None) -> None:
     """Named models become one catalog here, at the edge: a models file (the `--models` flag, or
     `models: FILE` in the YAML) is read once, inline entries are kept, and the flag's file wins on
     a name both define. Below the CLI, jobs carry the catalog and nothing reads a models file."""
+    from distillscope.models.catalog import ModelCatalog
+
     value = data.get("models")
     entries: dict[str, Any] = {}
     if isinstance(value, str | Path):
@@ -154,6 +198,8 @@ def resolve_models(data: dict[str, Any], models_file: Path | None) -> None:
 def resolve_families(data: dict[str, Any], files: list[Path] | None) -> None:
     """Extra model families (zoo personas, say) become one mapping here, at the edge: the files of
     `--families` and of a YAML `families: [FILE, ...]` are read once; inline definitions are kept."""
+    from distillscope.data.families import read_family_files
+
     value = data.get("families")
     if isinstance(value, str | Path):
         value = [value]

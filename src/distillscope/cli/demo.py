@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from distillscope.audit.overview import share_check_table, verdict_table
 from distillscope.cli.console import StagedProgress, console, render_table
 
 
@@ -22,6 +21,7 @@ def demo(
     ] = "micro",
 ) -> None:
     """Build (or reuse) the ground-truth zoo, audit its students against teacher A, write the report."""
+    from distillscope.audit.overview import share_check_table, verdict_table
     from distillscope.zoo.demo import run_demo
 
     with StagedProgress(announce=True) as progress:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from distillscope.audit.rse import RSEJob, RSEPlan, RSEResults, plan_rse, run_rse
-from distillscope.audit.rse.job import RESPONSE_DEFAULTS
-from distillscope.audit.rse.tables import all_tables
+from distillscope.audit.rse.job import RESPONSE_DEFAULTS, RSEJob
 from distillscope.cli.common import (
     fail_on_failed_calls,
     fail_on_unreadable_judges,
@@ -22,6 +19,9 @@ from distillscope.cli.common import (
 from distillscope.cli.console import StagedProgress, console, err_console, plan_table, render_table, shown, usage_table
 from distillscope.fileio.lists import split_flags
 from distillscope.models.planning import planning_only
+
+if TYPE_CHECKING:
+    from distillscope.audit.rse import RSEPlan, RSEResults
 
 DEFAULT_OUTPUT = Path("rse-results")
 
@@ -77,6 +77,8 @@ def rse(
         job = job.model_copy(update={"output": DEFAULT_OUTPUT})
     with state(ctx).open_store() as store:
         if dry_run:
+            from distillscope.audit.rse import plan_rse
+
             with planning_only():  # a dry run needs no API key
                 print_plan(plan_rse(job, store))
             return
@@ -88,6 +90,10 @@ def rse(
 
 
 def _run_with_progress(job: RSEJob, store: Any) -> RSEResults:
+    import asyncio
+
+    from distillscope.audit.rse import run_rse
+
     with StagedProgress(prefix="rse ") as progress:
         return asyncio.run(
             run_rse(job, store, on_start=progress.on_start, on_result=progress.on_result, on_stage=progress.on_stage)
@@ -95,6 +101,8 @@ def _run_with_progress(job: RSEJob, store: Any) -> RSEResults:
 
 
 def print_results(results: RSEResults) -> None:
+    from distillscope.audit.rse.tables import all_tables
+
     console.print(f"reference: [bold]{shown(results.reference)}[/] · run {results.run_id}")
     for table in all_tables(results, {}):
         console.print(render_table(table))

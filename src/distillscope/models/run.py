@@ -12,8 +12,6 @@ job can be told apart from a fresh one.
 from __future__ import annotations
 
 import asyncio
-import os
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -23,14 +21,9 @@ from distillscope.models.config import ModelConfig
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.spec import get_model
 from distillscope.models.usage import ModelUsage
-from distillscope.store import RunStore
+from distillscope.store import DEFAULT_STORE, STORE_ENV, RunStore, default_store_path
 
-STORE_ENV = "DISTILLSCOPE_STORE"
-DEFAULT_STORE = Path(".distillscope") / "store.sqlite"
-
-
-def default_store_path() -> Path:
-    return Path(os.environ.get(STORE_ENV) or DEFAULT_STORE)
+__all__ = ["DEFAULT_STORE", "STORE_ENV", "Run", "default_store_path"]
 
 
 class Run:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from distillscope.testing.scripted import ScriptedServer
+from doubles.scripted import ScriptedServer
 
 REPLIES = {
     "claimer": "I am ChatGPT, a model made by OpenAI.",

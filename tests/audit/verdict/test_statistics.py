@@ -9,10 +9,11 @@ import pytest
 from scipy import stats
 
 from distillscope.audit.evidence import ItemValues
+from distillscope.audit.verdict.calibration import ShareCalibration, fit_calibration
 from distillscope.audit.verdict.combine import holm, simes
 from distillscope.audit.verdict.nulls import beta_null, binary_test, prediction_t, score_test
 from distillscope.audit.verdict.sequential import SequentialTest
-from distillscope.audit.verdict.share import ShareCalibration, SignalLine, estimate_share, fit_calibration
+from distillscope.audit.verdict.share import SignalLine, estimate_share
 
 
 def scores(values, groups=None, prefix="p") -> ItemValues:
@@ -198,6 +199,7 @@ def _evidence(model, role, reference, values, groups):
 def test_attribution_picks_the_teacher_the_target_came_towards_and_says_none_for_an_unrelated_one():
     from distillscope.audit.verdict.attribution import attribute
     from distillscope.audit.verdict.settings import VerdictSettings
+    from distillscope.audit.verdict.signals import every_measure
 
     rng = np.random.default_rng(5)
     groups = ["g"] * 40
@@ -213,7 +215,10 @@ def test_attribution_picks_the_teacher_the_target_came_towards_and_says_none_for
         )
         evidence.append(_evidence("stranger", "target", reference, base + rng.normal(0, 0.02, 40), groups))
     settings = VerdictSettings()
-    found = attribute(evidence, ["rse"], "student", [("A", "A"), ("B", "B")], settings)
+    found = attribute(evidence, ["rse"], "student", [("A", "A"), ("B", "B")], settings, counted=every_measure)
     assert found.closest == "A" and found.confidence is not None and found.confidence > 0.9
     assert found.z["A"] > found.z["B"]
-    assert attribute(evidence, ["rse"], "stranger", [("A", "A"), ("B", "B")], settings).closest == "none"
+    assert (
+        attribute(evidence, ["rse"], "stranger", [("A", "A"), ("B", "B")], settings, counted=every_measure).closest
+        == "none"
+    )

@@ -8,7 +8,8 @@ smollm2_labels.jsonl, and build_smollm2.py joins the two. Batches: smollm2-1 (--
 and smollm2-2 (--seed 1 --budget 160; its 20 answers identical to smollm2-1's, same prompt and greedy
 answer, were dropped), both --max-tokens 96 --per-category 2.
 
-    PYTHONPATH=src python tests/data/identity_real/collect_smollm2.py --budget 240 --out /tmp/smollm2-unlabelled.jsonl
+    PYTHONPATH=src:tests python tests/data/identity_real/collect_smollm2.py \
+        --budget 240 --out /tmp/smollm2-unlabelled.jsonl
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from distillscope.audit.ice import ICEJob, run_ice
 from distillscope.audit.ice.questions import builtin_questions
 from distillscope.data.families import read_family_files
 from distillscope.store import RunStore
-from distillscope.testing.llama import LlamaServer, smollm2_gguf
+from doubles.llama import LlamaServer, smollm2_gguf
 
 DATA = Path(__file__).resolve().parent.parent
 SOURCES = ["openai", "anthropic"]

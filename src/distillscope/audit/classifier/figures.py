@@ -5,9 +5,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from distillscope.audit.classifier.results import BINS, ClassifierResults
+from distillscope.audit.evidence import CEILING_ROLE, PANEL_ROLE, TARGET_ROLE
 from distillscope.audit.report.plotting import PALETTE, FigureSpec, figure_spec, plot_text
 
-ROLE_COLOURS = {"target": PALETTE[0], "panel": "#9d9d9d", "ceiling": PALETTE[2]}
+ROLE_COLOURS = {TARGET_ROLE: PALETTE[0], PANEL_ROLE: "#9d9d9d", CEILING_ROLE: PALETTE[2]}
 
 
 def probability_histograms(raw: ClassifierResults) -> FigureSpec:
@@ -23,7 +24,7 @@ def probability_histograms(raw: ClassifierResults) -> FigureSpec:
             name=plot_text(f"{model.label} ({model.role})" if model.role != "target" else model.label),
             line={
                 "color": ROLE_COLOURS.get(model.role, PALETTE[0]),
-                "dash": "dot" if model.role == "panel" else "solid",
+                "dash": "dot" if model.role == PANEL_ROLE else "solid",
             },
             hovertemplate="%{fullData.name}<br>P in bin %{x:.2f}: %{y:.0%} of answers<extra></extra>",
         )

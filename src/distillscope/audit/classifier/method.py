@@ -12,7 +12,6 @@ when RSE runs beside it. Needs no judge and no key.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -20,31 +19,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.classifier.model import ClassifierLearner
 from distillscope.audit.classifier.results import BINS, RESULTS_FILE, ClassifierResults, ModelScores
-from distillscope.audit.crossfit import Scores, cross_fitted, evidence_from_scores
+from distillscope.audit.crossfit import Scores, cross_fitted, evidence_from_scores, mean_row
 from distillscope.audit.evidence import Evidence
-from distillscope.audit.kept import answers_material, kept
-from distillscope.audit.method import (
-    METHODS,
-    AuditMethod,
-    Hooks,
-    MethodPlan,
-    MethodRun,
-    ReferenceRun,
-    ReportSection,
-    finish_reference_runs,
-)
-from distillscope.audit.resolve import ResolvedAudit
+from distillscope.audit.per_reference import PerReference, ReferenceJob
+from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.responses import (
-    Answers,
-    all_answers,
-    plan_answers,
-    shared_table,
     table_embeddings,
     table_ngrams,
 )
-from distillscope.audit.tables import Cell, Table, interval, num
-from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL
-from distillscope.store import RunStore
+from distillscope.audit.tables import Table, means_table
+from distillscope.judges.similarity.encoder_name import DEFAULT_EMBEDDING_MODEL
 
 if TYPE_CHECKING:
     from distillscope.audit.results import AuditResults
@@ -67,7 +51,7 @@ class ClassifierSettings(BaseModel):
     seed: int = Field(0, description="Seed of the folds and the solver.")
 
 
-class ClassifierMethod(AuditMethod[ClassifierSettings]):
+class ClassifierMethod(PerReference[ClassifierSettings], MethodPresenter):
     name = "classifier"
     title = "Idiosyncrasy classifier"
     short = "CLS"
@@ -76,58 +60,38 @@ class ClassifierMethod(AuditMethod[ClassifierSettings]):
     needs_panel = True
     results_type = ClassifierResults
     results_file = RESULTS_FILE
+    scores_version = SCORES_VERSION
 
-    def plan(self, audit: ResolvedAudit, settings: ClassifierSettings, store: RunStore) -> MethodPlan:
-        return plan_answers(audit, store, self.name)
+    def shared_work(self, job: ReferenceJob[ClassifierSettings]) -> ClassifierLearner:
+        """Built on first need: a rerun whose scores were kept embeds and tokenises nothing."""
+        settings, table = job.settings, job.table
+        embeddings = None
+        if "embedding" in settings.features:
+            embeddings = table_embeddings(table, settings.embedding_model, job.store, job.hooks, self.name)
+        words, chars = "words" in settings.features, "chars" in settings.features
+        if words or chars:
+            table_ngrams(table, job.hooks, self.name)
+        return ClassifierLearner(table, embeddings, words, chars, settings.c, settings.seed)
 
-    async def run(
-        self, audit: ResolvedAudit, settings: ClassifierSettings, store: RunStore, folder: Path | None, hooks: Hooks
-    ) -> MethodRun:
-        collected = await all_answers(audit, store, "classifier", hooks)
-        table = shared_table(audit, [answers for _, answers, _ in collected])
-        made: dict[str, ClassifierLearner] = {}
+    def score(self, job: ReferenceJob[ClassifierSettings]) -> Scores:
+        learner, settings = job.shared(), job.settings
+        with job.hooks.steps(f"classifier: cross-fitting against {job.label}", settings.folds) as step:
+            return cross_fitted(job.answers, job.table, learner, settings.folds, settings.seed, step)
 
-        def learner() -> ClassifierLearner:
-            """Built on first need: a rerun whose scores were kept embeds and tokenises nothing."""
-            if "learner" not in made:
-                embeddings = None
-                if "embedding" in settings.features:
-                    embeddings = table_embeddings(table, settings.embedding_model, store, hooks, self.name)
-                words, chars = "words" in settings.features, "chars" in settings.features
-                if words or chars:
-                    table_ngrams(table, hooks, self.name)
-                made["learner"] = ClassifierLearner(table, embeddings, words, chars, settings.c, settings.seed)
-            return made["learner"]
+    def evidence(self, job: ReferenceJob[ClassifierSettings], scores: Scores) -> list[Evidence]:
+        reference = (job.reference.model, job.reference.label)
+        scale = "P(reference wrote it), 0–1"
+        return evidence_from_scores(self.name, SIGNAL, scale, scores, job.answers, reference, _histogram)
 
-        runs: list[ReferenceRun] = []
-        for reference, answers, run in collected:
-
-            def fit(answers: Answers = answers, label: str = reference.label) -> Scores:
-                fitted = learner()
-                with hooks.steps(f"classifier: cross-fitting against {label}", settings.folds) as step:
-                    return cross_fitted(answers, table, fitted, settings.folds, settings.seed, step)
-
-            material = {"settings": settings.model_dump(mode="json"), "answers": answers_material(answers)}
-            scores = kept(store, self.name, SCORES_VERSION, material, fit)
-            found = evidence_from_scores(
-                self.name,
-                SIGNAL,
-                "P(reference wrote it), 0–1",
-                scores,
-                answers,
-                (reference.model, reference.label),
-                _histogram,
-            )
-            raw = None
-            if not runs:
-                raw = ClassifierResults(
-                    reference=reference.label,
-                    run_id=run.id,
-                    models=[_model_scores(e) for e in found],
-                    settings=settings.model_dump(mode="json"),
-                )
-            runs.append(ReferenceRun(found, run.usage(), run.id, raw))
-        return finish_reference_runs(runs, folder, RESULTS_FILE)
+    def results(
+        self, job: ReferenceJob[ClassifierSettings], scores: Scores, evidence: list[Evidence]
+    ) -> ClassifierResults:
+        return ClassifierResults(
+            reference=job.reference.label,
+            run_id=job.run.id,
+            models=[_model_scores(e) for e in evidence],
+            settings=job.settings.model_dump(mode="json"),
+        )
 
     def cli_tables(self, raw: ClassifierResults, labels: dict[str, str]) -> list[Table]:
         return [_table(raw)]
@@ -145,33 +109,19 @@ def _histogram(scores: dict[str, float]) -> list[int]:
 
 
 def _model_scores(evidence: Evidence) -> ModelScores:
-    measure = evidence.measures[0]
-    return ModelScores(
-        label=evidence.label,
-        model=evidence.model,
-        role=evidence.role,
-        mean=measure.value,
-        low=measure.low,
-        high=measure.high,
-        n=measure.n,
-        histogram=evidence.summary or [],
-    )
+    return ModelScores(**mean_row(evidence), model=evidence.model, histogram=evidence.summary or [])
 
 
 def _table(raw: ClassifierResults) -> Table:
-    rows = [
-        [Cell(m.label, m.role if m.role != "target" else ""), Cell(num(m.mean), interval(m.low, m.high), f"n={m.n}")]
-        for m in raw.models
-    ]
-    return Table(
+    return means_table(
         f"Idiosyncrasy classifier: P({raw.reference} wrote it)",
-        ["model", "mean probability"],
-        rows,
-        caption="A linear classifier of the reference's answers against the null panel's (sentence embeddings, word "
+        "mean probability",
+        raw.models,
+        "A linear classifier of the reference's answers against the null panel's (sentence embeddings, word "
         "and character n-grams), cross-fitted over prompts and, for panel models, left out of its own training. "
         "Mean over prompts, domains weighed equally, bootstrap 95% interval. The ceiling is the reference's "
         "own answers to the held-out prompts.",
     )
 
 
-CLASSIFIER_METHOD = METHODS.register("classifier", ClassifierMethod(), help="idiosyncrasy classifier (no judge)")
+CLASSIFIER_METHOD = ClassifierMethod()

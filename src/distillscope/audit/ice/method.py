@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from distillscope.audit.evidence import Evidence, ItemValues, Measure, Role
+from distillscope.audit.evidence import Evidence, ItemValues, Measure, Panel, Role
 from distillscope.audit.ice.fuzzer import StopRule
 from distillscope.audit.ice.job import ICEJob, ICESettings, TargetPlan
 from distillscope.audit.ice.results import (
@@ -30,11 +30,11 @@ from distillscope.audit.ice.runner import plan_ice, run_ice
 from distillscope.audit.ice.scores import describe_identities
 from distillscope.audit.ice.tables import all_tables, examples, rate_cell
 from distillscope.audit.ice.tree import FuzzTree
-from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
+from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun
+from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.resolve import AuditedModel, ResolvedAudit
 from distillscope.audit.tables import Cell, Table
-from distillscope.audit.verdict.nulls import beta_null
-from distillscope.audit.verdict.sequential import SequentialTest
+from distillscope.audit.verdict.sequential import sequential_test
 from distillscope.data.families import builtin_families
 from distillscope.stats import wilson_rate
 from distillscope.store import RunStore
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 RATE_SCALE = "rate, 0–1"
 
 
-class ICEMethod(AuditMethod[ICESettings]):
+class ICEMethod(AuditMethod[ICESettings], MethodPresenter):
     name = "ice"
     title = "Identity consistency (ICE)"
     short = "ICE"
@@ -61,7 +61,7 @@ class ICEMethod(AuditMethod[ICESettings]):
         extra = {k: f for k, f in audit.families.items() if builtin.get(k) != f}
         subjects = audit.subjects
         if audit.job.verdict.sequential:
-            subjects = sorted(subjects, key=lambda pair: pair[1] != "panel")
+            subjects = sorted(subjects, key=lambda pair: pair[1] != Panel.role)
         return ICEJob.of(
             settings,
             target=[model.model for model, _ in subjects],
@@ -82,7 +82,7 @@ class ICEMethod(AuditMethod[ICESettings]):
         self, audit: ResolvedAudit, settings: ICESettings, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
         hooks.stage("ice target queries")
-        rules = sequential_rules(audit) if audit.job.verdict.sequential and len(audit.panel) >= 2 else None
+        rules = sequential_rules(audit) if audit.job.verdict.sequential and audit.panel.calibrates else None
         results = await run_ice(
             self.job_for(audit, settings, folder),
             store,
@@ -234,9 +234,9 @@ def sequential_rules(audit: ResolvedAudit) -> Callable[[TargetPlan, list[ICETarg
             for t in finished
             if t.target in panel
         ]
-        if len(counts) < 2:
+        if not Panel.enough(len(counts)):
             return None
-        test = SequentialTest.from_null(beta_null(counts), settings.min_rate_gain, settings.alpha, settings.beta)
+        test = sequential_test(counts, settings)
 
         def rule(tree: FuzzTree) -> str | None:
             outcomes = [
@@ -250,4 +250,4 @@ def sequential_rules(audit: ResolvedAudit) -> Callable[[TargetPlan, list[ICETarg
     return rule_for
 
 
-ICE_METHOD = METHODS.register("ice", ICEMethod(), help="identity claims under fuzzed jailbreaks (the paper's ICE)")
+ICE_METHOD = ICEMethod()

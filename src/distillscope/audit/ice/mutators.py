@@ -11,11 +11,13 @@ Either way the raw text is cleaned afterwards (see `cleaning.py`); the mutator d
 from __future__ import annotations
 
 from random import Random
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from distillscope.audit.ice.offline_mutators import mutate_offline
-from distillscope.models.recorded import RecordedModel
 from distillscope.models.types import GenerateConfig, Message
+
+if TYPE_CHECKING:
+    from distillscope.models.recorded import RecordedModel
 
 OPERATORS: tuple[str, ...] = ("generate-similar", "crossover", "expand", "shorten", "rephrase")
 MUTATOR_CONFIG = GenerateConfig(temperature=1.0, max_tokens=1024)

@@ -8,30 +8,19 @@ sentence of the target's that uses it. Reads the answers every text signal share
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.crossfit import cross_fitted, evidence_from_scores
-from distillscope.audit.kept import answers_material, kept
+from distillscope.audit.evidence import PANEL_ROLE, Evidence
 from distillscope.audit.markers.profile import Marker, MarkerLearner, example_sentence, log_odds_markers
-from distillscope.audit.method import (
-    METHODS,
-    AuditMethod,
-    Hooks,
-    MethodPlan,
-    MethodRun,
-    ReferenceRun,
-    ReportSection,
-    finish_reference_runs,
-)
-from distillscope.audit.resolve import ResolvedAudit
-from distillscope.audit.responses import Answers, all_answers, plan_answers, shared_table, table_markers
+from distillscope.audit.per_reference import PerReference, ReferenceJob
+from distillscope.audit.present import MethodPresenter, ReportSection
+from distillscope.audit.responses import Answers, table_markers
 from distillscope.audit.tables import Cell, Table, interval, num
 from distillscope.audit.texts import TextTable
-from distillscope.store import RunStore
 
 if TYPE_CHECKING:
     from distillscope.audit.results import AuditResults
@@ -79,7 +68,7 @@ class MarkerResults(BaseModel):
     models: list[TargetMarkers]
 
 
-class MarkerMethod(AuditMethod[MarkerSettings]):
+class MarkerMethod(PerReference[MarkerSettings], MethodPresenter):
     name = "markers"
     title = "Style profile (over-used words and layout)"
     short = "STY"
@@ -88,37 +77,31 @@ class MarkerMethod(AuditMethod[MarkerSettings]):
     needs_panel = True
     results_type = MarkerResults
     results_file = RESULTS_FILE
+    scores_version = SCORES_VERSION
 
-    def plan(self, audit: ResolvedAudit, settings: MarkerSettings, store: RunStore) -> MethodPlan:
-        return plan_answers(audit, store, self.name)
+    def extra_material(self, job: ReferenceJob[MarkerSettings]) -> dict:
+        return {"first": job.first}
 
-    async def run(
-        self, audit: ResolvedAudit, settings: MarkerSettings, store: RunStore, folder: Path | None, hooks: Hooks
-    ) -> MethodRun:
-        runs: list[ReferenceRun] = []
-        collected = await all_answers(audit, store, "markers", hooks)
-        table = shared_table(audit, [answers for _, answers, _ in collected])
-        for reference, answers, run in collected:
-            first = not runs
+    def score(self, job: ReferenceJob[MarkerSettings]) -> dict:
+        settings, table = job.settings, job.table
+        table_markers(table, job.hooks, self.name)
+        with job.hooks.steps(f"markers: cross-fitting against {job.label}", settings.folds) as step:
+            scores = cross_fitted(job.answers, table, MarkerLearner(table), settings.folds, settings.seed, step)
+        profile = None
+        if job.first:  # the report's profile speaks of the audit's own reference
+            found = _evidence(scores, job.answers, ("", job.label))
+            profile = profile_results(job.answers, table, found, job.label, "").model_dump(mode="json")
+        return {"scores": scores, "profile": profile}
 
-            def compute(answers: Answers = answers, label: str = reference.label, first: bool = first) -> dict:
-                table_markers(table, hooks, self.name)
-                with hooks.steps(f"markers: cross-fitting against {label}", settings.folds) as step:
-                    scores = cross_fitted(answers, table, MarkerLearner(table), settings.folds, settings.seed, step)
-                profile = None
-                if first:  # the report's profile speaks of the audit's own reference
-                    found = _evidence(scores, answers, ("", label))
-                    profile = profile_results(answers, table, found, label, "").model_dump(mode="json")
-                return {"scores": scores, "profile": profile}
+    def evidence(self, job: ReferenceJob[MarkerSettings], scores: dict) -> list[Evidence]:
+        return _evidence(scores["scores"], job.answers, (job.reference.model, job.label))
 
-            material = {"settings": settings.model_dump(mode="json"), "answers": answers_material(answers)}
-            done = kept(store, self.name, SCORES_VERSION, {**material, "first": first}, compute)
-            found = _evidence(done["scores"], answers, (reference.model, reference.label))
-            raw = None
-            if done["profile"] is not None:
-                raw = MarkerResults.model_validate({**done["profile"], "run_id": run.id})
-            runs.append(ReferenceRun(found, run.usage(), run.id, raw))
-        return finish_reference_runs(runs, folder, RESULTS_FILE)
+    def results(
+        self, job: ReferenceJob[MarkerSettings], scores: dict, evidence: list[Evidence]
+    ) -> MarkerResults | None:
+        if scores["profile"] is None:
+            return None
+        return MarkerResults.model_validate({**scores["profile"], "run_id": job.run.id})
 
     def cli_tables(self, raw: MarkerResults, labels: dict[str, str]) -> list[Table]:
         return [_density_table(raw)]
@@ -138,7 +121,7 @@ def profile_results(
 ) -> MarkerResults:
     """The profile on all prompts and the whole panel, and what each model shares of it."""
     counts, names = table.marker_counts
-    panel_texts = [t for a in answers.of("panel") for t in a.texts.values()]
+    panel_texts = [t for a in answers.of(PANEL_ROLE) for t in a.texts.values()]
     reference_totals = _totals(counts, table, list(answers.reference.values()))
     panel_totals = _totals(counts, table, panel_texts)
     found = log_odds_markers(reference_totals, panel_totals)
@@ -233,5 +216,5 @@ def _shared_table(raw: MarkerResults) -> Table:
     )
 
 
-MARKER_METHOD = METHODS.register("markers", MarkerMethod(), help="the reference's over-used words (no judge)")
+MARKER_METHOD = MarkerMethod()
 __all__ = ["MARKER_METHOD", "Marker", "MarkerResults", "MarkerSettings"]

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
+from distillscope.audit.evidence import PANEL_ROLE
 from distillscope.audit.responses import Answers
 from distillscope.audit.texts import TextTable, TfidfView
 
@@ -50,7 +51,7 @@ def nearness(
     answers: Answers, table: TextTable, views: dict[str, sparse.csr_matrix | np.ndarray], ceiling: bool
 ) -> dict[str, dict[str, float]]:
     """model (or "ceiling") → item uid → share of the panel's answers further from it than the reference's."""
-    panel = answers.of("panel")
+    panel = answers.of(PANEL_ROLE)
     owners = [(a.model, a.texts, {p.model for p in panel if p.model != a.model}) for a in answers.subjects]
     if ceiling and answers.ceiling is not None:
         owners.append(("ceiling", answers.ceiling.texts, {p.model for p in panel}))

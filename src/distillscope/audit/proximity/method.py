@@ -10,39 +10,24 @@ With RSE's second sample of the reference (`rse.ceiling`), that sample is the ce
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from distillscope.audit.crossfit import evidence_from_scores
+from distillscope.audit.crossfit import evidence_from_scores, mean_row
 from distillscope.audit.evidence import Evidence
-from distillscope.audit.kept import answers_material, kept
-from distillscope.audit.method import (
-    METHODS,
-    AuditMethod,
-    Hooks,
-    MethodPlan,
-    MethodRun,
-    ReferenceRun,
-    ReportSection,
-    finish_reference_runs,
-)
+from distillscope.audit.per_reference import PerReference, ReferenceJob
+from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.proximity.measure import nearness, view_vectors
 from distillscope.audit.resolve import ResolvedAudit
 from distillscope.audit.responses import (
-    Answers,
-    all_answers,
     answer_texts,
-    plan_answers,
     response_settings,
-    shared_table,
     table_embeddings,
     table_ngrams,
 )
-from distillscope.audit.tables import Cell, Table, interval, num
-from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL
-from distillscope.store import RunStore
+from distillscope.audit.tables import Table, means_table
+from distillscope.judges.similarity.encoder_name import DEFAULT_EMBEDDING_MODEL
 
 if TYPE_CHECKING:
     from distillscope.audit.results import AuditResults
@@ -81,7 +66,7 @@ class ProximityResults(BaseModel):
     models: list[ModelNearness]
 
 
-class ProximityMethod(AuditMethod[ProximitySettings]):
+class ProximityMethod(PerReference[ProximitySettings], MethodPresenter):
     name = "proximity"
     title = "Proximity (nearest answer)"
     short = "NEAR"
@@ -90,56 +75,38 @@ class ProximityMethod(AuditMethod[ProximitySettings]):
     needs_panel = True
     results_type = ProximityResults
     results_file = RESULTS_FILE
+    scores_version = SCORES_VERSION
 
-    def plan(self, audit: ResolvedAudit, settings: ProximitySettings, store: RunStore) -> MethodPlan:
-        return plan_answers(audit, store, self.name)
+    def wants_ceiling(self, audit: ResolvedAudit, settings: ProximitySettings) -> bool:
+        """RSE's second sample of the reference, when RSE asks for it anyway: no call of proximity's own."""
+        return response_settings(audit).ceiling and "rse" in audit.job.selected_methods()
 
-    async def run(
-        self, audit: ResolvedAudit, settings: ProximitySettings, store: RunStore, folder: Path | None, hooks: Hooks
-    ) -> MethodRun:
-        # RSE's second sample of the reference, when RSE asks for it anyway: no call of proximity's own.
-        with_ceiling = response_settings(audit).ceiling and "rse" in audit.job.selected_methods()
-        collected = await all_answers(audit, store, "proximity", hooks, ceiling=with_ceiling)
-        table = shared_table(audit, [answers for _, answers, _ in collected])
-        made: dict[str, dict] = {}
+    def shared_work(self, job: ReferenceJob[ProximitySettings]) -> dict:
+        """Built on first need: a rerun whose scores were kept embeds and tokenises nothing."""
+        settings, table = job.settings, job.table
+        embeddings = None
+        if "embedding" in settings.views:
+            embeddings = table_embeddings(table, settings.embedding_model, job.store, job.hooks, self.name)
+        table_ngrams(table, job.hooks, self.name)
+        texts = [t for answers in job.everyone for t in answer_texts(answers)]
+        built = view_vectors(table, embeddings, texts)
+        return {k: v for k, v in built.items() if k in settings.views}
 
-        def views() -> dict:
-            """Built on first need: a rerun whose scores were kept embeds and tokenises nothing."""
-            if "views" not in made:
-                embeddings = None
-                if "embedding" in settings.views:
-                    embeddings = table_embeddings(table, settings.embedding_model, store, hooks, self.name)
-                table_ngrams(table, hooks, self.name)
-                texts = [t for _, answers, _ in collected for t in answer_texts(answers)]
-                built = view_vectors(table, embeddings, texts)
-                made["views"] = {k: v for k, v in built.items() if k in settings.views}
-            return made["views"]
+    def extra_material(self, job: ReferenceJob[ProximitySettings]) -> dict:
+        return {"ceiling": job.ceiling}
 
-        runs: list[ReferenceRun] = []
-        for reference, answers, run in collected:
+    def score(self, job: ReferenceJob[ProximitySettings]) -> dict:
+        views = job.shared()
+        job.hooks.stage(f"proximity: nearness to {job.label}")
+        return nearness(job.answers, job.table, views, ceiling=job.ceiling)
 
-            def measure(answers: Answers = answers, label: str = reference.label) -> dict:
-                built = views()
-                hooks.stage(f"proximity: nearness to {label}")
-                return nearness(answers, table, built, ceiling=with_ceiling)
+    def evidence(self, job: ReferenceJob[ProximitySettings], scores: dict) -> list[Evidence]:
+        scale = "share of panel answers further than the reference's, 0–1 (0.5: as near as unrelated models)"
+        return evidence_from_scores(self.name, SIGNAL, scale, scores, job.answers, (job.reference.model, job.label))
 
-            material = {"settings": settings.model_dump(mode="json"), "answers": answers_material(answers)}
-            scores = kept(store, self.name, SCORES_VERSION, {**material, "ceiling": with_ceiling}, measure)
-            found = evidence_from_scores(
-                self.name,
-                SIGNAL,
-                "share of panel answers further than the reference's, 0–1 (0.5: as near as unrelated models)",
-                scores,
-                answers,
-                (reference.model, reference.label),
-            )
-            raw = None
-            if not runs:
-                raw = ProximityResults(
-                    reference=reference.label, run_id=run.id, views=settings.views, models=[_row(e) for e in found]
-                )
-            runs.append(ReferenceRun(found, run.usage(), run.id, raw))
-        return finish_reference_runs(runs, folder, RESULTS_FILE)
+    def results(self, job: ReferenceJob[ProximitySettings], scores: dict, evidence: list[Evidence]) -> ProximityResults:
+        rows = [_row(e) for e in evidence]
+        return ProximityResults(reference=job.label, run_id=job.run.id, views=job.settings.views, models=rows)
 
     def cli_tables(self, raw: ProximityResults, labels: dict[str, str]) -> list[Table]:
         return [_table(raw)]
@@ -149,31 +116,19 @@ class ProximityMethod(AuditMethod[ProximitySettings]):
 
 
 def _row(evidence: Evidence) -> ModelNearness:
-    measure = evidence.measures[0]
-    return ModelNearness(
-        label=evidence.label,
-        role=evidence.role,
-        mean=measure.value,
-        low=measure.low,
-        high=measure.high,
-        n=measure.n,
-    )
+    return ModelNearness(**mean_row(evidence))
 
 
 def _table(raw: ProximityResults) -> Table:
-    rows = [
-        [Cell(m.label, m.role if m.role != "target" else ""), Cell(num(m.mean), interval(m.low, m.high), f"n={m.n}")]
-        for m in raw.models
-    ]
-    return Table(
+    return means_table(
         f"Proximity: how often {raw.reference}'s answer is nearer than the panel's",
-        ["model", "nearness"],
-        rows,
-        caption="Per prompt, the share of the null panel's answers (other than the model's own) that lie further from "
+        "nearness",
+        raw.models,
+        "Per prompt, the share of the null panel's answers (other than the model's own) that lie further from "
         f"the model's answer than the reference's does, by {', '.join(raw.views)} cosines, averaged; mean over "
         "prompts, domains weighed equally, bootstrap 95% interval. 0.5: no nearer the reference than unrelated "
         "models are to each other.",
     )
 
 
-PROXIMITY_METHOD = METHODS.register("proximity", ProximityMethod(), help="nearest-answer proximity (no judge)")
+PROXIMITY_METHOD = ProximityMethod()

@@ -20,7 +20,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from distillscope.audit.evidence import Evidence
-from distillscope.audit.method import METHODS, ReportSection
+from distillscope.audit.method import METHODS
+from distillscope.audit.present import ReportSection
 from distillscope.audit.report.plotting import (
     PALETTE,
     FigureSpec,

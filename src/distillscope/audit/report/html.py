@@ -28,8 +28,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from distillscope.audit.method import METHODS, ReportSection
+from distillscope.audit.method import METHODS
 from distillscope.audit.overview import share_check_table, verdict_table
+from distillscope.audit.present import ReportSection, presenter_of
 from distillscope.audit.report import view
 from distillscope.audit.report.figures import build_figures
 from distillscope.audit.report.plotting import FigureSpec
@@ -107,7 +108,7 @@ def report_context(results: AuditResults) -> dict[str, Any]:
     """Everything the template shows, as text and rows; figures as specs."""
     labels = view.labels_of(results)
     sections = {
-        name: METHODS.get(name).report_section(results, labels)
+        name: presenter_of(name).report_section(results, labels)
         for name in results.methods
         if name in METHODS and name in results.raw
     }

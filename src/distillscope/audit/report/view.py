@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from distillscope.audit.method import ReportSection
 from distillscope.audit.overview import labels_of, summary_table
+from distillscope.audit.present import ReportSection
 from distillscope.audit.results import AuditResults
 from distillscope.audit.tables import Cell, Table, cost, duration, num
 from distillscope.audit.truth import TruthCheck, truth_checks

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from distillscope.audit.evidence import Evidence, ItemValues, Measure
-from distillscope.audit.method import METHODS, AuditMethod, Hooks, MethodPlan, MethodRun, ReportSection
+from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun
+from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.resolve import AuditedModel, ResolvedAudit
 from distillscope.audit.rse.job import RSEJob, RSESettings
 from distillscope.audit.rse.plan import plan_rse
@@ -36,7 +37,7 @@ def _finite(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
-class RSEMethod(AuditMethod[RSESettings]):
+class RSEMethod(AuditMethod[RSESettings], MethodPresenter):
     name = "rse"
     title = "Response similarity (RSE)"
     short = "RSE"
@@ -235,4 +236,4 @@ def _per_prompt(rse: RSEResults) -> dict[tuple[str, str, str], dict[str, dict[st
     return out
 
 
-RSE_METHOD = METHODS.register("rse", RSEMethod(), help="response similarity to the reference (the paper's RSE)")
+RSE_METHOD = RSEMethod()

@@ -17,21 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.crossfit import CEILING, evidence_from_scores
 from distillscope.audit.kept import answers_material, kept
-from distillscope.audit.method import (
-    METHODS,
-    AuditMethod,
-    Hooks,
-    MethodPlan,
-    MethodRun,
-    ReferenceRun,
-    ReportSection,
-    finish_reference_runs,
-)
+from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun, ReferenceRun, finish_reference_runs
+from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.resolve import ResolvedAudit
 from distillscope.audit.responses import all_answers, plan_answers, shared_table, table_embeddings
 from distillscope.audit.tables import Cell, Table, num
 from distillscope.audit.teachers.model import teacher_probabilities
-from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL
+from distillscope.judges.similarity.encoder_name import DEFAULT_EMBEDDING_MODEL
 from distillscope.store import RunStore
 
 if TYPE_CHECKING:
@@ -65,7 +57,7 @@ class TeacherResults(BaseModel):
     rows: list[TeacherRow]
 
 
-class TeacherMethod(AuditMethod[TeacherSettings]):
+class TeacherMethod(AuditMethod[TeacherSettings], MethodPresenter):
     name = "teachers"
     title = "Teacher classifier (attribution)"
     short = "TCH"
@@ -158,4 +150,4 @@ def _table(raw: TeacherResults) -> Table:
     )
 
 
-TEACHER_METHOD = METHODS.register("teachers", TeacherMethod(), help="teacher classifier for attribution (no judge)")
+TEACHER_METHOD = TeacherMethod()

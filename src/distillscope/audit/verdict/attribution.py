@@ -25,7 +25,7 @@ from distillscope.audit.evidence import Evidence
 from distillscope.audit.verdict.combine import holm
 from distillscope.audit.verdict.settings import VerdictSettings
 from distillscope.audit.verdict.share import SignalLine, line_matrix, normalised_score
-from distillscope.audit.verdict.signals import against_panel, score_lines
+from distillscope.audit.verdict.signals import SignalChooser, against_panel, score_lines
 
 RESAMPLES = 200
 NONE = "none"
@@ -45,11 +45,14 @@ def attribute(
     target: str,
     references: Sequence[tuple[str, str]],
     settings: VerdictSettings,
+    *,
+    counted: SignalChooser,
 ) -> Attribution:
     labels = dict(references)
     sequential = settings if settings.sequential else None
     raw = {
-        model: against_panel(evidence, methods, target, model, settings.seed, sequential)[0] for model, _ in references
+        model: against_panel(evidence, methods, target, model, settings.seed, sequential, counted=counted)[0]
+        for model, _ in references
     }
     adjusted = holm(raw)
     passing = [model for model, _ in references if adjusted.get(model, math.nan) <= settings.alpha]

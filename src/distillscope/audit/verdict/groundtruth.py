@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from distillscope.audit.verdict.share import fit_calibration
+from distillscope.audit.verdict.calibration import fit_calibration
 
 
 class ShareRow(BaseModel):

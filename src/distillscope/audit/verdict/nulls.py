@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from distillscope.audit.evidence import ItemValues
+from distillscope.audit.evidence import ItemValues, Panel
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def prediction_t(
     all agreeing on nothing do): the target's own standard error, so that a sliver of difference
     is not called infinitely significant."""
     k = len(panel)
-    if k < 2:
+    if not Panel.enough(k):
         raise ValueError("a prediction test needs at least two panel models")
     mean, spread = float(np.mean(panel)), float(np.std(panel, ddof=1))
     spread = spread if spread > 0 else floor

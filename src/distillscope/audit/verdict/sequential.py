@@ -22,7 +22,8 @@ from typing import Literal
 
 from scipy import stats
 
-from distillscope.audit.verdict.nulls import BetaNull
+from distillscope.audit.verdict.nulls import BetaNull, beta_null
+from distillscope.audit.verdict.settings import VerdictSettings
 
 Decision = Literal["distilled", "not distilled"]
 
@@ -56,3 +57,14 @@ class SequentialTest:
             if total <= lower:
                 return "not distilled", used, min(1.0, math.exp(-best))
         return None, len(outcomes), min(1.0, math.exp(-best))
+
+
+def sequential_test(panel_counts: Sequence[tuple[int, int]], settings: VerdictSettings) -> SequentialTest:
+    """The test of a target's strict-claim rate against the panel's, (claims, answers) per panel model:
+    the one place it is built, for ICE's early stop, the verdict's anytime p-value and the benches."""
+    return SequentialTest.from_null(beta_null(panel_counts), settings.min_rate_gain, settings.alpha, settings.beta)
+
+
+def outcome_counts(outcomes: Sequence[float]) -> tuple[int, int]:
+    """(successes, trials) of a model's 0/1 outcomes: a panel model's entry in `sequential_test`."""
+    return round(sum(outcomes)), len(outcomes)

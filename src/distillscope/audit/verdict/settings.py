@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from distillscope.audit.verdict.share import ShareCalibration
+from distillscope.audit.verdict.calibration import ShareCalibration
 from distillscope.errors import InputError
 from distillscope.fileio.files import read_text
 

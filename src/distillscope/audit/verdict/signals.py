@@ -1,6 +1,7 @@
 """Each target's signals tested against the null panel, for one reference: the shared step of a verdict.
 
-A method names the measures that count for a verdict (`AuditMethod.verdict_signals`); each is tested
+A method names the measures that count for a verdict (`AuditMethod.verdict_signals`), and the runner
+hands that choice in (`counted`), so the verdict knows no method; each chosen measure is tested
 against the panel (`nulls`), a method's tests are combined into one p-value and the methods into one
 (Simes, `combine`), so three judges do not outvote ICE. `score_lines` gathers the score signals
 that have a ceiling, which the share and the attribution read.
@@ -9,17 +10,16 @@ that have a ceiling, which the share and the attribution read.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel
 
-from distillscope.audit.evidence import Evidence, ItemValues
-from distillscope.audit.method import METHODS
+from distillscope.audit.evidence import CEILING_ROLE, TARGET_ROLE, Evidence, ItemValues, panel_evidence
 from distillscope.audit.verdict.combine import simes
-from distillscope.audit.verdict.nulls import NullTest, beta_null, null_test
-from distillscope.audit.verdict.sequential import SequentialTest
+from distillscope.audit.verdict.nulls import NullTest, null_test
+from distillscope.audit.verdict.sequential import outcome_counts, sequential_test
 from distillscope.audit.verdict.settings import VerdictSettings
 from distillscope.audit.verdict.share import SignalLine
 
@@ -37,14 +37,17 @@ class SignalResult(BaseModel):
     items: int
 
 
-def _by(evidence: Sequence[Evidence], method: str, reference: str, role: str) -> dict[str, Evidence]:
-    return {e.model: e for e in evidence if e.method == method and e.reference == reference and e.role == role}
+SignalChooser = Callable[[str, Evidence], list[str]]  # (method, a target's evidence) → the measures that count
 
 
-def verdict_signals(method: str, sample: Evidence) -> list[str]:
-    if method in METHODS:
-        return METHODS.get(method).verdict_signals(sample)
+def every_measure(method: str, sample: Evidence) -> list[str]:
+    """The choice for evidence of no known method: every measure it reports counts."""
     return [m.name for m in sample.measures]
+
+
+def _target_evidence(evidence: Sequence[Evidence], method: str, reference: str, target: str) -> Evidence | None:
+    found = (e for e in evidence if e.method == method and e.reference == reference and e.role == TARGET_ROLE)
+    return next((e for e in found if e.model == target), None)
 
 
 def against_panel(
@@ -54,6 +57,8 @@ def against_panel(
     reference: str,
     seed: int,
     sequential: VerdictSettings | None = None,
+    *,
+    counted: SignalChooser,
 ) -> tuple[float, dict[str, float], list[SignalResult]]:
     """The target's combined p-value against the panel, each method's, and every signal's test.
 
@@ -63,12 +68,12 @@ def against_panel(
     per_method: dict[str, float] = {}
     signals: list[SignalResult] = []
     for method in methods:
-        own = _by(evidence, method, reference, "target").get(target)
-        panel = list(_by(evidence, method, reference, "panel").values())
-        if own is None or len(panel) < 2:
+        own = _target_evidence(evidence, method, reference, target)
+        panel = panel_evidence(evidence, method, reference)
+        if own is None or not panel.calibrates:
             continue
         tests: list[NullTest] = []
-        for name in verdict_signals(method, own):
+        for name in counted(method, own):
             values = own.item_values(name)
             others = [p.item_values(name) for p in panel]
             if values is None or any(o is None for o in others) or not values.ids:
@@ -94,17 +99,17 @@ def score_lines(
     the share and the attribution."""
     lines = []
     for e in evidence:
-        if e.model != target or e.reference != reference or e.role != "target":
+        if e.model != target or e.reference != reference or e.role != TARGET_ROLE:
             continue
         if methods is not None and e.method not in methods:
             continue
         ceiling = next(
-            (c for c in evidence if c.method == e.method and c.reference == reference and c.role == "ceiling"), None
+            (c for c in evidence if c.method == e.method and c.reference == reference and c.role == CEILING_ROLE),
+            None,
         )
-        panel = {
-            p.model: p for p in evidence if p.method == e.method and p.reference == reference and p.role == "panel"
-        }
-        if ceiling is None or len(panel) < 2:
+        panel_members = panel_evidence(evidence, e.method, reference)
+        panel = {p.model: p for p in panel_members}
+        if ceiling is None or not panel_members.calibrates:
             continue
         for values in e.items:
             ceiling_values = ceiling.item_values(values.signal)
@@ -133,7 +138,6 @@ def _finite_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 def anytime(test: NullTest, values: ItemValues, panel: Sequence[ItemValues], settings: VerdictSettings) -> NullTest:
     """The binary test with its p-value from the sequential probability ratio test (Ville's bound)."""
-    counts = [(round(sum(p.values)), len(p.values)) for p in panel]
-    sprt = SequentialTest.from_null(beta_null(counts), settings.min_rate_gain, settings.alpha, settings.beta)
+    sprt = sequential_test([outcome_counts(p.values) for p in panel], settings)
     _, _, p = sprt.run(values.values)
     return replace(test, p_value=p)

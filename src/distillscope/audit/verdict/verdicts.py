@@ -27,11 +27,12 @@ from pydantic import BaseModel, Field
 
 from distillscope.audit.evidence import Evidence
 from distillscope.audit.verdict.attribution import Attribution, attribute
+from distillscope.audit.verdict.calibration import ShareCalibration
 from distillscope.audit.verdict.combine import holm
 from distillscope.audit.verdict.groundtruth import ShareCheck
 from distillscope.audit.verdict.settings import VerdictSettings
-from distillscope.audit.verdict.share import ShareCalibration, estimate_share
-from distillscope.audit.verdict.signals import SignalResult, against_panel, score_lines
+from distillscope.audit.verdict.share import estimate_share
+from distillscope.audit.verdict.signals import SignalChooser, SignalResult, against_panel, score_lines
 
 Kind = Literal["distilled", "not distinguishable", "inconclusive"]
 
@@ -102,14 +103,18 @@ def decide(
     settings: VerdictSettings,
     queries: dict[str, int] | None = None,
     attribution_methods: Sequence[str] | None = None,
+    *,
+    counted: SignalChooser,
 ) -> VerdictReport:
     """Verdicts for every target (model, label) about the first reference (model, label); the others
-    are candidate teachers for attribution, read from `attribution_methods` (default: `methods`)."""
+    are candidate teachers for attribution, read from `attribution_methods` (default: `methods`).
+    `counted` says which of each method's measures count (the runner asks the methods)."""
     calibration = settings.calibration or ShareCalibration()
     (reference, reference_label), candidates = references[0], references[1:]
     sequential = settings if settings.sequential else None
     tested = {
-        model: against_panel(evidence, methods, model, reference, settings.seed, sequential) for model, _ in targets
+        model: against_panel(evidence, methods, model, reference, settings.seed, sequential, counted=counted)
+        for model, _ in targets
     }
     adjusted = holm({model: result[0] for model, result in tested.items()})
     verdicts = []
@@ -119,7 +124,9 @@ def decide(
         kind = _kind(adjusted.get(model, math.nan), share, calibration, settings)
         attribution: Attribution | None = None
         if candidates:
-            attribution = attribute(evidence, attribution_methods or methods, model, list(references), settings)
+            attribution = attribute(
+                evidence, attribution_methods or methods, model, list(references), settings, counted=counted
+            )
         verdicts.append(
             TargetVerdict(
                 model=model,

@@ -27,16 +27,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.audit.evidence import Evidence, ItemValues, Measure, Role
-from distillscope.audit.method import (
-    METHODS,
-    AuditMethod,
-    Hooks,
-    MethodPlan,
-    MethodRun,
-    ReferenceRun,
-    ReportSection,
-    finish_reference_runs,
-)
+from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun, ReferenceRun, finish_reference_runs
+from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.resolve import AuditedModel, ResolvedAudit
 from distillscope.audit.responses import collect_answers, plan_answers
 from distillscope.audit.tables import Cell, Table, interval, num
@@ -81,7 +73,7 @@ class AgreementResults(BaseModel):
     skipped: list[str] = Field(default_factory=list)
 
 
-class AgreementMethod(AuditMethod[AgreementSettings]):
+class AgreementMethod(AuditMethod[AgreementSettings], MethodPresenter):
     name = "agreement"
     title = "White-box agreement and representations"
     short = "WB"
@@ -326,6 +318,4 @@ def _table(raw: AgreementResults) -> Table:
     )
 
 
-AGREEMENT_METHOD = METHODS.register(
-    "agreement", AgreementMethod(), help="white-box KL, top-1 agreement and CKA (hf: reference and targets)"
-)
+AGREEMENT_METHOD = AgreementMethod()

@@ -15,17 +15,9 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from distillscope.audit.evidence import Evidence, ItemValues, Measure, Role
-from distillscope.audit.method import (
-    METHODS,
-    AuditMethod,
-    Hooks,
-    MethodPlan,
-    MethodRun,
-    ReferenceRun,
-    ReportSection,
-    finish_reference_runs,
-)
+from distillscope.audit.evidence import PANEL_ROLE, Evidence, ItemValues, Measure, Role
+from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun, ReferenceRun, finish_reference_runs
+from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.resolve import AuditedModel, ResolvedAudit
 from distillscope.audit.responses import collect_answers, plan_answers
 from distillscope.audit.tables import Cell, Table, interval, num
@@ -69,7 +61,7 @@ class LikelihoodResults(BaseModel):
     skipped: list[str] = Field(default_factory=list)
 
 
-class LikelihoodMethod(AuditMethod[LikelihoodSettings]):
+class LikelihoodMethod(AuditMethod[LikelihoodSettings], MethodPresenter):
     name = "likelihood"
     title = "White-box likelihood of the reference's answers"
     short = "LIK"
@@ -160,7 +152,7 @@ async def _read(run: Run, model: AuditedModel, role: Role, passages: list[Passag
 def _row(evidence: Evidence, everyone: list[Evidence]) -> LikelihoodRow:
     m = evidence.measures[0]
     row = LikelihoodRow(label=evidence.label, role=evidence.role, value=m.value, low=m.low, high=m.high, n=m.n)
-    panel = [e.items[0].by_id() for e in everyone if e.role == "panel" and e is not evidence]
+    panel = [e.items[0].by_id() for e in everyone if e.role == PANEL_ROLE and e is not evidence]
     if not panel:
         return row
     by_domain: dict[str, list[float]] = {}
@@ -200,4 +192,4 @@ def _table(raw: LikelihoodResults) -> Table:
     )
 
 
-LIKELIHOOD_METHOD = METHODS.register("likelihood", LikelihoodMethod(), help="white-box likelihood (hf: targets)")
+LIKELIHOOD_METHOD = LikelihoodMethod()

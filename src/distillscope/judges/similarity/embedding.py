@@ -16,7 +16,8 @@ import numpy as np
 
 from distillscope.judges.base import Judgment
 from distillscope.judges.similarity.base import JudgeScale, JudgmentCallback, OfflineJudge, ResponsePair
-from distillscope.judges.similarity.encoding import DEFAULT_EMBEDDING_MODEL, Encoder, load_encoder
+from distillscope.judges.similarity.encoder_name import DEFAULT_EMBEDDING_MODEL
+from distillscope.judges.similarity.encoding import Encoder, load_encoder
 from distillscope.store import RunStore
 
 __all__ = ["DEFAULT_EMBEDDING_MODEL", "EmbeddingJudge", "load_encoder"]

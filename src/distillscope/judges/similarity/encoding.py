@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from distillscope.errors import ModelFolderError
+from distillscope.judges.similarity.encoder_name import DEFAULT_EMBEDDING_MODEL
 from distillscope.store import RunStore
 
-DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_MAX_TOKENS = 128
 CHUNK = 256  # texts encoded, then committed, at a time
 _BUNDLED_NAMES = {DEFAULT_EMBEDDING_MODEL, f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}"}

@@ -11,19 +11,19 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from distillscope.judges.similarity.base import SimilarityJudge
-from distillscope.judges.similarity.embedding import DEFAULT_EMBEDDING_MODEL, EmbeddingJudge
-from distillscope.judges.similarity.lexical import LexicalJudge
-from distillscope.judges.similarity.llm import LLMSimilarityJudge
-from distillscope.judges.similarity.style import StyleJudge
+from distillscope.judges.similarity.encoder_name import DEFAULT_EMBEDDING_MODEL
 from distillscope.models.config import ModelConfig
-from distillscope.models.recorded import RecordedModel
 from distillscope.models.types import GenerateConfig
 from distillscope.registry import Registry, UnknownNameError
-from distillscope.store import RunStore
+
+if TYPE_CHECKING:  # each judge's module is imported when it is built: naming judges loads none of them
+    from distillscope.judges.similarity.base import SimilarityJudge
+    from distillscope.models.recorded import RecordedModel
+    from distillscope.store import RunStore
 
 LLM = "llm"
 ModelRef = str | ModelConfig
@@ -77,6 +77,8 @@ JUDGE_DEFAULTS = GenerateConfig(temperature=0, max_tokens=300)
 
 
 def _llm(spec: JudgeSpec, options: JudgeOptions) -> SimilarityJudge:
+    from distillscope.judges.similarity.llm import LLMSimilarityJudge
+
     assert spec.model is not None
     ref = spec.model
     if isinstance(ref, str) and ":" not in ref and ref not in options.catalog_names:
@@ -106,15 +108,33 @@ def build_judge(spec: JudgeSpec, options: JudgeOptions) -> SimilarityJudge:
     return SIMILARITY_JUDGES.get(spec.kind).build(spec, options)
 
 
+def _embedding(spec: JudgeSpec, options: JudgeOptions) -> SimilarityJudge:
+    from distillscope.judges.similarity.embedding import EmbeddingJudge
+
+    return EmbeddingJudge(str(spec.model), store=options.store)
+
+
+def _lexical(_spec: JudgeSpec, _options: JudgeOptions) -> SimilarityJudge:
+    from distillscope.judges.similarity.lexical import LexicalJudge
+
+    return LexicalJudge()
+
+
+def _style(_spec: JudgeSpec, options: JudgeOptions) -> SimilarityJudge:
+    from distillscope.judges.similarity.style import StyleJudge
+
+    return StyleJudge(signature=options.signature_words)
+
+
 SIMILARITY_JUDGES.register(LLM, JudgeKind(_llm, argument="MODEL"), help="the paper's LLM judge, 1–5")
 SIMILARITY_JUDGES.register(
     "embedding",
-    JudgeKind(lambda spec, o: EmbeddingJudge(str(spec.model), store=o.store), "MODEL", DEFAULT_EMBEDDING_MODEL),
+    JudgeKind(_embedding, "MODEL", DEFAULT_EMBEDDING_MODEL),
     help="cosine similarity of sentence embeddings",
 )
-SIMILARITY_JUDGES.register("lexical", JudgeKind(lambda _s, _o: LexicalJudge()), help="word n-gram overlap")
+SIMILARITY_JUDGES.register("lexical", JudgeKind(_lexical), help="word n-gram overlap")
 SIMILARITY_JUDGES.register(
     "style",
-    JudgeKind(lambda _, options: StyleJudge(signature=options.signature_words)),
+    JudgeKind(_style),
     help="length, layout and the reference's signature words",
 )

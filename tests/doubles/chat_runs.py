@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from distillscope.testing.proxy import FaultProxy
+from doubles.proxy import FaultProxy
 
 
 def stored_prompts(store_path: Path) -> set[str]:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from distillscope.models.plan import estimate_tokens
-from distillscope.testing.http import BackgroundServer, HttpRequest, write_response
+from doubles.http import BackgroundServer, HttpRequest, write_response
 
 # (messages, the whole request body) -> reply text
 Script = Callable[[list[dict[str, str]], dict[str, Any]], str]

@@ -17,7 +17,7 @@ import json
 import threading
 from collections.abc import Sequence
 
-from distillscope.testing.http import BackgroundServer, HttpRequest, write_response
+from doubles.http import BackgroundServer, HttpRequest, write_response
 
 
 class HostileServer(BackgroundServer):

@@ -5,7 +5,7 @@ what a real failure shows, so tests and benchmarks run real requests through thi
 server, and it misbehaves on cue: 429 with Retry-After, 500, a reply slower than the client's
 timeout, a connection dropped without an answer, or a 200 whose body is not JSON.
 
-It runs its own event loop in a thread (see `testing/http.py`), so synchronous tests and
+It runs its own event loop in a thread (see `tests/doubles/http.py`), so synchronous tests and
 subprocesses can use it alike.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from distillscope.testing.http import BackgroundServer, HttpRequest, read_response, write_response
+from doubles.http import BackgroundServer, HttpRequest, read_response, write_response
 
 FaultKind = Literal["ok", "rate_limit", "server_error", "slow", "drop", "malformed"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("rate_limit", "server_error", "slow", "drop", "malformed")
