@@ -4,8 +4,9 @@
 
 The summary (one row per target: ground truth, then each method's columns), the ground-truth
 checks, the models, the usage and the run's facts. Labels replace model strings wherever the audit
-gave one. Nothing here escapes: every string goes to the template as text, and the template's
-autoescape is what keeps model output inert.
+gave one. A spec is the user's text, not the model's, and may carry a URL's credentials: it is
+redacted here, as every file the project writes is. Nothing here escapes: every string goes to the
+template as text, and the template's autoescape is what keeps model output inert.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from distillscope.audit.results import AuditResults
 from distillscope.audit.tables import Cell, Table, cost, duration, num
 from distillscope.audit.truth import TruthCheck, truth_checks
 from distillscope.models.usage import ModelUsage
+from distillscope.redaction import redact
 
 
 def truth_tables(results: AuditResults) -> list[Table]:
@@ -74,7 +76,8 @@ def models_table(results: AuditResults, sections: dict[str, ReportSection]) -> T
 
 def _model_row(role: str, label: str, spec: str, config: dict[str, Any]) -> list[Cell]:
     shown = {k: v for k, v in config.items() if k not in ("spec", "name")}
-    return [Cell(role), Cell(label), Cell(spec), Cell(json.dumps(shown, ensure_ascii=False) if shown else "–")]
+    configuration = redact(json.dumps(shown, ensure_ascii=False)) if shown else "–"
+    return [Cell(role), Cell(label), Cell(redact(spec)), Cell(configuration)]
 
 
 def usage_table(results: AuditResults) -> Table:
@@ -92,7 +95,7 @@ def usage_table(results: AuditResults) -> Table:
 def _usage_row(stage: str, u: ModelUsage) -> list[Cell]:
     return [
         Cell(stage),
-        Cell(u.model),
+        Cell(redact(u.model)),
         Cell(str(u.calls)),
         Cell(str(u.cached)),
         Cell(str(u.errors)),
@@ -104,7 +107,7 @@ def _usage_row(stage: str, u: ModelUsage) -> list[Cell]:
 
 def run_facts(results: AuditResults, sections: dict[str, ReportSection]) -> list[tuple[str, str]]:
     facts = [
-        ("reference", f"{results.reference.label} ({results.reference.spec})"),
+        ("reference", f"{results.reference.label} ({redact(results.reference.spec)})"),
         ("source families", ", ".join(results.source_names or results.sources)),
         ("created", results.created_at),
         ("time", duration(results.seconds)),
