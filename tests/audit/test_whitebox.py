@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -37,6 +38,8 @@ def test_the_same_weights_are_distilled_by_every_white_box_signal_and_an_api_tar
 ):
     prompts = tmp_path / "prompts.jsonl"
     write_jsonl(prompts, [{"id": f"p{i}", "prompt": p} for i, p in enumerate(TOY_PROMPTS)])
+    # The same weights in another folder: the reference's own spec would be refused as auditing itself.
+    copied = shutil.copytree(toy_model_dir, tmp_path / "copied-weights")
     config = tmp_path / "audit.yaml"
     config.write_text(
         f"""reference: {{model: "hf:{toy_model_dir}", label: toy, facts: openai}}
@@ -44,7 +47,7 @@ targets:
   - {{model: copy, label: the same weights}}
   - {{model: "http://127.0.0.1:9/v1#api-model", label: an API model}}
 panel: [{", ".join(f'{{model: "hf:{d}", label: unrelated {i}}}' for i, d in enumerate(panel_dirs))}]
-models: {{copy: {{spec: "hf:{toy_model_dir}", name: copy}}}}
+models: {{copy: {{spec: "hf:{copied}", name: copy}}}}
 methods: [likelihood, agreement]
 rse: {{prompts: ["{prompts}"], params: {{max_tokens: 24}}}}
 output: {tmp_path / "out"}
