@@ -737,3 +737,19 @@ def test_a_dry_run_needs_no_api_key_and_the_run_still_does(d: Path, cli, monkeyp
     refused = cli(*argv)
     assert refused.exit_code == INPUT and "is not set" in refused.stderr, refused.stderr
     assert not (d / "never.jsonl").exists()
+
+
+def test_a_cache_k_above_the_teachers_vocabulary_is_one_line_and_writes_nothing(
+    cli, toy_model_dir: Path, toy_chat_data: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Only the loaded teacher knows its vocabulary (the toy one is under 1,024, the most -k takes), so this case
+    needs a real (toy) model."""
+    out = tmp_path / "cache"
+    result = cli(
+        "teacher-cache", "--teacher", f"hf:{toy_model_dir}", "--data", str(toy_chat_data[1]), "-k", "1024",
+        "-o", str(out),
+    )  # fmt: skip
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.exit_code == INPUT and len(lines) == 1, result.stderr
+    assert "more than the teacher's vocabulary" in lines[0] and "Traceback" not in result.stderr
+    assert not out.exists()
