@@ -1,8 +1,10 @@
 """The offline teacher cache: bytes per token, and how far its KD loss is from full logits, old and new format.
 
 For k = 16, 32 and 64, a top-k cache of the teacher is built over chat data in format 2 (3-byte
-ids, float16 log-probs) and format 3 (Elias-Fano ids, 10-bit log-spaced log-probs, the tail mass
-kept; see distill/cache_codec.py). Two numbers are reported for each:
+ids, float16 log-probs), format 3 with one tail bin (Elias-Fano ids, 10-bit log-spaced log-probs,
+the tail mass kept) and format 3 as built by default, which adds three ids drawn from the
+teacher's tail and the tail's entropy (see distill/cache_codec.py). Two numbers are reported for
+each:
 
 - the relative error of the KD loss computed from the cache, against the same loss from the
   teacher's full logits, with the same half-trained student (the trained toy teacher, its own
@@ -17,8 +19,10 @@ the real vocabulary's.
 
 Goals for format 3: at most 100 bytes per token at k = 32, and a forward-KL error at T = 1 of at
 most 0.3% (toy) and 0.5% (real). The last line is JSON: bytes_per_token_k32 and fkl_error_k32 (a
-fraction) for format 3, the same two under "old_format", and under "real" fkl_error_k16/32/64 and
-bytes_per_token_k16/32/64 for SmolLM2 (`--no-real` leaves the real case out).
+fraction) for format 3 as built by default, the same two under "lumped" (format 3, one tail bin)
+and "old_format" (format 2), and under "real" fkl_error_k16/32/64 and bytes_per_token_k16/32/64
+for SmolLM2 by default, with the one-bin figures under "real.lumped" (`--no-real` leaves the real
+case out).
 
     .venv/bin/python bench/topk_cache.py [--no-real]
 """
@@ -44,15 +48,24 @@ WIDE_VOCAB = 152_064
 LOSSES = [("forward_kl", 1.0), ("forward_kl", 2.0), ("reverse_kl", 1.0), ("jsd", 1.0)]
 
 
+# (label, format, tail samples: None is the format's default)
+VARIANTS = [("format 2", 2, 0), ("format 3, one tail bin", 3, 0), ("format 3 (default: tail samples)", 3, None)]
+
+
 def signal_from(cache, count: int):
     from distillscope.distill.chunked import TeacherSignal
 
     rows = [cache.rows(i) for i in range(count)]
-    tail = None if rows[0].tail is None else torch.from_numpy(np.concatenate([r.tail for r in rows]))
+
+    def joined(pick) -> torch.Tensor | None:
+        return None if pick(rows[0]) is None else torch.from_numpy(np.concatenate([pick(r) for r in rows]))
+
     return TeacherSignal(
-        topk_ids=torch.from_numpy(np.concatenate([r.ids for r in rows])),
-        topk_logprobs=torch.from_numpy(np.concatenate([r.logprobs for r in rows])),
-        topk_tail=tail,
+        topk_ids=joined(lambda r: r.ids),
+        topk_logprobs=joined(lambda r: r.logprobs),
+        topk_tail=joined(lambda r: r.tail),
+        tail_ids=joined(lambda r: None if r.samples is None else r.samples.ids),
+        tail_entropy=joined(lambda r: None if r.samples is None else r.samples.entropy),
     )
 
 
@@ -103,16 +116,20 @@ def real_case(work: Path) -> dict[str, float]:
     print(f"  tokens, vocabulary {vocab:,}; its top-32 tokens hold {top_mass:.1%} of its mass on average;")
     per_token = full.item() / len(targets)
     print(f"  student: SmolLM2 with every other layer dropped; forward KL at T = 1 from full logits {per_token:.3f}")
+    lumped: dict[str, float] = {}
     for k in (16, 32, 64):
-        cache = build_teacher_cache(
-            teacher, vocab, examples, work / f"real-{k}", k=k, temperature=1.0, format_version=3
-        )
-        with torch.no_grad():
-            sparse = distill_loss_sums(s_hidden, s_head, targets, loss, signal_from(cache, len(examples)))[0]
-        out[f"fkl_error_k{k}"] = round(abs(sparse - full).item() / full.item(), 6)
-        out[f"bytes_per_token_k{k}"] = round(cache.meta.bytes_per_token, 2)
-        error, size = out[f"fkl_error_k{k}"], out[f"bytes_per_token_k{k}"]
-        print(f"  format 3, k={k:>2}: forward-KL error {error:6.3%}, {size:.1f} bytes per token")
+        for samples, into in ((0, lumped), (None, out)):
+            folder = work / f"real-{k}-{samples}"
+            cache = build_teacher_cache(teacher, vocab, examples, folder, k=k, format_version=3, tail_samples=samples)
+            with torch.no_grad():
+                sparse = distill_loss_sums(s_hidden, s_head, targets, loss, signal_from(cache, len(examples)))[0]
+            into[f"fkl_error_k{k}"] = round(abs(sparse - full).item() / full.item(), 6)
+            into[f"bytes_per_token_k{k}"] = round(cache.meta.bytes_per_token, 2)
+            error, size = into[f"fkl_error_k{k}"], into[f"bytes_per_token_k{k}"]
+            label = "one tail bin" if samples == 0 else f"{cache.meta.tail_samples} tail samples"
+            print(f"  format 3, k={k:>2}, {label:<15}: forward-KL error {error:6.3%}, {size:.1f} bytes per token")
+    out["tail_samples"] = cache.meta.tail_samples
+    out["lumped"] = lumped
     return out
 
 
@@ -128,7 +145,7 @@ def main() -> None:
     from distillscope.zoo.tinymodels import chat_texts, fit_causal_lm, make_tiny_model
     from doubles.toy import build_toy_model, toy_conversations
 
-    results: dict[int, dict[str, dict[str, float]]] = {2: {}, 3: {}}
+    results: dict[str, dict[str, dict[str, float]]] = {label: {} for label, _, _ in VARIANTS}
     with tempfile.TemporaryDirectory(prefix="bench-topk-") as scratch:
         work = Path(scratch)
         teacher_dir = build_toy_model(work / "teacher", steps=300)
@@ -155,51 +172,57 @@ def main() -> None:
         print("Top-k teacher cache vs full logits: relative error of the summed KD loss")
         print(f"  {len(examples)} toy chat examples, {len(targets)} trained tokens, teacher vocab {vocab};")
         print(f"  the teacher's top-32 tokens hold {top_mass:.1%} of its mass on average")
-        for version in (2, 3):
-            print(f"  format {version}:")
+        for label, version, samples in VARIANTS:
+            print(f"  {label}:")
             for k in (16, 32, 64):
                 errors = []
                 for name, temperature in LOSSES:
                     loss = KDLoss(name=name, temperature=temperature, kd_weight=1.0)
-                    folder = work / f"cache-v{version}-{k}-{temperature:g}"
+                    folder = work / f"cache-{version}-{samples}-{k}-{temperature:g}"
                     cache = build_teacher_cache(
-                        teacher, vocab, examples, folder, k=k, temperature=temperature, format_version=version
-                    )
+                        teacher, vocab, examples, folder, k=k, temperature=temperature, format_version=version,
+                        tail_samples=samples,
+                    )  # fmt: skip
                     cached = signal_from(cache, len(examples))
                     with torch.no_grad():
                         full = distill_loss_sums(s_hidden, s_head, targets, loss, TeacherSignal(t_hidden, t_head))[0]
                         sparse = distill_loss_sums(s_hidden, s_head, targets, loss, cached)[0]
                     error = abs(sparse - full).item() / full.item()
-                    results[version].setdefault(str(k), {})[f"{name}_T{temperature:g}"] = error
+                    results[label].setdefault(str(k), {})[f"{name}_T{temperature:g}"] = error
                     errors.append(f"{name} T={temperature:g}: {error:6.3%}")
                 print(f"    k={k:>2}: " + "   ".join(errors))
 
         print(f"\n  bytes per token at a {WIDE_VOCAB:,}-token vocabulary, for the same examples:")
         wide = load_model(teacher_dir).eval()
         wide.resize_token_embeddings(WIDE_VOCAB, mean_resizing=False)
-        sizes: dict[int, dict[str, float]] = {2: {}, 3: {}}
-        for version in (2, 3):
+        sizes: dict[str, dict[str, float]] = {label: {} for label, _, _ in VARIANTS}
+        for label, version, samples in VARIANTS:
             for k in (16, 32, 64):
                 for temperature in (1.0, 2.0):
-                    folder = work / f"wide-v{version}-{k}-{temperature:g}"
+                    folder = work / f"wide-{version}-{samples}-{k}-{temperature:g}"
                     cache = build_teacher_cache(
-                        wide, WIDE_VOCAB, examples, folder, k=k, temperature=temperature, format_version=version
-                    )
-                    sizes[version][f"k{k}_T{temperature:g}"] = round(cache.meta.bytes_per_token, 2)
-            row = "   ".join(f"{key}: {value:6.1f}" for key, value in sizes[version].items())
-            print(f"    format {version}: {row}")
+                        wide, WIDE_VOCAB, examples[:8], folder, k=k, temperature=temperature,
+                        format_version=version, tail_samples=samples,
+                    )  # fmt: skip
+                    sizes[label][f"k{k}_T{temperature:g}"] = round(cache.meta.bytes_per_token, 2)
+            row = "   ".join(f"{key}: {value:6.1f}" for key, value in sizes[label].items())
+            print(f"    {label:<34} {row}")
         print("\n  goals for format 3: at most 100 bytes per token at k = 32; forward KL at T = 1 off by at most 0.3%")
         real = None if args.no_real else real_case(work)
 
+    def headline(label: str) -> dict[str, float]:
+        return {
+            "bytes_per_token_k32": sizes[label]["k32_T1"],
+            "fkl_error_k32": round(results[label]["32"]["forward_kl_T1"], 6),
+        }
+
+    default, lumped, old = (label for label, _, _ in reversed(VARIANTS))
     summary = {
-        "bytes_per_token_k32": sizes[3]["k32_T1"],
-        "fkl_error_k32": round(results[3]["32"]["forward_kl_T1"], 6),
-        "old_format": {
-            "bytes_per_token_k32": sizes[2]["k32_T1"],
-            "fkl_error_k32": round(results[2]["32"]["forward_kl_T1"], 6),
-        },
-        "errors": {f"format{v}": results[v] for v in (2, 3)},
-        "bytes_per_token": {f"format{v}": sizes[v] for v in (2, 3)},
+        **headline(default),
+        "lumped": headline(lumped),
+        "old_format": headline(old),
+        "errors": results,
+        "bytes_per_token": sizes,
         "tokens": len(targets),
     }
     if real is not None:

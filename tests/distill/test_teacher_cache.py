@@ -68,17 +68,21 @@ def test_cache_round_trips_against_the_teacher(setup, tmp_path, version):
     offsets = 8 * (len(examples) + 1) / reopened.meta.tokens
     if version == 2:  # 8 ids of 2 bytes + 8 float16 log-probs
         assert cache.meta.bytes_per_token == pytest.approx(32 + offsets)
-    else:  # 8 ids of 5 low bits + a 20-bit bitmap, 8 x 10 bits, a 16-bit tail: 156 bits
-        assert cache.meta.bytes_per_token == pytest.approx(20 + offsets)
+    else:  # 8 ids of 5 low bits + a 20-bit bitmap, 8 x 10 bits, a 16-bit tail: 156 bits; then 3 tail
+        # samples of 7 low bits + a 7-bit bitmap and an 8-bit entropy: 36 bits; 192 in all
+        assert cache.meta.tail_samples == 3
+        assert cache.meta.bytes_per_token == pytest.approx(24 + offsets)
 
 
 def test_format_3_is_under_100_bytes_per_token_at_k32_and_a_qwen_vocabulary(setup, tmp_path, toy_model_dir):
     _, _, examples = setup
     wide = load_model(toy_model_dir).eval()
     wide.resize_token_embeddings(152_064, mean_resizing=False)
-    cache = build_teacher_cache(wide, 152_064, examples[:4], tmp_path / "wide", k=32)
+    cache = build_teacher_cache(wide, 152_064, examples[:4], tmp_path / "wide", k=32, tail_samples=0)
     old = build_teacher_cache(wide, 152_064, examples[:4], tmp_path / "old", k=32, format_version=2)
+    sampled = build_teacher_cache(wide, 152_064, examples[:4], tmp_path / "sampled", k=32)
     assert cache.meta.row_bytes == 99 and old.meta.row_bytes == 160
+    assert sampled.meta.row_bytes == 107  # three tail samples: 45 low bits, an 8-bit bitmap, 8 of entropy
     assert (tmp_path / "wide" / "rows.bin").stat().st_size == 99 * cache.meta.tokens
     new_rows, old_rows = cache.rows(2), old.rows(2)
     assert np.array_equal(np.sort(new_rows.ids, 1), np.sort(old_rows.ids, 1))
@@ -120,6 +124,7 @@ def test_interrupted_build_resumes_and_matches_a_clean_build(setup, tmp_path, ve
     progress = {"examples": 8, "tokens": tokens, "fingerprint": examples_fingerprint(examples), "k": 4}
     if version == 3:
         progress["format"] = 3  # format-2 markers did not record their format
+        progress["tail_samples"] = 3
     (folder / PROGRESS_FILE).write_text(json.dumps(progress))
     with (folder / data_file).open("ab") as handle:
         handle.write(b"\x00" * 40)  # a torn write after the marker
@@ -201,3 +206,77 @@ def test_a_cache_built_for_a_temperature_serves_exactly_that_temperature(
 
     t_bins, _ = topk_bins(ids, batch["teacher_logprobs"], student_t, 2.0, batch["teacher_tail"])
     assert torch.allclose(t_bins, expected, rtol=rtol, atol=5e-3)
+
+
+def test_tail_samples_round_trip_and_are_drawn_from_the_tail(setup, tmp_path):
+    _, teacher, examples = setup
+    vocab = vocab_rows(teacher)
+    build_teacher_cache(teacher, vocab, examples[:6], tmp_path / "s", k=8, tail_samples=5)
+    build_teacher_cache(teacher, vocab, examples[:6], tmp_path / "again", k=8, batch_size=2, tail_samples=5)
+    assert (tmp_path / "s" / "rows.bin").read_bytes() == (tmp_path / "again" / "rows.bin").read_bytes()
+    for index in (0, 5):
+        rows = TeacherCache.open(tmp_path / "s").rows(index)
+        assert rows.samples is not None and rows.samples.ids.shape == (len(rows.ids), 5)
+        assert not (rows.samples.ids[:, :, None] == rows.ids[:, None, :]).any()  # never one of its row's top k
+        with torch.no_grad():
+            logits = teacher(input_ids=torch.tensor([examples[index].input_ids])).logits[0].float()
+        tail = torch.log_softmax(logits, -1)[examples[index].loss_positions]
+        tail = torch.log_softmax(tail.scatter(-1, torch.from_numpy(rows.ids), float("-inf")), -1)
+        entropy = -torch.special.xlogy(tail.exp(), tail.exp()).sum(-1).numpy()
+        assert np.allclose(rows.samples.entropy, entropy, atol=np.log(vocab) / 255)
+
+
+def test_format_2_has_no_place_for_tail_samples(setup, tmp_path):
+    _, teacher, examples = setup
+    with pytest.raises(InputError, match="tail samples need cache format 3") as info:
+        build_teacher_cache(
+            teacher, vocab_rows(teacher), examples[:2], tmp_path / "c", format_version=2, tail_samples=2
+        )
+    assert "\n" not in str(info.value)
+    lumped = build_teacher_cache(teacher, vocab_rows(teacher), examples[:2], tmp_path / "v2", format_version=2)
+    assert lumped.meta.tail_samples == 0 and lumped.rows(0).samples is None
+
+
+def test_tail_samples_bring_the_cached_forward_kl_to_the_full_one(setup, tmp_path, untrained_student_dir):
+    """One tail bin is a lower bound that misses the divergence inside the tail; samples from the
+    tail estimate it without bias, so the summed loss lands near the full one, with the gradient."""
+    tokenizer, teacher, examples = setup
+    student = load_model(untrained_student_dir).eval()
+    vocab = vocab_rows(teacher)
+    lumped = build_teacher_cache(teacher, vocab, examples, tmp_path / "lumped", k=4, tail_samples=0)
+    sampled = build_teacher_cache(teacher, vocab, examples, tmp_path / "sampled", k=4, tail_samples=8)
+    loss = KDLoss(name="forward_kl", kd_weight=1.0)
+    head = output_head(student, vocab)
+
+    def loss_and_grad(cache):
+        items = [{"input_ids": e.input_ids, "labels": e.labels, "index": i} for i, e in enumerate(examples)]
+        batch = DistillCollator(tokenizer.pad_token_id, cache)(items)
+        mask = batch["labels"][:, 1:] != IGNORE
+        with torch.no_grad():
+            hidden = student(input_ids=batch["input_ids"], output_hidden_states=True).hidden_states[-1][:, :-1][mask]
+        hidden = hidden.clone().requires_grad_(True)
+        signal = TeacherSignal(
+            hidden=None
+            if cache
+            else teacher(input_ids=batch["input_ids"], output_hidden_states=True)
+            .hidden_states[-1][:, :-1][mask]
+            .detach(),
+            head=None if cache else output_head(teacher, vocab),
+            topk_ids=batch.get("teacher_ids"),
+            topk_logprobs=batch.get("teacher_logprobs"),
+            tail_ids=batch.get("teacher_tail_ids"),
+            tail_entropy=batch.get("teacher_tail_entropy"),
+        )
+        value, _ = distill_loss_sums(hidden, head, batch["labels"][:, 1:][mask], loss, signal)
+        value.backward()
+        return value.item(), hidden.grad
+
+    full, full_grad = loss_and_grad(None)
+    errors = {}
+    for name, cache in (("lumped", lumped), ("sampled", sampled)):
+        value, grad = loss_and_grad(cache)
+        cosine = torch.nn.functional.cosine_similarity(grad.flatten(), full_grad.flatten(), dim=0).item()
+        errors[name] = (abs(value - full) / full, cosine)
+    print(f"forward KL from the cache against full logits (relative error, gradient cosine): {errors}")
+    assert errors["sampled"][0] < errors["lumped"][0] / 3
+    assert errors["sampled"][1] > errors["lumped"][1]

@@ -130,6 +130,9 @@ def teacher_cache_command(
     format_version: Annotated[
         int | None, typer.Option("--format", help="3: packed rows (default); 2: the older, larger layout.")
     ] = None,
+    tail_samples: Annotated[
+        int | None, typer.Option(help="Ids drawn from the teacher's tail per token (format 3; 0: one tail bin).")
+    ] = None,
     max_length: Annotated[int | None, typer.Option(help="Must match the training run.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Examples per forward pass.")] = None,
     config: ConfigOption = None,
@@ -144,6 +147,7 @@ def teacher_cache_command(
         "k": k,
         "temperature": temperature,
         "format_version": format_version,
+        "tail_samples": tail_samples,
         "max_length": max_length,
         "batch_size": batch_size,
     }

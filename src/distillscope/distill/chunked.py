@@ -21,7 +21,7 @@ from torch.utils.checkpoint import checkpoint
 
 from distillscope.distill.fused import LinearHead, fused_objective, widen
 from distillscope.distill.loss_config import KDLoss
-from distillscope.distill.losses import forward_kl, topk_bins
+from distillscope.distill.losses import forward_kl, sampled_tail_bins, sampled_tail_offset, topk_bins
 
 Tensor = torch.Tensor
 Head = Callable[[Tensor], Tensor]  # hidden [n, H] -> logits [n, V]
@@ -62,14 +62,17 @@ class TeacherSignal:
     topk_ids: Tensor | None = None
     topk_logprobs: Tensor | None = None
     topk_tail: Tensor | None = None  # the tail's log-mass at the training temperature, when T != 1
+    tail_ids: Tensor | None = None  # ids drawn from the teacher's tail [n, m], when the cache has them
+    tail_entropy: Tensor | None = None  # that tail's entropy [n]
 
     def chunk(self, lo: int, hi: int) -> TeacherSignal:
         def pick(x: Tensor | None) -> Tensor | None:
             return None if x is None else x[lo:hi]
 
         return TeacherSignal(
-            pick(self.hidden), self.head, pick(self.topk_ids), pick(self.topk_logprobs), pick(self.topk_tail)
-        )
+            pick(self.hidden), self.head, pick(self.topk_ids), pick(self.topk_logprobs), pick(self.topk_tail),
+            pick(self.tail_ids), pick(self.tail_entropy),
+        )  # fmt: skip
 
 
 def _teacher_logprobs(signal: TeacherSignal, temperature: float) -> Tensor:
@@ -87,6 +90,18 @@ def _bins_or_full(signal: TeacherSignal, student: Tensor, temperature: float) ->
     return _teacher_logprobs(signal, temperature), student
 
 
+def _kd_rows(signal: TeacherSignal, student: Tensor, temperature: float, name: str) -> tuple[Tensor, Tensor, Tensor]:
+    """The rows a divergence compares, and a teacher-only constant to add to its sum: forward KL
+    against a cache with tail samples splits the tail bin into them (see `losses.sampled_tail_bins`)."""
+    t_rows, s_rows = _bins_or_full(signal, student, temperature)
+    zero = student.new_zeros(())
+    if name != "forward_kl" or signal.tail_ids is None or signal.tail_entropy is None or signal.topk_ids is None:
+        return t_rows, s_rows, zero
+    offset = sampled_tail_offset(t_rows, signal.tail_entropy, signal.tail_ids.shape[-1]).sum()
+    t_rows, s_rows = sampled_tail_bins(t_rows, student, signal.topk_ids, signal.tail_ids)
+    return t_rows, s_rows, offset
+
+
 def _chunk_terms(
     logits: Tensor,
     targets: Tensor,
@@ -102,8 +117,8 @@ def _chunk_terms(
         return zero, ce
     assert signal is not None
     student = torch.log_softmax(logits / loss.temperature, dim=-1)
-    t_rows, s_rows = _bins_or_full(signal, student, loss.temperature)
-    return loss.divergence()(t_rows, s_rows).sum(), ce
+    t_rows, s_rows, offset = _kd_rows(signal, student, loss.temperature, loss.name)
+    return loss.divergence()(t_rows, s_rows).sum() + offset, ce
 
 
 def _forward_kl_and_grad(
@@ -182,8 +197,12 @@ def distill_loss_sums(
         t_ids: Tensor | None,
         t_lps: Tensor | None,
         t_tail: Tensor | None,
+        t_tail_ids: Tensor | None,
+        t_tail_entropy: Tensor | None,
     ) -> tuple[Tensor, Tensor]:
-        signal = None if teacher is None else TeacherSignal(t_hidden, teacher.head, t_ids, t_lps, t_tail)
+        signal = None
+        if teacher is not None:
+            signal = TeacherSignal(t_hidden, teacher.head, t_ids, t_lps, t_tail, t_tail_ids, t_tail_entropy)
         return _chunk_terms(student_head(hidden), chunk_targets, signal, loss, want_kd, want_ce)
 
     kd_total = student_hidden.new_zeros((), dtype=torch.float32)
@@ -194,7 +213,10 @@ def distill_loss_sums(
     for lo in range(0, positions, step):
         hi = lo + step
         part = teacher.chunk(lo, hi) if teacher is not None else TeacherSignal()
-        args = (student_hidden[lo:hi], targets[lo:hi], part.hidden, part.topk_ids, part.topk_logprobs, part.topk_tail)
+        args = (
+            student_hidden[lo:hi], targets[lo:hi], part.hidden, part.topk_ids, part.topk_logprobs, part.topk_tail,
+            part.tail_ids, part.tail_entropy,
+        )  # fmt: skip
         if several and torch.is_grad_enabled() and student_hidden.requires_grad:
             kd, ce = checkpoint(chunk_sums, *args, use_reentrant=False)
         else:
@@ -274,8 +296,8 @@ def agreement_sums(
         if teacher is None:
             continue
         part = teacher.chunk(lo, hi)
-        t_rows, s_rows = _bins_or_full(part, student, 1.0)
-        sums.kl += float(forward_kl(t_rows, s_rows).sum())
+        t_rows, s_rows, offset = _kd_rows(part, student, 1.0, "forward_kl")
+        sums.kl += float(forward_kl(t_rows, s_rows).sum() + offset)
         teacher_top = part.topk_ids[:, 0].long() if part.topk_ids is not None else t_rows.argmax(-1)
         sums.top1_agree += int((student.argmax(-1) == teacher_top).sum())
     return sums

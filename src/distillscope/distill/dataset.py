@@ -169,6 +169,9 @@ class DistillCollator:
             batch["teacher_logprobs"] = torch.cat([torch.from_numpy(r.logprobs) for r in rows])
             if rows and rows[0].tail is not None:
                 batch["teacher_tail"] = torch.cat([torch.from_numpy(r.tail) for r in rows])
+            if rows and rows[0].samples is not None:
+                batch["teacher_tail_ids"] = torch.cat([torch.from_numpy(r.samples.ids) for r in rows])
+                batch["teacher_tail_entropy"] = torch.cat([torch.from_numpy(r.samples.entropy) for r in rows])
         if self.teacher_pad_token_id is not None:
             batch.update(self._teacher_side(features, labels))
         return batch

@@ -118,3 +118,28 @@ def topk_bins(
     picked = student_logprobs.gather(-1, teacher_ids.long())
     student_tail = log1mexp(torch.logsumexp(picked, dim=-1, keepdim=True))
     return teacher, torch.cat([picked, student_tail], dim=-1)
+
+
+def sampled_tail_bins(
+    teacher_bins: Tensor, student_logprobs: Tensor, teacher_ids: Tensor, sample_ids: Tensor
+) -> tuple[Tensor, Tensor]:
+    """Top-k bins whose tail bin is split into m sampled tokens, each holding tail mass / m.
+
+    `teacher_bins` are `topk_bins`' teacher bins (top-k, then the tail). Forward KL on these bins
+    estimates the tail's cross-entropy without bias (each sample is drawn from the teacher's tail),
+    so its gradient is unbiased; its value lacks the teacher's own tail term, which
+    `sampled_tail_offset` restores. Other divergences need the teacher's probability of each
+    sample, which the cache does not keep: they use the lumped bins.
+    """
+    m = sample_ids.shape[-1]
+    tail = teacher_bins[:, -1:] - math.log(m)
+    teacher = torch.cat([teacher_bins[:, :-1], tail.expand(-1, m)], dim=-1)
+    picked = student_logprobs.gather(-1, torch.cat([teacher_ids, sample_ids], dim=-1).long())
+    return teacher, picked
+
+
+def sampled_tail_offset(teacher_bins: Tensor, tail_entropy: Tensor, samples: int) -> Tensor:
+    """What forward KL on `sampled_tail_bins` lacks per row, a teacher-only constant: the tail's mass
+    times (log m - the tail's entropy). With it the value estimates the full forward KL."""
+    mass = teacher_bins[:, -1].exp()
+    return mass * (math.log(samples) - tail_entropy.to(mass.dtype))

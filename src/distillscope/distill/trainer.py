@@ -71,6 +71,8 @@ class DistillTrainer(Trainer):
                 topk_ids=inputs["teacher_ids"],
                 topk_logprobs=inputs["teacher_logprobs"],
                 topk_tail=inputs.get("teacher_tail"),
+                tail_ids=inputs.get("teacher_tail_ids"),
+                tail_entropy=inputs.get("teacher_tail_entropy"),
             )
         if self.setup.mode != "kd":
             return None
