@@ -13,9 +13,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from distillscope.audit.ice.mutators import OPERATORS
 from distillscope.audit.ice.questions import (
@@ -30,10 +30,10 @@ from distillscope.audit.ice.selection import SelectionParams
 from distillscope.audit.ice.templates import SeedTemplate, builtin_templates, load_templates
 from distillscope.data.families import Family, family_of, get_family, with_builtins
 from distillscope.errors import InputError
-from distillscope.fileio.lists import comma_list
+from distillscope.fileio.lists import comma_list, one_or_many
 from distillscope.judges.identity.rejudge import rejudge_spec
 from distillscope.judges.identity.rules import RULES_VERSION
-from distillscope.models.catalog import ModelCatalog
+from distillscope.models.catalog import ModelCatalog, catalog_field
 from distillscope.models.types import GenerateConfig
 
 RULES_JUDGE = "rules"
@@ -110,7 +110,9 @@ class ICESettings(BaseModel):
 class ICEJob(ICESettings):
     """An ICE run; the flags of `distillscope ice` and a `--config` YAML file set the same fields."""
 
-    target: list[str] = Field(min_length=1, description="Model spec(s) or catalog name(s) to audit.")
+    target: Annotated[list[str], BeforeValidator(one_or_many)] = Field(
+        min_length=1, description="Model spec(s) or catalog name(s) to audit."
+    )
     facts: list[str] = Field(
         default_factory=list,
         description="Family id of each target's true identity (one for all, or one per target); "
@@ -122,15 +124,8 @@ class ICEJob(ICESettings):
     families: dict[str, Family] = Field(
         default_factory=dict, description="Extra families (zoo personas), by id; `--families FILE` adds a file's."
     )
-    models: ModelCatalog = Field(
-        default_factory=ModelCatalog, description="Named models (the catalog): name -> spec or model config."
-    )
+    models: ModelCatalog = catalog_field()
     output: Path | None = Field(None, description="Folder for ice-results.json and the CSV files.")
-
-    @field_validator("target", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
     @field_validator("facts", "sources", mode="before")
     @classmethod

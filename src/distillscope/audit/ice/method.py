@@ -49,7 +49,6 @@ class ICEMethod(AuditMethod[ICESettings], MethodPresenter):
     name = "ice"
     title = "Identity consistency (ICE)"
     short = "ICE"
-    settings_type = ICESettings
     summary_type = ICEScore | None
     rank = 20
     sampling_field = "target_params"
