@@ -15,7 +15,24 @@ import pytest
 from distillscope.cli.app import COMMANDS
 from distillscope.cli.lazy_group import load_command
 
-HEAVY = ("torch", "transformers", "sklearn", "scipy.stats", "sentence_transformers", "datasets", "plotly")
+HEAVY = (
+    "torch",
+    "transformers",
+    "sklearn",
+    "scipy.stats",
+    "sentence_transformers",
+    "datasets",
+    "plotly",
+    # what `audit --help` loaded for its ICE flags until the settings left the job: the identity judges,
+    # the model clients under them and numpy; and the report's and clients' own stacks
+    "numpy",
+    "distillscope.judges.identity",
+    "distillscope.models.base",
+    "distillscope.audit.ice.job",
+    "jinja2",
+    "httpx",
+    "openai",
+)
 SOURCES = str(Path(__file__).resolve().parents[2] / "src")
 
 

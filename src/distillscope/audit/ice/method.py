@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from distillscope.audit.evidence import Evidence, ItemValues, Measure, Panel, Role
 from distillscope.audit.ice.fuzzer import StopRule
-from distillscope.audit.ice.job import ICEJob, ICESettings, TargetPlan
+from distillscope.audit.ice.job import ICEJob, TargetPlan
 from distillscope.audit.ice.results import (
     ICE_RATES,
     RESULTS_JSON,
@@ -28,6 +28,7 @@ from distillscope.audit.ice.results import (
 from distillscope.audit.ice.results import load_results as load_ice_results
 from distillscope.audit.ice.runner import plan_ice, run_ice
 from distillscope.audit.ice.scores import describe_identities
+from distillscope.audit.ice.settings import ICESettings
 from distillscope.audit.ice.tables import all_tables, examples, rate_cell
 from distillscope.audit.ice.tree import FuzzTree
 from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun
