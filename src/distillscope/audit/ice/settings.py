@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from distillscope.audit.ice.mutators import OPERATORS
 from distillscope.audit.ice.questions import CATEGORIES
@@ -20,6 +20,8 @@ from distillscope.models.types import GenerateConfig
 RULES_JUDGE = "rules"
 TARGET_CONFIG = GenerateConfig(temperature=0, max_tokens=256)
 Policy = Literal["mcts", "ucb", "exp3", "random", "round-robin"]
+# a list field: what its items are called and the names ICE knows
+KNOWN = {"operators": ("operator(s)", OPERATORS), "categories": ("categories", CATEGORIES)}
 
 
 class ICESettings(BaseModel):
@@ -65,20 +67,14 @@ class ICESettings(BaseModel):
             return {**TARGET_CONFIG.model_dump(exclude_unset=True), **value}
         return value
 
-    @field_validator("operators")
+    @field_validator("operators", "categories")
     @classmethod
-    def _known_operators(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in OPERATORS]
+    def _known_names(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        """At least one, and each a name ICE knows (the operators it mutates by, the categories it asks)."""
+        what, known = KNOWN[info.field_name or ""]
+        unknown = [v for v in value if v not in known]
         if unknown or not value:
-            raise ValueError(f"unknown operator(s) {', '.join(unknown) or '(none)'}; expected {', '.join(OPERATORS)}")
-        return value
-
-    @field_validator("categories")
-    @classmethod
-    def _known_categories(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in CATEGORIES]
-        if unknown or not value:
-            raise ValueError(f"unknown categories {', '.join(unknown) or '(none)'}; expected {', '.join(CATEGORIES)}")
+            raise ValueError(f"unknown {what} {', '.join(unknown) or '(none)'}; expected {', '.join(known)}")
         return value
 
     @property
