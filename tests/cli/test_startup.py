@@ -55,6 +55,19 @@ def test_help_and_a_bad_flag_load_no_heavy_module(args):
     assert heavy_modules_after(run) == []
 
 
+def test_the_root_help_loads_no_audit_module():
+    """The root lists commands; the audit package (its methods' registry, evidence models) is audit's."""
+    probe = (
+        "from distillscope.cli.app import run_command\n"
+        "try:\n    run_command(['--help'])\nexcept SystemExit:\n    pass\n"
+        "import sys\nprint(sorted(m for m in sys.modules if m.startswith('distillscope.audit')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env={"PYTHONPATH": SOURCES}
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_each_listed_summary_is_the_commands_own_first_line(name):
     """The root help lists commands without importing them; its lines must be theirs."""
