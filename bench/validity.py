@@ -53,7 +53,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 from distillscope.audit.calibrate import calibrate_results, learn_calibration, write_calibration
 from distillscope.audit.evidence import PANEL_ROLE, Evidence
-from distillscope.audit.ice.job import ICESettings
+from distillscope.audit.ice.settings import ICESettings
 from distillscope.audit.job import AuditJob, AuditModel
 from distillscope.audit.method import Hooks, verdict_signals, voting_methods
 from distillscope.audit.results import AuditResults

@@ -6,14 +6,18 @@ wrong type, a missing argument or a renamed command fails here rather than in a 
 parsing needs no key, no GPU and no model. `make` targets must exist in the Makefile and `bench/`
 scripts in bench/, with the flags shown in their source. The blocks whose files can be made at toy
 size (`TOY_FILES`: recorded answers, a prompt file) are run as printed, in a folder holding them.
-A block that needs an API key or a GPU to run says so in an HTML comment right before it
-(`<!-- not run: reason -->`); those are listed, so a reader knows what the page cannot show at toy
-size. The demo, `make demo`, is run by tests/test_demo.py.
+A dry run calls nothing and needs no key, so every `--dry-run` command shown, even in a block that
+cannot run as a whole, is run as printed with no key set, unless it reads files the page does not
+make (`--config`, local weights). A block that needs an API key, a GPU, a server or a finished run
+says so in an HTML comment right before it (`<!-- not run: reason -->`), and every other block runs:
+a reader knows what each page can show at toy size. The demo, `make demo`, is run by
+tests/test_demo.py.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -171,3 +175,54 @@ def test_a_block_runs_as_printed_on_toy_files(block, key, cli, tmp_path, monkeyp
         assert args[0] == "distillscope"
         result = cli(*args[1:])
         assert result.exit_code == 0, f"{block.page}:{block.line}: `{' '.join(args)}`\n{result.stderr}"
+
+
+def reads_unmade_files(args: list[str]) -> bool:
+    """A config file or local weights: what a page names without making."""
+    return "--config" in args or any(a.startswith(("hf:", "gguf:")) for a in args)
+
+
+def dry_runs(block: Block) -> list[list[str]]:
+    return [
+        args
+        for args in commands(block)
+        if args[0] == "distillscope" and "--dry-run" in args and not reads_unmade_files(args)
+    ]
+
+
+DRY_RUNS = [(block, args) for block in ALL_BLOCKS for args in dry_runs(block)]
+
+
+def shows_work(block: Block) -> bool:
+    """Whether the block runs something of distillscope's, beyond asking for help."""
+    return any(args[0] == "distillscope" and "--help" not in args for args in commands(block))
+
+
+def test_every_block_runs_or_says_why_not():
+    runs = {id(block) for block, _ in RUNNABLE}
+    dry_only = {id(b) for b in ALL_BLOCKS if dry_runs(b) and len(dry_runs(b)) == len(commands(b))}
+    silent = [
+        f"{b.page}:{b.line}"
+        for b in ALL_BLOCKS
+        if b.not_run is None and shows_work(b) and id(b) not in runs and id(b) not in dry_only
+    ]
+    assert silent == []
+
+
+def test_the_pages_dry_runs_are_found():
+    assert len(DRY_RUNS) >= 3
+    assert {block.page for block, _ in DRY_RUNS} >= {"README.md", "docs/audit.md"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("block", "args"), DRY_RUNS, ids=lambda v: getattr(v, "page", "")[:40] or None)
+def test_a_dry_run_runs_as_printed_with_no_key(block, args, cli, tmp_path, monkeypatch):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for name in [n for n in os.environ if n.endswith(("_API_KEY", "_TOKEN"))]:
+        monkeypatch.delenv(name)
+    result = cli(*args[1:])
+    assert result.exit_code == 0, f"{block.page}:{block.line}: `{' '.join(args)}`\n{result.stderr}"
+    assert "planned" in result.stdout.lower()
+    assert list(here.iterdir()) == []  # a dry run writes no report, no output folder

@@ -147,3 +147,54 @@ def test_the_wheel_holds_no_test_doubles():
 
 def _imported_names(node: ast.Import | ast.ImportFrom) -> list[str]:
     return [node.module or ""] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]
+
+
+def method_packages() -> set[str]:
+    """Where each built-in audit method lives: the package of the module it is registered from."""
+    from distillscope.audit import _BUILT_IN
+
+    return {target.split(":")[0].rsplit(".", 1)[0] for _, target, _ in _BUILT_IN}
+
+
+def verdict_reads(path: Path) -> list[int]:
+    """Lines that reach for the verdict's settings: `<...>.job.verdict`, or the `VerdictSettings` type."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lines = []
+    for node in ast.walk(tree):
+        through_job = (
+            isinstance(node, ast.Attribute)
+            and node.attr == "verdict"
+            and (
+                (isinstance(node.value, ast.Attribute) and node.value.attr == "job")
+                or (isinstance(node.value, ast.Name) and node.value.id == "job")
+            )
+        )
+        by_type = isinstance(node, ast.Name | ast.alias) and "VerdictSettings" in (
+            node.id if isinstance(node, ast.Name) else node.name
+        )
+        if through_job or by_type:
+            lines.append(node.lineno)
+    return lines
+
+
+def test_no_method_reads_the_verdicts_settings():
+    """Collecting data is the methods'; deciding is the verdict's. What a method may take from the verdict
+    (ICE's early stop) the resolved audit hands it, decided once (`ResolvedAudit.stop_early`)."""
+    packages = method_packages()
+    assert {"distillscope.audit.ice", "distillscope.audit.rse", "distillscope.audit.whitebox"} <= packages
+    reaching = {
+        name: found
+        for name, path in modules().items()
+        if name.startswith(tuple(packages)) and (found := verdict_reads(path))
+    }
+    assert reaching == {}
+
+
+def test_the_verdict_reader_finds_a_read(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text("def f(audit):\n    return audit.job.verdict.sequential\n", encoding="utf-8")
+    assert verdict_reads(source) == [2]
+    source.write_text("from x import VerdictSettings\n\ndef f(job):\n    return job.verdict\n", encoding="utf-8")
+    assert verdict_reads(source) == [1, 4]
+    source.write_text("def f(audit):\n    return audit.stop_early\n", encoding="utf-8")
+    assert verdict_reads(source) == []

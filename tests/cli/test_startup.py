@@ -15,7 +15,24 @@ import pytest
 from distillscope.cli.app import COMMANDS
 from distillscope.cli.lazy_group import load_command
 
-HEAVY = ("torch", "transformers", "sklearn", "scipy.stats", "sentence_transformers", "datasets", "plotly")
+HEAVY = (
+    "torch",
+    "transformers",
+    "sklearn",
+    "scipy.stats",
+    "sentence_transformers",
+    "datasets",
+    "plotly",
+    # what `audit --help` loaded for its ICE flags until the settings left the job: the identity judges,
+    # the model clients under them and numpy; and the report's and clients' own stacks
+    "numpy",
+    "distillscope.judges.identity",
+    "distillscope.models.base",
+    "distillscope.audit.ice.job",
+    "jinja2",
+    "httpx",
+    "openai",
+)
 SOURCES = str(Path(__file__).resolve().parents[2] / "src")
 
 
@@ -36,6 +53,19 @@ def test_importing_the_app_loads_no_heavy_module():
 def test_help_and_a_bad_flag_load_no_heavy_module(args):
     run = f"from distillscope.cli.app import run_command\nrun_command({args!r})"
     assert heavy_modules_after(run) == []
+
+
+def test_the_root_help_loads_no_audit_module():
+    """The root lists commands; the audit package (its methods' registry, evidence models) is audit's."""
+    probe = (
+        "from distillscope.cli.app import run_command\n"
+        "try:\n    run_command(['--help'])\nexcept SystemExit:\n    pass\n"
+        "import sys\nprint(sorted(m for m in sys.modules if m.startswith('distillscope.audit')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env={"PYTHONPATH": SOURCES}
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))

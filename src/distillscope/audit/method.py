@@ -9,9 +9,8 @@ per-item values. What it shows (tables, report section, summary columns) is its 
 model, the report shell and the CLI summary know methods only through `METHODS`, so a new signal is
 one package plus one line in `audit/__init__.py`'s table (or `METHODS.register(...)` for a plug-in).
 
-    class MyMethod(AuditMethod[MySettings], MethodPresenter):
+    class MyMethod(AuditMethod[MySettings], MethodPresenter):   # MySettings is its `settings_type`
         name, title, short = "mine", "My signal", "MINE"
-        settings_type = MySettings
         ...
 """
 
@@ -22,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -137,7 +136,17 @@ class AuditMethod(ABC, Generic[SettingsT]):
     needs_panel: ClassVar[bool] = False  # learns from the null panel: runs by default only when there is one
     needs_candidates: ClassVar[bool] = False  # about candidate teachers: runs by default only when there are some
     results_type: ClassVar[type[BaseModel] | None] = None  # the own results that `load` reads by default
-    results_file: ClassVar[str] = ""  # ... from this file of the method's folder
+    results_file: ClassVar[str] = ""  # ... from this file of the method's folder (`<name>.json` by default)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Said once: `class Mine(AuditMethod[MySettings])` is the `settings_type`, the name gives the results file."""
+        super().__init_subclass__(**kwargs)
+        if "settings_type" not in cls.__dict__:
+            named = [a for b in getattr(cls, "__orig_bases__", ()) for a in get_args(b) if _is_settings(a)]
+            if named:
+                cls.settings_type = named[0]
+        if cls.results_type is not None and not cls.results_file and "name" in cls.__dict__:
+            cls.results_file = f"{cls.name}.json"
 
     # ------------------------------------------------------------------------------ running
     @abstractmethod
@@ -182,6 +191,10 @@ class AuditMethod(ABC, Generic[SettingsT]):
         if self.summary_type is None or value is None:
             return value
         return TypeAdapter(self.summary_type).validate_python(value)
+
+
+def _is_settings(argument: object) -> bool:
+    return isinstance(argument, type) and issubclass(argument, BaseModel)
 
 
 METHODS: Registry[AuditMethod[Any]] = Registry("audit method")

@@ -67,6 +67,7 @@ class PerReference(AuditMethod[SettingsT]):
     """A method scored against each reference in turn, on the answers the audit collects once."""
 
     scores_version: ClassVar[int]  # bump when the scores' computation changes: kept scores are not reused
+    needs_panel = True  # each reference is told from the null panel's answers
 
     def plan(self, audit: Audit, settings: SettingsT, store: RunStore) -> MethodPlan:
         return plan_answers(audit, store, self.name)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from distillscope.audit.evidence import TARGET_ROLE, Panel, Role
 from distillscope.audit.job import AuditJob, AuditModel
+from distillscope.audit.verdict.sequential import StopEarly, stop_early
 from distillscope.data.families import Family, family_of, get_family, with_builtins
 from distillscope.errors import InputError
 from distillscope.models.catalog import ModelCatalog
@@ -52,6 +53,7 @@ class ResolvedAudit:
     warnings: list[str] = field(default_factory=list)
     panel: Panel[AuditedModel] = field(default_factory=lambda: Panel(()))
     candidates: list[AuditedModel] = field(default_factory=list)
+    stop_early: StopEarly | None = None  # the verdict's sequential rule, for methods that may stop asking early
     memo: dict[str, Any] = field(default_factory=dict, repr=False)  # work the methods share within one audit
 
     @property
@@ -98,7 +100,17 @@ def resolve_audit(job: AuditJob) -> ResolvedAudit:
     for candidate in candidates:
         if candidate.facts is not None and candidate.facts not in sources:
             sources.append(candidate.facts)
-    audit = ResolvedAudit(job, job.models, families, reference, targets, sources, panel=panel, candidates=candidates)
+    audit = ResolvedAudit(
+        job,
+        job.models,
+        families,
+        reference,
+        targets,
+        sources,
+        panel=panel,
+        candidates=candidates,
+        stop_early=stop_early(job.verdict),
+    )
     audit.warnings = identity_warnings(audit)
     return audit
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from distillscope.audit.ice.job import TARGET_CONFIG, ICESettings
+from distillscope.audit.ice.settings import TARGET_CONFIG, ICESettings
 from distillscope.audit.method import METHODS
 from distillscope.audit.rse.job import RESPONSE_DEFAULTS, RSESettings
 from distillscope.audit.verdict.settings import VerdictSettings

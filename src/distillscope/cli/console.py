@@ -6,17 +6,19 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from distillscope.audit.tables import Table as PlainTable
 from distillscope.fileio.outgoing import outgoing
 from distillscope.models.plan import CallPlan, total_cost
-from distillscope.models.usage import ModelUsage
+
+if TYPE_CHECKING:  # the root's --help prints through here: it need not load the audit package for a type
+    from distillscope.audit.tables import Table as PlainTable
+    from distillscope.models.usage import ModelUsage
 
 PIPED_WIDTH = 160
 

@@ -20,6 +20,11 @@ def comma_list(value: Any) -> Any:
     return value
 
 
+def one_or_many(value: Any) -> Any:
+    """One model (a spec, a name or a config) where a list of them is expected stands for a list of one."""
+    return [value] if isinstance(value, str | dict) else value
+
+
 def split_flags(values: list[str] | None) -> list[str] | None:
     """Repeated flags and comma-separated lists alike; None when nothing was given."""
     return comma_list(values) or None if values else None

@@ -15,10 +15,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import RootModel, model_validator
+from pydantic import Field, RootModel, model_validator
 
 from distillscope.errors import ModelSpecError
 from distillscope.models.config import ModelConfig, load_models_file
+
+
+def catalog_field() -> Any:
+    """The `models:` field every job has, described once."""
+    return Field(default_factory=ModelCatalog, description="Named models (the catalog): name -> spec or model config.")
 
 
 class ModelCatalog(RootModel[dict[str, ModelConfig]]):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from distillscope.audit.ice.job import ICESettings
+from distillscope.audit.ice.settings import ICESettings
 from distillscope.audit.job import AuditJob, AuditModel
 from distillscope.audit.method import Hooks
 from distillscope.audit.results import AuditResults

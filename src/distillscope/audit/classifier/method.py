@@ -15,12 +15,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from distillscope.audit.classifier.model import ClassifierLearner
-from distillscope.audit.classifier.results import BINS, RESULTS_FILE, ClassifierResults, ModelScores
+from distillscope.audit.classifier.results import BINS, ClassifierResults, ModelScores
 from distillscope.audit.crossfit import Scores, cross_fitted, evidence_from_scores, mean_row
 from distillscope.audit.evidence import Evidence
+from distillscope.audit.method_settings import EncoderSettings, LogisticSettings
 from distillscope.audit.per_reference import PerReference, ReferenceJob
 from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.responses import (
@@ -28,7 +29,6 @@ from distillscope.audit.responses import (
     table_ngrams,
 )
 from distillscope.audit.tables import Table, means_table
-from distillscope.judges.similarity.encoder_name import DEFAULT_EMBEDDING_MODEL
 
 if TYPE_CHECKING:
     from distillscope.audit.results import AuditResults
@@ -37,29 +37,17 @@ SIGNAL = "p_reference"
 SCORES_VERSION = 2  # bump when the scores' computation changes: kept scores of another version are not reused
 
 
-class ClassifierSettings(BaseModel):
+class ClassifierSettings(LogisticSettings, EncoderSettings):
     """The `classifier:` section of an audit."""
-
-    model_config = ConfigDict(extra="forbid")
 
     features: list[Literal["embedding", "words", "chars"]] = Field(
         default_factory=lambda: ["embedding", "words", "chars"], description="What the classifier reads."
     )
-    embedding_model: str = Field(DEFAULT_EMBEDDING_MODEL, description="Sentence encoder for the embedding features.")
-    folds: int = Field(5, ge=2, le=20, description="Prompt folds for cross-fitting.")
-    c: float = Field(1.0, gt=0, description="Inverse regularisation strength of the logistic regression.")
-    seed: int = Field(0, description="Seed of the folds and the solver.")
 
 
 class ClassifierMethod(PerReference[ClassifierSettings], MethodPresenter):
-    name = "classifier"
-    title = "Idiosyncrasy classifier"
-    short = "CLS"
-    settings_type = ClassifierSettings
-    rank = 30
-    needs_panel = True
+    name, title, short, rank = "classifier", "Idiosyncrasy classifier", "CLS", 30
     results_type = ClassifierResults
-    results_file = RESULTS_FILE
     scores_version = SCORES_VERSION
 
     def shared_work(self, job: ReferenceJob[ClassifierSettings]) -> ClassifierLearner:

@@ -6,7 +6,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-RESULTS_FILE = "classifier.json"
 BINS = 10
 
 

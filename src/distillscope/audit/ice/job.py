@@ -13,104 +13,34 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
-from distillscope.audit.ice.mutators import OPERATORS
 from distillscope.audit.ice.questions import (
-    CATEGORIES,
     IdentityQuestion,
     builtin_questions,
     check_selection,
     load_questions,
     select_questions,
 )
-from distillscope.audit.ice.selection import SelectionParams
+from distillscope.audit.ice.settings import RULES_JUDGE, ICESettings
 from distillscope.audit.ice.templates import SeedTemplate, builtin_templates, load_templates
 from distillscope.data.families import Family, family_of, get_family, with_builtins
 from distillscope.errors import InputError
-from distillscope.fileio.lists import comma_list
-from distillscope.judges.identity.rejudge import rejudge_spec
-from distillscope.judges.identity.rules import RULES_VERSION
-from distillscope.models.catalog import ModelCatalog
-from distillscope.models.types import GenerateConfig
+from distillscope.fileio.lists import comma_list, one_or_many
+from distillscope.models.catalog import ModelCatalog, catalog_field
 
-RULES_JUDGE = "rules"
 DEFAULT_SOURCES = ["openai", "anthropic"]
-TARGET_CONFIG = GenerateConfig(temperature=0, max_tokens=256)
-Policy = Literal["mcts", "ucb", "exp3", "random", "round-robin"]
 _NON_SEMANTIC = {"name", "timeout", "max_retries", "max_connections", "batch_size", "price", "api_key_env", "device"}
-
-
-class ICESettings(BaseModel):
-    """How ICE fuzzes and judges: the `ice:` section of an audit."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    mutator: str | None = Field(None, description="Model spec of the mutator; the offline mutators when left out.")
-    judge: str = Field(
-        RULES_JUDGE,
-        description="'rules' for the offline judge, a model spec for the LLM judge, or 'rules+SPEC': the rules, "
-        "with the LLM judge re-judging every answer in which they read an identity statement.",
-    )
-    policy: Policy = Field("mcts", description="Seed selection: mcts, ucb, exp3, random or round-robin.")
-    selection: SelectionParams = Field(default_factory=SelectionParams, description="Selection policy parameters.")
-    operators: list[str] = Field(default_factory=lambda: list(OPERATORS), description="Mutation operators to draw.")
-    budget: int = Field(1000, ge=1, description="Most target queries per target (the paper: 1000).")
-    max_iterations: int | None = Field(None, ge=1, description="Most fuzzing iterations per target.")
-    max_successes: int | None = Field(None, ge=1, description="Stop once this many responses succeeded.")
-    seed: int = Field(0, description="Seed of every random choice the fuzzer makes.")
-    questions: Path | None = Field(None, description="CSV of identity questions (id, category, language, question).")
-    languages: list[str] = Field(default_factory=lambda: ["en", "zh"], description="Question languages to ask.")
-    categories: list[str] = Field(default_factory=lambda: list(CATEGORIES), description="Question categories to ask.")
-    per_category: int | None = Field(
-        5, ge=1, description="Questions per category and language asked through each mutant (all when null)."
-    )
-    templates: Path | None = Field(None, description="Seed templates: YAML, GPTFuzz CSV or plain text.")
-    reward_on: Literal["loose", "strict"] = Field("loose", description="Which verdict counts as a fuzzing success.")
-    target_params: GenerateConfig = Field(
-        default_factory=lambda: TARGET_CONFIG.model_copy(), description="Sampling parameters for the target."
-    )
-
-    @field_validator("languages", "categories", "operators", mode="before")
-    @classmethod
-    def _comma_list(cls, value: Any) -> Any:
-        return comma_list(value)
-
-    @field_validator("target_params", mode="before")
-    @classmethod
-    def _over_defaults(cls, value: Any) -> Any:
-        """A YAML `target_params` adjusts the defaults (greedy, 256 tokens) rather than dropping them."""
-        if isinstance(value, dict):
-            return {**TARGET_CONFIG.model_dump(exclude_unset=True), **value}
-        return value
-
-    @field_validator("operators")
-    @classmethod
-    def _known_operators(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in OPERATORS]
-        if unknown or not value:
-            raise ValueError(f"unknown operator(s) {', '.join(unknown) or '(none)'}; expected {', '.join(OPERATORS)}")
-        return value
-
-    @field_validator("categories")
-    @classmethod
-    def _known_categories(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in CATEGORIES]
-        if unknown or not value:
-            raise ValueError(f"unknown categories {', '.join(unknown) or '(none)'}; expected {', '.join(CATEGORIES)}")
-        return value
-
-    @property
-    def offline_judge(self) -> bool:
-        return self.judge == RULES_JUDGE
 
 
 class ICEJob(ICESettings):
     """An ICE run; the flags of `distillscope ice` and a `--config` YAML file set the same fields."""
 
-    target: list[str] = Field(min_length=1, description="Model spec(s) or catalog name(s) to audit.")
+    target: Annotated[list[str], BeforeValidator(one_or_many)] = Field(
+        min_length=1, description="Model spec(s) or catalog name(s) to audit."
+    )
     facts: list[str] = Field(
         default_factory=list,
         description="Family id of each target's true identity (one for all, or one per target); "
@@ -122,15 +52,8 @@ class ICEJob(ICESettings):
     families: dict[str, Family] = Field(
         default_factory=dict, description="Extra families (zoo personas), by id; `--families FILE` adds a file's."
     )
-    models: ModelCatalog = Field(
-        default_factory=ModelCatalog, description="Named models (the catalog): name -> spec or model config."
-    )
+    models: ModelCatalog = catalog_field()
     output: Path | None = Field(None, description="Folder for ice-results.json and the CSV files.")
-
-    @field_validator("target", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
     @field_validator("facts", "sources", mode="before")
     @classmethod
@@ -197,6 +120,9 @@ def _facts_per_target(job: ICEJob, families: dict[str, Family]) -> list[str]:
 
 def model_identity(spec: str | None, catalog: ModelCatalog) -> dict[str, Any] | str | None:
     """What of a model's configuration changes its outputs."""
+    from distillscope.judges.identity.rejudge import rejudge_spec  # the judges load when a job is keyed
+    from distillscope.judges.identity.rules import RULES_VERSION
+
     if spec is None or spec == RULES_JUDGE:
         return spec
     llm_spec = rejudge_spec(spec)
@@ -214,6 +140,8 @@ def job_key(
     questions: list[IdentityQuestion],
     templates: list[SeedTemplate],
 ) -> str:
+    from distillscope.judges.identity.rules import RULES_VERSION
+
     material = {
         "target": model_identity(target, job.models),
         "facts": facts.model_dump(mode="json"),

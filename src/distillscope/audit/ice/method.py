@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from distillscope.audit.evidence import Evidence, ItemValues, Measure, Panel, Role
 from distillscope.audit.ice.fuzzer import StopRule
-from distillscope.audit.ice.job import ICEJob, ICESettings, TargetPlan
+from distillscope.audit.ice.job import ICEJob, TargetPlan
 from distillscope.audit.ice.results import (
     ICE_RATES,
     RESULTS_JSON,
@@ -28,13 +28,13 @@ from distillscope.audit.ice.results import (
 from distillscope.audit.ice.results import load_results as load_ice_results
 from distillscope.audit.ice.runner import plan_ice, run_ice
 from distillscope.audit.ice.scores import describe_identities
+from distillscope.audit.ice.settings import ICESettings
 from distillscope.audit.ice.tables import all_tables, examples, rate_cell
 from distillscope.audit.ice.tree import FuzzTree
 from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun
 from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.resolve import AuditedModel, ResolvedAudit
 from distillscope.audit.tables import Cell, Table
-from distillscope.audit.verdict.sequential import sequential_test
 from distillscope.data.families import builtin_families
 from distillscope.stats import wilson_rate
 from distillscope.store import RunStore
@@ -49,7 +49,6 @@ class ICEMethod(AuditMethod[ICESettings], MethodPresenter):
     name = "ice"
     title = "Identity consistency (ICE)"
     short = "ICE"
-    settings_type = ICESettings
     summary_type = ICEScore | None
     rank = 20
     sampling_field = "target_params"
@@ -60,7 +59,7 @@ class ICEMethod(AuditMethod[ICESettings], MethodPresenter):
         builtin = builtin_families()
         extra = {k: f for k, f in audit.families.items() if builtin.get(k) != f}
         subjects = audit.subjects
-        if audit.job.verdict.sequential:
+        if audit.stop_early is not None:
             subjects = sorted(subjects, key=lambda pair: pair[1] != Panel.role)
         return ICEJob.of(
             settings,
@@ -74,7 +73,7 @@ class ICEMethod(AuditMethod[ICESettings], MethodPresenter):
 
     def plan(self, audit: ResolvedAudit, settings: ICESettings, store: RunStore) -> MethodPlan:
         notes = ["ICE: its prompts depend on the answers, so only finished iterations of a saved run count as in store"]
-        if audit.job.verdict.sequential:
+        if audit.stop_early is not None:
             notes.append("ICE in sequential mode: targets are planned at their full budget, most stop sooner")
         return MethodPlan(calls=plan_ice(self.job_for(audit, settings, None), store), notes=notes)
 
@@ -82,7 +81,7 @@ class ICEMethod(AuditMethod[ICESettings], MethodPresenter):
         self, audit: ResolvedAudit, settings: ICESettings, store: RunStore, folder: Path | None, hooks: Hooks
     ) -> MethodRun:
         hooks.stage("ice target queries")
-        rules = sequential_rules(audit) if audit.job.verdict.sequential and audit.panel.calibrates else None
+        rules = sequential_rules(audit) if audit.panel.calibrates else None
         results = await run_ice(
             self.job_for(audit, settings, folder),
             store,
@@ -221,9 +220,12 @@ def ice_evidence(
     )
 
 
-def sequential_rules(audit: ResolvedAudit) -> Callable[[TargetPlan, list[ICETargetResult]], StopRule | None]:
-    """For each target, once the panel is done: stop when its strict claims of the reference decide."""
-    settings, family = audit.job.verdict, audit.reference.facts
+def sequential_rules(audit: ResolvedAudit) -> Callable[[TargetPlan, list[ICETargetResult]], StopRule | None] | None:
+    """For each target, once the panel is done: stop when its strict claims of the reference decide
+    (none when the audit's verdict is not sequential)."""
+    stop, family = audit.stop_early, audit.reference.facts
+    if stop is None:
+        return None
     panel = {model.model for model in audit.panel}
 
     def rule_for(plan: TargetPlan, finished: list[ICETargetResult]) -> StopRule | None:
@@ -236,7 +238,7 @@ def sequential_rules(audit: ResolvedAudit) -> Callable[[TargetPlan, list[ICETarg
         ]
         if not Panel.enough(len(counts)):
             return None
-        test = sequential_test(counts, settings)
+        test = stop.test(counts)
 
         def rule(tree: FuzzTree) -> str | None:
             outcomes = [

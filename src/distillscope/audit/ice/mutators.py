@@ -13,7 +13,6 @@ from __future__ import annotations
 from random import Random
 from typing import TYPE_CHECKING, Protocol
 
-from distillscope.audit.ice.offline_mutators import mutate_offline
 from distillscope.models.types import GenerateConfig, Message
 
 if TYPE_CHECKING:
@@ -61,6 +60,8 @@ class OfflineMutator:
     name = OFFLINE_NAME
 
     async def mutate(self, operator: str, seed: str, partner: str, *, iteration: int, rng: Random) -> str:
+        from distillscope.audit.ice.offline_mutators import mutate_offline  # loads when it first mutates
+
         return mutate_offline(operator, seed, partner, rng)
 
 

@@ -199,25 +199,9 @@ def tree_queries(target: str, tree: FuzzTree, resolved: ResolvedJob) -> list[ICE
 
 
 def _template_result(node: FuzzNode) -> TemplateResult:
-    return TemplateResult(
-        id=node.id,
-        parent=node.parent,
-        root=node.root,
-        depth=node.depth,
-        style=node.style,
-        operator=node.operator,
-        iteration=node.iteration,
-        in_pool=node.in_pool,
-        visits=node.visits,
-        reward=node.reward,
-        successes=node.successes,
-        judged=node.judged,
-        success_rate=node.success_rate if node.judged else None,
-        placeholders_found=node.placeholders_found,
-        repaired=node.repaired,
-        cleaning=node.cleaning,
-        text=node.text,
-    )
+    """The node as the results show it: every field of the same name, and no rate before anything was judged."""
+    same_names = {name: getattr(node, name) for name in TemplateResult.model_fields}
+    return TemplateResult(**{**same_names, "success_rate": node.success_rate if node.judged else None})
 
 
 def _queries_to_go(store: RunStore, plan: TargetPlan, resolved: ResolvedJob, limits: FuzzLimits) -> int:

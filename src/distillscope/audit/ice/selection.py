@@ -18,10 +18,13 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from random import Random
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from distillscope.audit.ice.tree import FuzzNode, FuzzTree
+if TYPE_CHECKING:  # the settings name a policy's parameters without loading the tree
+    from distillscope.audit.ice.tree import FuzzNode, FuzzTree
+
 
 POLICIES: tuple[str, ...] = ("mcts", "ucb", "exp3", "random", "round-robin")
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from distillscope.audit.crossfit import cross_fitted, evidence_from_scores
+from distillscope.audit.crossfit import cross_fitted, evidence_from_scores, mean_row
 from distillscope.audit.evidence import PANEL_ROLE, Evidence
 from distillscope.audit.markers.profile import Marker, MarkerLearner, example_sentence, log_odds_markers
+from distillscope.audit.method_settings import CrossFitSettings
 from distillscope.audit.per_reference import PerReference, ReferenceJob
 from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.responses import Answers, table_markers
@@ -25,20 +26,14 @@ from distillscope.audit.texts import TextTable
 if TYPE_CHECKING:
     from distillscope.audit.results import AuditResults
 
-RESULTS_FILE = "markers.json"
 SIGNAL = "marker_density"
 SHOWN = 5
 SCORES_VERSION = 1  # bump when the scores' computation changes: kept scores of another version are not reused
 SHARED_RATIO = 2.0  # a target shares a marker when it uses it at least this many times the panel's rate
 
 
-class MarkerSettings(BaseModel):
+class MarkerSettings(CrossFitSettings):
     """The `markers:` section of an audit."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    folds: int = Field(5, ge=2, le=20, description="Prompt folds for cross-fitting.")
-    seed: int = Field(0, description="Seed of the folds.")
 
 
 class SharedMarker(BaseModel):
@@ -69,14 +64,8 @@ class MarkerResults(BaseModel):
 
 
 class MarkerMethod(PerReference[MarkerSettings], MethodPresenter):
-    name = "markers"
-    title = "Style profile (over-used words and layout)"
-    short = "STY"
-    settings_type = MarkerSettings
-    rank = 40
-    needs_panel = True
+    name, title, short, rank = "markers", "Style profile (over-used words and layout)", "STY", 40
     results_type = MarkerResults
-    results_file = RESULTS_FILE
     scores_version = SCORES_VERSION
 
     def extra_material(self, job: ReferenceJob[MarkerSettings]) -> dict:
@@ -146,18 +135,9 @@ def profile_results(
             for m in markers
             if rates[columns[m.feature]] >= SHARED_RATIO * max(float(panel_rates[columns[m.feature]]), 1e-9)
         ]
-        measure = e.measures[0]
-        models.append(
-            TargetMarkers(
-                label=e.label,
-                role=e.role,
-                density=measure.value,
-                low=measure.low,
-                high=measure.high,
-                n=measure.n,
-                shared=shared[:SHOWN],
-            )
-        )
+        row = mean_row(e)
+        row["density"] = row.pop("mean")
+        models.append(TargetMarkers(**row, shared=shared[:SHOWN]))
     return MarkerResults(reference=reference, run_id=run_id, markers=[(m.feature, m.z) for m in markers], models=models)
 
 

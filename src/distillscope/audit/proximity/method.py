@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from distillscope.audit.crossfit import evidence_from_scores, mean_row
 from distillscope.audit.evidence import Evidence
+from distillscope.audit.method_settings import EncoderSettings
 from distillscope.audit.per_reference import PerReference, ReferenceJob
 from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.proximity.measure import nearness, view_vectors
@@ -27,26 +28,21 @@ from distillscope.audit.responses import (
     table_ngrams,
 )
 from distillscope.audit.tables import Table, means_table
-from distillscope.judges.similarity.encoder_name import DEFAULT_EMBEDDING_MODEL
 
 if TYPE_CHECKING:
     from distillscope.audit.results import AuditResults
 
-RESULTS_FILE = "proximity.json"
 SIGNAL = "nearness"
 SCORES_VERSION = 3  # bump when the scores' computation changes: kept scores of another version are not reused
 
 
-class ProximitySettings(BaseModel):
+class ProximitySettings(EncoderSettings):
     """The `proximity:` section of an audit."""
-
-    model_config = ConfigDict(extra="forbid")
 
     views: list[Literal["embedding", "words", "chars"]] = Field(
         default_factory=lambda: ["embedding", "words", "chars"],
         description="How nearness is read: sentence embeddings, word and character TF-IDF (cosines, averaged).",
     )
-    embedding_model: str = Field(DEFAULT_EMBEDDING_MODEL, description="Sentence encoder for the embedding view.")
 
 
 class ModelNearness(BaseModel):
@@ -67,14 +63,8 @@ class ProximityResults(BaseModel):
 
 
 class ProximityMethod(PerReference[ProximitySettings], MethodPresenter):
-    name = "proximity"
-    title = "Proximity (nearest answer)"
-    short = "NEAR"
-    settings_type = ProximitySettings
-    rank = 25
-    needs_panel = True
+    name, title, short, rank = "proximity", "Proximity (nearest answer)", "NEAR", 25
     results_type = ProximityResults
-    results_file = RESULTS_FILE
     scores_version = SCORES_VERSION
 
     def wants_ceiling(self, audit: ResolvedAudit, settings: ProximitySettings) -> bool:
@@ -105,7 +95,7 @@ class ProximityMethod(PerReference[ProximitySettings], MethodPresenter):
         return evidence_from_scores(self.name, SIGNAL, scale, scores, job.answers, (job.reference.model, job.label))
 
     def results(self, job: ReferenceJob[ProximitySettings], scores: dict, evidence: list[Evidence]) -> ProximityResults:
-        rows = [_row(e) for e in evidence]
+        rows = [ModelNearness(**mean_row(e)) for e in evidence]
         return ProximityResults(reference=job.label, run_id=job.run.id, views=job.settings.views, models=rows)
 
     def cli_tables(self, raw: ProximityResults, labels: dict[str, str]) -> list[Table]:
@@ -115,20 +105,15 @@ class ProximityMethod(PerReference[ProximitySettings], MethodPresenter):
         return ReportSection(tables=[_table(results.raw[self.name])])
 
 
-def _row(evidence: Evidence) -> ModelNearness:
-    return ModelNearness(**mean_row(evidence))
-
-
 def _table(raw: ProximityResults) -> Table:
-    return means_table(
-        f"Proximity: how often {raw.reference}'s answer is nearer than the panel's",
-        "nearness",
-        raw.models,
+    caption = (
         "Per prompt, the share of the null panel's answers (other than the model's own) that lie further from "
         f"the model's answer than the reference's does, by {', '.join(raw.views)} cosines, averaged; mean over "
         "prompts, domains weighed equally, bootstrap 95% interval. 0.5: no nearer the reference than unrelated "
-        "models are to each other.",
+        "models are to each other."
     )
+    title = f"Proximity: how often {raw.reference}'s answer is nearer than the panel's"
+    return means_table(title, "nearness", raw.models, caption)
 
 
 PROXIMITY_METHOD = ProximityMethod()

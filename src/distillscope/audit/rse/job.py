@@ -18,15 +18,15 @@ same, or set a temperature (e.g. `--temperature 1`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from distillscope.data.rse_sets import BUILTIN_SETS
 from distillscope.data.sources import PromptSource
-from distillscope.fileio.lists import comma_list
+from distillscope.fileio.lists import comma_list, one_or_many
 from distillscope.judges.similarity.registry import JUDGE_DEFAULTS, JudgeSpec, judge_forms
-from distillscope.models.catalog import ModelCatalog
+from distillscope.models.catalog import ModelCatalog, catalog_field
 from distillscope.models.config import ModelConfig
 from distillscope.models.types import GenerateConfig
 
@@ -124,16 +124,11 @@ class RSEJob(RSESettings):
     """An RSE run: which models answer which prompts, who judges, and where results go."""
 
     reference: ModelRef = Field(description="The reference model (the suspected teacher): spec, name or config.")
-    targets: list[ModelRef] = Field(min_length=1, description="Models whose similarity to the reference is measured.")
-    models: ModelCatalog = Field(
-        default_factory=ModelCatalog, description="Named models (the catalog): name -> spec or model config."
+    targets: Annotated[list[ModelRef], BeforeValidator(one_or_many)] = Field(
+        min_length=1, description="Models whose similarity to the reference is measured."
     )
+    models: ModelCatalog = catalog_field()
     output: Path | None = Field(None, description="Folder for results (JSON, CSV, JSONL).")
-
-    @field_validator("targets", mode="before")
-    @classmethod
-    def _one_target(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str | dict) else value
 
     @model_validator(mode="after")
     def _nothing_measured_against_itself(self) -> RSEJob:

@@ -41,7 +41,6 @@ class RSEMethod(AuditMethod[RSESettings], MethodPresenter):
     name = "rse"
     title = "Response similarity (RSE)"
     short = "RSE"
-    settings_type = RSESettings
     # Reported, not voting: on real chat models plain similarity to the reference tracks how capable and how
     # recent a model is more than where its training text came from (on AlpacaEval's published answers, models
     # trained on gpt-3.5-turbo text and models trained without it score alike), so the verdict reads its

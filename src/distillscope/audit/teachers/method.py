@@ -13,36 +13,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from distillscope.audit.crossfit import CEILING, evidence_from_scores
 from distillscope.audit.kept import answers_material, kept
 from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun, ReferenceRun, finish_reference_runs
+from distillscope.audit.method_settings import EncoderSettings, LogisticSettings
 from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.resolve import ResolvedAudit
 from distillscope.audit.responses import all_answers, plan_answers, shared_table, table_embeddings
 from distillscope.audit.tables import Cell, Table, num
 from distillscope.audit.teachers.model import teacher_probabilities
-from distillscope.judges.similarity.encoder_name import DEFAULT_EMBEDDING_MODEL
 from distillscope.store import RunStore
 
 if TYPE_CHECKING:
     from distillscope.audit.results import AuditResults
 
-RESULTS_FILE = "teachers.json"
 SIGNAL = "p_teacher"
 SCORES_VERSION = 2  # bump when the scores' computation changes: kept scores of another version are not reused
 
 
-class TeacherSettings(BaseModel):
+class TeacherSettings(LogisticSettings, EncoderSettings):
     """The `teachers:` section of an audit."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    embedding_model: str = Field(DEFAULT_EMBEDDING_MODEL, description="Sentence encoder for the embedding features.")
-    folds: int = Field(5, ge=2, le=20, description="Prompt folds for cross-fitting.")
-    c: float = Field(1.0, gt=0, description="Inverse regularisation strength of the logistic regression.")
-    seed: int = Field(0, description="Seed of the folds and the solver.")
 
 
 class TeacherRow(BaseModel):
@@ -58,16 +50,9 @@ class TeacherResults(BaseModel):
 
 
 class TeacherMethod(AuditMethod[TeacherSettings], MethodPresenter):
-    name = "teachers"
-    title = "Teacher classifier (attribution)"
-    short = "TCH"
-    settings_type = TeacherSettings
-    rank = 35
-    needs_panel = True
-    needs_candidates = True
-    votes_by_default = False
+    name, title, short, rank = "teachers", "Teacher classifier (attribution)", "TCH", 35
+    needs_panel, needs_candidates, votes_by_default = True, True, False
     results_type = TeacherResults
-    results_file = RESULTS_FILE
 
     def plan(self, audit: ResolvedAudit, settings: TeacherSettings, store: RunStore) -> MethodPlan:
         return plan_answers(audit, store, self.name)
@@ -106,7 +91,7 @@ class TeacherMethod(AuditMethod[TeacherSettings], MethodPresenter):
             )
             raw = _results(collected, found) if not runs else None
             runs.append(ReferenceRun(evidence, run.usage(), run.id, raw))
-        return finish_reference_runs(runs, folder, RESULTS_FILE)
+        return finish_reference_runs(runs, folder, self.results_file)
 
     def cli_tables(self, raw: TeacherResults, labels: dict[str, str]) -> list[Table]:
         return [_table(raw)]

@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from scipy import stats
-
 from distillscope.audit.verdict.nulls import BetaNull, beta_null
 from distillscope.audit.verdict.settings import VerdictSettings
 
@@ -37,6 +35,8 @@ class SequentialTest:
 
     @classmethod
     def from_null(cls, null: BetaNull, min_gain: float, alpha: float, beta: float) -> SequentialTest:
+        from scipy import stats
+
         p0 = float(stats.beta.ppf(0.95, null.alpha, null.beta))
         return cls(p0=p0, p1=min(0.99, p0 + min_gain), alpha=alpha, beta=beta)
 
@@ -59,10 +59,33 @@ class SequentialTest:
         return None, len(outcomes), min(1.0, math.exp(-best))
 
 
+@dataclass(frozen=True)
+class StopEarly:
+    """The verdict's sequential test as data collection may use it: decided once, from the verdict's
+    settings, by whoever resolves the audit, so a collecting method reads the rule and not the settings."""
+
+    min_gain: float
+    alpha: float
+    beta: float
+
+    @classmethod
+    def of(cls, settings: VerdictSettings) -> StopEarly:
+        return cls(settings.min_rate_gain, settings.alpha, settings.beta)
+
+    def test(self, panel_counts: Sequence[tuple[int, int]]) -> SequentialTest:
+        """The test of a target's strict-claim rate against the panel's, (claims, answers) per panel model:
+        the one place it is built, for ICE's early stop, the verdict's anytime p-value and the benches."""
+        return SequentialTest.from_null(beta_null(panel_counts), self.min_gain, self.alpha, self.beta)
+
+
+def stop_early(settings: VerdictSettings) -> StopEarly | None:
+    """The rule a collecting method may stop early by: none unless the verdict is sequential."""
+    return StopEarly.of(settings) if settings.sequential else None
+
+
 def sequential_test(panel_counts: Sequence[tuple[int, int]], settings: VerdictSettings) -> SequentialTest:
-    """The test of a target's strict-claim rate against the panel's, (claims, answers) per panel model:
-    the one place it is built, for ICE's early stop, the verdict's anytime p-value and the benches."""
-    return SequentialTest.from_null(beta_null(panel_counts), settings.min_rate_gain, settings.alpha, settings.beta)
+    """The verdict's test on these panel counts (`StopEarly.test`, with the verdict's settings)."""
+    return StopEarly.of(settings).test(panel_counts)
 
 
 def outcome_counts(outcomes: Sequence[float]) -> tuple[int, int]:

@@ -20,28 +20,25 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from distillscope.audit.evidence import Evidence, ItemValues, Measure, Role
-from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun, ReferenceRun, finish_reference_runs
+from distillscope.audit.evidence import Evidence, Role
+from distillscope.audit.method_settings import PassageSettings
 from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.resolve import AuditedModel, ResolvedAudit
-from distillscope.audit.responses import collect_answers, plan_answers
 from distillscope.audit.tables import Cell, Table, interval, num
-from distillscope.audit.whitebox.local import Passage, is_local, needs_weights, reference_passages
+from distillscope.audit.whitebox.local import Passage, is_local
+from distillscope.audit.whitebox.method import Read, Reading, WhiteBoxMethod, finite, passage_measure
 from distillscope.models.base import ScoringModel, TopKLogprobs
 from distillscope.models.run import Run
-from distillscope.stats import stratified_bootstrap_mean_of_means
 from distillscope.store import RunStore
 
 if TYPE_CHECKING:
     from distillscope.audit.results import AuditResults
 
-RESULTS_FILE = "agreement.json"
 STATE = "whitebox-agreement"
 SIGNALS = {
     "kl": ("KL(reference ‖ model) per token, top-k binned, nats", "lower"),
@@ -50,13 +47,10 @@ SIGNALS = {
 }
 
 
-class AgreementSettings(BaseModel):
+class AgreementSettings(PassageSettings):
     """The `agreement:` section of an audit."""
 
-    model_config = ConfigDict(extra="forbid")
-
     k: int = Field(32, ge=1, le=256, description="Top tokens per position compared for KL and top-1.")
-    max_passages: int | None = Field(None, ge=1, description="Compare on at most this many answers (all: None).")
 
 
 class AgreementRow(BaseModel):
@@ -73,57 +67,43 @@ class AgreementResults(BaseModel):
     skipped: list[str] = Field(default_factory=list)
 
 
-class AgreementMethod(AuditMethod[AgreementSettings], MethodPresenter):
-    name = "agreement"
-    title = "White-box agreement and representations"
-    short = "WB"
-    settings_type = AgreementSettings
-    rank = 60
-    needs_panel = True
-    runs_by_default = False
+class AgreementMethod(WhiteBoxMethod[AgreementSettings], MethodPresenter):
+    name, title, short, rank = "agreement", "White-box agreement and representations", "WB", 60
     results_type = AgreementResults
-    results_file = RESULTS_FILE
 
-    def plan(self, audit: ResolvedAudit, settings: AgreementSettings, store: RunStore) -> MethodPlan:
-        plan = plan_answers(audit, store, self.name)
-        plan.warnings += _skips(audit)
-        return plan
+    def skips(self, audit: ResolvedAudit) -> list[str]:
+        if not is_local(audit.reference):
+            return [
+                f"agreement: the reference {audit.reference.label} is not a local model ({audit.reference.spec}); "
+                "comparing next-token distributions and representations needs its weights, so this signal is left out"
+            ]
+        return super().skips(audit)
 
-    async def run(
-        self, audit: ResolvedAudit, settings: AgreementSettings, store: RunStore, folder: Path | None, hooks: Hooks
-    ) -> MethodRun:
-        warnings = _skips(audit)
-        runs: list[ReferenceRun] = []
-        for reference in audit.references_for(self.name):
-            if not is_local(reference):
-                continue
-            answers, first = await collect_answers(audit, store, "agreement answers", reference, hooks.on_result)
-            passages = reference_passages(answers)[: settings.max_passages]
-            subjects = [(m, r) for m, r in audit.subjects if is_local(m)]
-            hooks.stage(f"agreement: {len(subjects)} models beside {reference.label}")
-            async with Run(store, "agreement", {"reference": reference.model}, audit.catalog) as run:
-                ref_model = run.model(reference.model).scoring
-                assert ref_model is not None
-                ref_pooled = await _pooled(ref_model, passages)
-                found, rows = [], []
-                for model, role in subjects:
-                    scorer = run.model(model.model).scoring
-                    assert scorer is not None
-                    values = await _compare(store, ref_model, scorer, passages, ref_pooled, settings.k)
-                    if values.get("same_tokenizer") is False and not runs:
-                        warnings.append(f"agreement: {model.label} has another tokenizer; KL and top-1 left out")
-                    e, row = _evidence(values, model, role, reference.model, passages)
-                    found.append(e)
-                    rows.append(row)
-            raw = None
-            if not runs:
-                raw = AgreementResults(
-                    reference=reference.label,
-                    rows=rows,
-                    skipped=[m.label for m, _ in audit.subjects if not is_local(m)],
-                )
-            runs.append(ReferenceRun(found, [*first.usage(), *run.usage()], run.id, raw))
-        return finish_reference_runs(runs, folder, RESULTS_FILE, warnings)
+    def reads_reference(self, reference: AuditedModel) -> bool:
+        return is_local(reference)
+
+    async def read(self, reading: Reading[AgreementSettings]) -> Read:
+        reference, passages, store = reading.reference, reading.passages, reading.store
+        subjects = self.local_subjects(reading.audit)
+        reading.hooks.stage(f"agreement: {len(subjects)} models beside {reference.label}")
+        async with Run(store, "agreement", {"reference": reference.model}, reading.audit.catalog) as run:
+            ref_model = run.model(reference.model).scoring
+            assert ref_model is not None
+            ref_pooled = await _pooled(ref_model, passages)
+            found, rows = [], []
+            for model, role in subjects:
+                scorer = run.model(model.model).scoring
+                assert scorer is not None
+                values = await _compare(store, ref_model, scorer, passages, ref_pooled, reading.settings.k)
+                if values.get("same_tokenizer") is False and reading.first:
+                    reading.warnings.append(f"agreement: {model.label} has another tokenizer; KL and top-1 left out")
+                e, row = _evidence(values, model, role, reference.model, passages)
+                found.append(e)
+                rows.append(row)
+        raw = None
+        if reading.first:
+            raw = AgreementResults(reference=reference.label, rows=rows, skipped=self.left_out(reading.audit))
+        return Read(found, raw, run)
 
     def verdict_signals(self, evidence: Evidence) -> list[str]:
         return [m.name for m in evidence.measures if m.value is not None]
@@ -134,15 +114,6 @@ class AgreementMethod(AuditMethod[AgreementSettings], MethodPresenter):
     def report_section(self, results: AuditResults, labels: dict[str, str]) -> ReportSection:
         raw = results.raw.get(self.name)
         return ReportSection(tables=[_table(raw)] if raw is not None else [])
-
-
-def _skips(audit: ResolvedAudit) -> list[str]:
-    if not is_local(audit.reference):
-        return [
-            f"agreement: the reference {audit.reference.label} is not a local model ({audit.reference.spec}); "
-            "comparing next-token distributions and representations needs its weights, so this signal is left out"
-        ]
-    return [needs_weights("agreement", m) for m, _ in audit.subjects if not is_local(m)]
 
 
 # ------------------------------------------------------------------------------------------ numbers
@@ -253,32 +224,15 @@ def _evidence(
         per_item = values.get(name)
         if per_item is None:
             continue
-        kept = [(p, v) for p, v in zip(passages, per_item, strict=True) if not math.isnan(v)]
-        by_domain: dict[str, list[float]] = {}
-        for passage, value in kept:
-            by_domain.setdefault(passage.domain, []).append(value)
-        estimate = stratified_bootstrap_mean_of_means(list(by_domain.values()))
-        measures.append(
-            Measure(
-                name=name,
-                value=estimate.value,
-                low=estimate.low,
-                high=estimate.high,
-                n=estimate.n,
-                scale=scale,
-                closer=closer,  # type: ignore[arg-type]
-            )
+        measure, values_by_item = passage_measure(
+            name,
+            finite(list(zip(passages, per_item, strict=True))),
+            scale,
+            closer,  # type: ignore[arg-type]
         )
-        items.append(
-            ItemValues(
-                signal=name,
-                kind="score",
-                ids=[p.uid for p, _ in kept],
-                values=[v for _, v in kept],
-                groups=[p.domain for p, _ in kept],
-            )
-        )
-        shown[name] = (estimate.value, estimate.low, estimate.high)
+        measures.append(measure)
+        items.append(values_by_item)
+        shown[name] = (measure.value, measure.low, measure.high)
     evidence = Evidence(
         method="agreement",
         model=model.model,

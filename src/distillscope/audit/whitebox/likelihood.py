@@ -10,35 +10,28 @@ store, so a rerun scores nothing twice.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from distillscope.audit.evidence import PANEL_ROLE, Evidence, ItemValues, Measure, Role
-from distillscope.audit.method import AuditMethod, Hooks, MethodPlan, MethodRun, ReferenceRun, finish_reference_runs
+from distillscope.audit.evidence import PANEL_ROLE, Evidence, Role
+from distillscope.audit.method_settings import PassageSettings
 from distillscope.audit.present import MethodPresenter, ReportSection
-from distillscope.audit.resolve import AuditedModel, ResolvedAudit
-from distillscope.audit.responses import collect_answers, plan_answers
+from distillscope.audit.resolve import AuditedModel
 from distillscope.audit.tables import Cell, Table, interval, num
-from distillscope.audit.whitebox.local import Passage, is_local, needs_weights, reference_passages
+from distillscope.audit.whitebox.local import Passage, is_local
+from distillscope.audit.whitebox.method import Read, Reading, WhiteBoxMethod, passage_measure
 from distillscope.models.run import Run
 from distillscope.stats import stratified_bootstrap_mean_of_means
-from distillscope.store import RunStore
 
 if TYPE_CHECKING:
     from distillscope.audit.results import AuditResults
 
-RESULTS_FILE = "likelihood.json"
 SIGNAL = "loglik_per_char"
 
 
-class LikelihoodSettings(BaseModel):
+class LikelihoodSettings(PassageSettings):
     """The `likelihood:` section of an audit."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    max_passages: int | None = Field(None, ge=1, description="Score at most this many prompts' answers (all: None).")
 
 
 class LikelihoodRow(BaseModel):
@@ -61,46 +54,23 @@ class LikelihoodResults(BaseModel):
     skipped: list[str] = Field(default_factory=list)
 
 
-class LikelihoodMethod(AuditMethod[LikelihoodSettings], MethodPresenter):
-    name = "likelihood"
-    title = "White-box likelihood of the reference's answers"
-    short = "LIK"
-    settings_type = LikelihoodSettings
-    rank = 50
-    needs_panel = True
-    runs_by_default = False
+class LikelihoodMethod(WhiteBoxMethod[LikelihoodSettings], MethodPresenter):
+    name, title, short, rank = "likelihood", "White-box likelihood of the reference's answers", "LIK", 50
     results_type = LikelihoodResults
-    results_file = RESULTS_FILE
 
-    def plan(self, audit: ResolvedAudit, settings: LikelihoodSettings, store: RunStore) -> MethodPlan:
-        plan = plan_answers(audit, store, self.name)
-        plan.warnings += [needs_weights(self.name, m) for m, _ in audit.subjects if not is_local(m)]
-        return plan
-
-    async def run(
-        self, audit: ResolvedAudit, settings: LikelihoodSettings, store: RunStore, folder: Path | None, hooks: Hooks
-    ) -> MethodRun:
-        warnings = [needs_weights(self.name, m) for m, _ in audit.subjects if not is_local(m)]
-        runs: list[ReferenceRun] = []
-        for reference in audit.references_for(self.name):
-            answers, first = await collect_answers(audit, store, "likelihood answers", reference, hooks.on_result)
-            passages = reference_passages(answers)[: settings.max_passages]
-            readers: list[tuple[AuditedModel, Role]] = [(m, r) for m, r in audit.subjects if is_local(m)]
-            if is_local(reference):
-                readers.append((reference, "ceiling"))
-            hooks.stage(f"likelihood: {len(readers)} models read {len(passages)} answers of {reference.label}")
-            async with Run(store, "likelihood", {"reference": reference.model}, audit.catalog) as run:
-                found = [await _read(run, model, role, passages, reference.model) for model, role in readers]
-            raw = None
-            if not runs:
-                raw = LikelihoodResults(
-                    reference=reference.label,
-                    run_id=run.id,
-                    rows=[_row(e, found) for e in found],
-                    skipped=[m.label for m, _ in audit.subjects if not is_local(m)],
-                )
-            runs.append(ReferenceRun(found, [*first.usage(), *run.usage()], run.id, raw))
-        return finish_reference_runs(runs, folder, RESULTS_FILE, warnings)
+    async def read(self, reading: Reading[LikelihoodSettings]) -> Read:
+        reference, passages, audit = reading.reference, reading.passages, reading.audit
+        readers = self.local_subjects(audit)
+        if is_local(reference):
+            readers.append((reference, "ceiling"))
+        reading.hooks.stage(f"likelihood: {len(readers)} models read {len(passages)} answers of {reference.label}")
+        async with Run(reading.store, "likelihood", {"reference": reference.model}, audit.catalog) as run:
+            found = [await _read(run, model, role, passages, reference.model) for model, role in readers]
+        raw = None
+        if reading.first:
+            rows = [_row(e, found) for e in found]
+            raw = LikelihoodResults(reference=reference.label, run_id=run.id, rows=rows, skipped=self.left_out(audit))
+        return Read(found, raw, run)
 
     def cli_tables(self, raw: LikelihoodResults, labels: dict[str, str]) -> list[Table]:
         return [_table(raw)]
@@ -116,35 +86,16 @@ async def _read(run: Run, model: AuditedModel, role: Role, passages: list[Passag
     contexts = [scorer.chat_prompt(p.messages) for p in passages]
     scores = await recorded.token_logprobs([p.text for p in passages], contexts)
     values = [s.total / max(1, len(p.text)) for s, p in zip(scores, passages, strict=True)]
-    by_domain: dict[str, list[float]] = {}
-    for passage, value in zip(passages, values, strict=True):
-        by_domain.setdefault(passage.domain, []).append(value)
-    estimate = stratified_bootstrap_mean_of_means(list(by_domain.values()))
+    scale = "log-likelihood of the reference's answers, nats per character"
+    measure, items = passage_measure(SIGNAL, list(zip(passages, values, strict=True)), scale)
     return Evidence(
         method="likelihood",
         model=model.model,
         label=model.label,
         role=role,
         reference=reference,
-        measures=[
-            Measure(
-                name=SIGNAL,
-                value=estimate.value,
-                low=estimate.low,
-                high=estimate.high,
-                n=estimate.n,
-                scale="log-likelihood of the reference's answers, nats per character",
-            )
-        ],
-        items=[
-            ItemValues(
-                signal=SIGNAL,
-                kind="score",
-                ids=[p.uid for p in passages],
-                values=values,
-                groups=[p.domain for p in passages],
-            )
-        ],
+        measures=[measure],
+        items=[items],
         headline=SIGNAL,
     )
 
