@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from distillscope.distill.dedup import NearDuplicateIndex, band_layout, jaccard, shingles
-from distillscope.distill.filters import (
+from distillscope.distill.generation.dedup import NearDuplicateIndex, band_layout, jaccard, shingles
+from distillscope.distill.generation.filters import (
     FilterSettings,
     cap_per_category,
     check_response,
@@ -13,7 +13,7 @@ from distillscope.distill.filters import (
     is_refusal,
     length_problem,
 )
-from distillscope.distill.language import detect_language, language_matches
+from distillscope.distill.generation.language import detect_language, language_matches
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 from distillscope.data.sources import PromptItem
-from distillscope.distill.expand import ExpandSettings
-from distillscope.distill.filters import FilterSettings
-from distillscope.distill.generate import COT_SYSTEM, GenerateJob, generate_data, teacher_messages
-from distillscope.distill.generate_plan import UNBOUNDED_REPLY_TOKENS, plan_generate
+from distillscope.distill.generation.expand import ExpandSettings
+from distillscope.distill.generation.filters import FilterSettings
+from distillscope.distill.generation.generate import COT_SYSTEM, GenerateJob, generate_data, teacher_messages
+from distillscope.distill.generation.generate_plan import UNBOUNDED_REPLY_TOKENS, plan_generate
 from distillscope.fileio.jsonl import write_jsonl
 from distillscope.judges.quality import QualityJudgeConfig
 from distillscope.models import GenerateConfig, Message

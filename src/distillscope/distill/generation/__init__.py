@@ -1,0 +1,1 @@
+"""The teacher writes the data (black-box): generation, expansion, filters, near-duplicates."""

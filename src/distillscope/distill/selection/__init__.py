@@ -1,0 +1,1 @@
+"""Choosing a pretraining corpus by the teacher (MiniPLM difference sampling)."""

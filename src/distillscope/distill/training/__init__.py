@@ -1,0 +1,1 @@
+"""The student learns: training, on-policy batches, evaluation against the teacher."""
