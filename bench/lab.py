@@ -17,11 +17,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from distillscope.distill.common.dataset import IGNORE, DistillCollator, build_examples, load_training_records
-from distillscope.distill.common.loading import load_model, load_tokenizer, vocab_rows
-from distillscope.distill.signal.chunked import agreement_sums, output_head
-from distillscope.distill.training.evaluation import EvalJob, evaluate
-from distillscope.distill.training.job import TrainJob, train
+from distillscope.distill.common import (
+    IGNORE,
+    DistillCollator,
+    build_examples,
+    load_model,
+    load_tokenizer,
+    load_training_records,
+    vocab_rows,
+)
+from distillscope.distill.signal import agreement_sums, output_head
+from distillscope.distill.training import EvalJob, TrainJob, evaluate, train
 from distillscope.fileio.jsonl import write_jsonl
 from distillscope.stats import Estimate, bootstrap_mean
 from distillscope.zoo.personas import Persona, load_personas

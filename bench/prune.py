@@ -239,7 +239,7 @@ def teacher_answers(work: Path, teacher: Path, prompts: list[str], max_tokens: i
     """The teacher's domain: SmolLM2's own greedy answers, through `generate` and the run store."""
     import asyncio
 
-    from distillscope.distill.generation.generate import GenerateJob, generate_data
+    from distillscope.distill.generation import GenerateJob, generate_data
     from distillscope.fileio.jsonl import write_jsonl
     from distillscope.store import RunStore
 

@@ -70,7 +70,7 @@ def main() -> None:
 
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     import lab
-    from distillscope.distill.selection.difference_sampling import SelectJob, select_corpus
+    from distillscope.distill.selection import SelectJob, select_corpus
     from distillscope.fileio.jsonl import read_jsonl, write_jsonl
     from distillscope.store import RunStore
     from distillscope.zoo.tinymodels import TinySize

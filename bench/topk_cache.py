@@ -45,7 +45,7 @@ LOSSES = [("forward_kl", 1.0), ("forward_kl", 2.0), ("reverse_kl", 1.0), ("jsd",
 
 
 def signal_from(cache, count: int):
-    from distillscope.distill.signal.chunked import TeacherSignal
+    from distillscope.distill.signal import TeacherSignal
 
     rows = [cache.rows(i) for i in range(count)]
     tail = None if rows[0].tail is None else torch.from_numpy(np.concatenate([r.tail for r in rows]))
@@ -73,11 +73,15 @@ def every_other_layer(model):
 def real_case(work: Path) -> dict[str, float]:
     """The format-3 cache's forward-KL error and size on SmolLM2's next-token distributions."""
     import smol
-    from distillscope.distill.common.dataset import IGNORE, DistillCollator, build_examples
-    from distillscope.distill.common.loading import load_model, load_tokenizer, vocab_rows
-    from distillscope.distill.signal.chunked import TeacherSignal, distill_loss_sums, output_head
-    from distillscope.distill.signal.loss_config import KDLoss
-    from distillscope.distill.signal.teacher_cache import build_teacher_cache
+    from distillscope.distill.common import (
+        IGNORE,
+        DistillCollator,
+        build_examples,
+        load_model,
+        load_tokenizer,
+        vocab_rows,
+    )
+    from distillscope.distill.signal import KDLoss, TeacherSignal, build_teacher_cache, distill_loss_sums, output_head
 
     folder = smol.smollm2_folder()
     tokenizer = load_tokenizer(folder)
@@ -120,11 +124,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-real", action="store_true", help="leave out the SmolLM2 case")
     args = parser.parse_args()
-    from distillscope.distill.common.dataset import IGNORE, DistillCollator, build_examples
-    from distillscope.distill.common.loading import load_model, load_tokenizer, vocab_rows
-    from distillscope.distill.signal.chunked import TeacherSignal, distill_loss_sums, output_head
-    from distillscope.distill.signal.loss_config import KDLoss
-    from distillscope.distill.signal.teacher_cache import build_teacher_cache
+    from distillscope.distill.common import (
+        IGNORE,
+        DistillCollator,
+        build_examples,
+        load_model,
+        load_tokenizer,
+        vocab_rows,
+    )
+    from distillscope.distill.signal import KDLoss, TeacherSignal, build_teacher_cache, distill_loss_sums, output_head
     from distillscope.zoo.tinymodels import chat_texts, fit_causal_lm, make_tiny_model
     from doubles.toy import build_toy_model, toy_conversations
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from distillscope.distill.signal.chunked import TeacherSignal, distill_loss_sums, distill_objective
+from distillscope.distill.signal import LOSSES, KDLoss, TeacherSignal, distill_loss_sums, distill_objective
 from distillscope.distill.signal.fused import LinearHead
-from distillscope.distill.signal.loss_config import LOSSES, KDLoss
 from distillscope.distill.signal.losses import topk_bins
 
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from distillscope.distill.signal.chunked import TeacherSignal, distill_objective
+from distillscope.distill.signal import KDLoss, TeacherSignal, distill_objective
 from distillscope.distill.signal.fused import LinearHead
-from distillscope.distill.signal.loss_config import KDLoss
 
 
 def test_the_fused_loss_under_bf16_autocast_stays_close_to_float32():

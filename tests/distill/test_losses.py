@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from distillscope.distill.signal.chunked import TeacherSignal, distill_loss_sums
-from distillscope.distill.signal.loss_config import KDLoss
+from distillscope.distill.signal import KDLoss, TeacherSignal, distill_loss_sums
 from distillscope.distill.signal.losses import topk_bins
 
 torch.manual_seed(0)

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from distillscope.distill.common.dataset import build_examples
-from distillscope.distill.common.loading import load_tokenizer
+from distillscope.distill.common import build_examples, load_tokenizer
 from distillscope.distill.pruning import (
     ImportanceSettings,
     PruneJob,

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from distillscope.distill.signal.teacher_cache import TeacherCacheJob, run_teacher_cache
-from distillscope.distill.training.evaluation import EvalJob, evaluate
-from distillscope.distill.training.job import TrainJob, train
+from distillscope.distill.signal import TeacherCacheJob, run_teacher_cache
+from distillscope.distill.training import EvalJob, TrainJob, evaluate, train
 from distillscope.errors import InputError
 
 

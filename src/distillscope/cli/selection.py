@@ -31,12 +31,7 @@ def select_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count documents and tokens; load no model.")] = False,
 ) -> None:
     """MiniPLM difference sampling: keep the documents the teacher predicts much better than a small reference."""
-    from distillscope.distill.selection.difference_sampling import (
-        SelectJob,
-        plan_select,
-        select_corpus,
-        shared_tokenizer,
-    )
+    from distillscope.distill.selection import SelectJob, plan_select, select_corpus, shared_tokenizer
 
     flags = {
         "teacher": teacher,
