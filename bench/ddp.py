@@ -47,7 +47,7 @@ def build(root: Path) -> tuple[Path, Path, Path]:
     """The toy teacher, a fresh student on its tokenizer, and chat data; reused when already built."""
     from transformers.utils import logging as hf_logging
 
-    from distillscope.distill.loading import load_tokenizer
+    from distillscope.distill.common import load_tokenizer
     from distillscope.fileio.jsonl import write_jsonl
     from distillscope.zoo.tinymodels import make_tiny_model, save_model
     from doubles.toy import build_toy_model, toy_conversations

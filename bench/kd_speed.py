@@ -59,7 +59,7 @@ ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "1310
 # ------------------------------------------------------------------------------------------ setup
 def build_models(work: Path, vocab: int) -> tuple[Path, Path]:
     """The toy teacher (trained) and a fresh student, both with `vocab` logit rows."""
-    from distillscope.distill.loading import load_model, load_tokenizer
+    from distillscope.distill.common import load_model, load_tokenizer
     from distillscope.zoo.tinymodels import make_tiny_model, save_model
     from doubles.toy import build_toy_model
 
@@ -90,8 +90,7 @@ def write_data(work: Path) -> tuple[Path, Path]:
 
 def token_rows(student: Path, data: Path) -> list[dict]:
     """Our tokenisation of each example, as prompt ids and the assistant's ids (through end-of-turn)."""
-    from distillscope.distill.dataset import build_examples, load_training_records
-    from distillscope.distill.loading import load_tokenizer
+    from distillscope.distill.common import build_examples, load_tokenizer, load_training_records
 
     rows = []
     for example in build_examples(load_tokenizer(student), load_training_records(data), MAX_LENGTH):
@@ -156,9 +155,16 @@ def heldout_kl(student, teacher_dir: Path, held: Path) -> float:
     """Mean forward KL(teacher || student) per trained token on held-out chat data."""
     import torch
 
-    from distillscope.distill.chunked import TeacherSignal, agreement_sums, output_head
-    from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples, load_training_records
-    from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
+    from distillscope.distill.common import (
+        IGNORE,
+        DistillCollator,
+        build_examples,
+        load_model,
+        load_tokenizer,
+        load_training_records,
+        vocab_rows,
+    )
+    from distillscope.distill.signal import TeacherSignal, agreement_sums, output_head
 
     tokenizer, teacher = load_tokenizer(teacher_dir), load_model(teacher_dir).eval()
     device = next(student.parameters()).device
@@ -179,8 +185,8 @@ def heldout_kl(student, teacher_dir: Path, held: Path) -> float:
 
 
 def run_ours(args, memory: PeakMemory, losses: list[float]) -> tuple[float, object]:
-    import distillscope.distill.train as train_module
-    from distillscope.distill.loading import load_model
+    import distillscope.distill.training.job as train_module
+    from distillscope.distill.common import load_model
 
     original = train_module.training_arguments
 
@@ -251,7 +257,7 @@ def run_trl(args, memory: PeakMemory, losses: list[float]) -> tuple[float, objec
     from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 
-    from distillscope.distill.dataset import IGNORE, DistillCollator
+    from distillscope.distill.common import IGNORE, DistillCollator
 
     class Probe(TrainerCallback):
         def on_train_begin(self, *a, **k):

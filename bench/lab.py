@@ -17,11 +17,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from distillscope.distill.chunked import agreement_sums, output_head
-from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples, load_training_records
-from distillscope.distill.evaluate import EvalJob, evaluate
-from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
-from distillscope.distill.train import TrainJob, train
+from distillscope.distill.common import (
+    IGNORE,
+    DistillCollator,
+    build_examples,
+    load_model,
+    load_tokenizer,
+    load_training_records,
+    vocab_rows,
+)
+from distillscope.distill.signal import agreement_sums, output_head
+from distillscope.distill.training import EvalJob, TrainJob, evaluate, train
 from distillscope.fileio.jsonl import write_jsonl
 from distillscope.stats import Estimate, bootstrap_mean
 from distillscope.zoo.personas import Persona, load_personas

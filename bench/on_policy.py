@@ -32,7 +32,7 @@ BATCH, LR, MAX_NEW_TOKENS = 8, 3e-3, 32
 
 
 def build(work: Path) -> tuple[Path, Path, Path, Path]:
-    from distillscope.distill.loading import load_tokenizer
+    from distillscope.distill.common import load_tokenizer
     from distillscope.fileio.jsonl import write_jsonl
     from distillscope.zoo.tinymodels import chat_texts, fit_causal_lm, make_tiny_model, save_model
     from doubles.toy import build_toy_model, toy_conversations
@@ -49,7 +49,7 @@ def build(work: Path) -> tuple[Path, Path, Path, Path]:
 
 
 def distil(teacher: Path, start: Path, data: Path, output: Path, share: float, steps: int) -> float:
-    from distillscope.distill.train import TrainJob, train
+    from distillscope.distill.training import TrainJob, train
 
     job = TrainJob(
         mode="kd",
@@ -79,10 +79,16 @@ def per_prompt_kl(student_dir: Path, teacher_dir: Path, held: Path, samples: int
     import torch
     from accelerate import Accelerator
 
-    from distillscope.distill import on_policy
-    from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples, load_training_records
-    from distillscope.distill.loading import load_model, load_tokenizer
-    from distillscope.distill.losses import forward_kl
+    from distillscope.distill.common import (
+        IGNORE,
+        DistillCollator,
+        build_examples,
+        load_model,
+        load_tokenizer,
+        load_training_records,
+    )
+    from distillscope.distill.signal import forward_kl
+    from distillscope.distill.training import on_policy
 
     tokenizer = load_tokenizer(student_dir)
     student, teacher = load_model(student_dir).eval(), load_model(teacher_dir).eval()

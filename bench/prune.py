@@ -80,7 +80,7 @@ def main() -> None:
         real_main(args.quick)
         return
     import lab
-    from distillscope.distill.prune import PruneJob, run_prune
+    from distillscope.distill.pruning import PruneJob, run_prune
     from distillscope.zoo.tinymodels import TinySize
 
     started = time.perf_counter()
@@ -181,7 +181,7 @@ def real_main(quick: bool) -> None:
     """Minitron on SmolLM2: recover by KD and by SFT on general text, score on general and domain text."""
     import lab
     import smol
-    from distillscope.distill.prune import PruneJob, run_prune
+    from distillscope.distill.pruning import PruneJob, run_prune
 
     budget = REAL_QUICK if quick else REAL_FULL
     started = time.perf_counter()
@@ -239,7 +239,7 @@ def teacher_answers(work: Path, teacher: Path, prompts: list[str], max_tokens: i
     """The teacher's domain: SmolLM2's own greedy answers, through `generate` and the run store."""
     import asyncio
 
-    from distillscope.distill.generate import GenerateJob, generate_data
+    from distillscope.distill.generation import GenerateJob, generate_data
     from distillscope.fileio.jsonl import write_jsonl
     from distillscope.store import RunStore
 

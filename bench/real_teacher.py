@@ -101,7 +101,7 @@ def build_corpora(
 ) -> dict[str, Path]:
     """SmolLM2's answers (training and held-out) through `generate`, and the other models' answers."""
     import smol
-    from distillscope.distill.generate import GenerateJob, generate_data
+    from distillscope.distill.generation import GenerateJob, generate_data
     from distillscope.fileio.jsonl import write_jsonl
     from distillscope.store import RunStore
 
@@ -137,9 +137,9 @@ def build_corpora(
 
 def train_students(work: Path, teacher: Path, data: dict[str, Path], others: list[str], budget: dict) -> dict:
     """One initialisation; KD and SFT on SmolLM2's answers; scratch and the panel on other voices."""
-    from distillscope.distill.loading import load_tokenizer
-    from distillscope.distill.teacher_cache import TeacherCacheJob, run_teacher_cache
-    from distillscope.distill.train import TrainJob, train
+    from distillscope.distill.common import load_tokenizer
+    from distillscope.distill.signal import TeacherCacheJob, run_teacher_cache
+    from distillscope.distill.training import TrainJob, train
     from distillscope.zoo.tinymodels import TinySize, make_tiny_model, save_model
 
     init = work / "student-init"
@@ -178,8 +178,14 @@ def compare_to_teacher(teacher: Path, students: dict[str, Path], held: Path, tok
     import numpy as np
     import torch
 
-    from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples, load_training_records
-    from distillscope.distill.loading import load_model, load_tokenizer
+    from distillscope.distill.common import (
+        IGNORE,
+        DistillCollator,
+        build_examples,
+        load_model,
+        load_tokenizer,
+        load_training_records,
+    )
     from distillscope.stats import bootstrap_mean
 
     tokenizer = load_tokenizer(teacher)

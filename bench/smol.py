@@ -37,7 +37,7 @@ def smollm2_gguf() -> Path:
 
 def smollm2_folder() -> Path:
     """SmolLM2 as a float32 Hugging Face folder, converted from its GGUF file once and cached."""
-    from distillscope.distill.loading import load_model, load_tokenizer
+    from distillscope.distill.common import load_model, load_tokenizer
 
     folder = cache_root() / "smollm2-135m-instruct"
     if (folder / "config.json").is_file():

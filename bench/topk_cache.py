@@ -3,7 +3,7 @@
 For k = 16, 32 and 64, a top-k cache of the teacher is built over chat data in format 2 (3-byte
 ids, float16 log-probs), format 3 with one tail bin (Elias-Fano ids, 10-bit log-spaced log-probs,
 the tail mass kept) and format 3 as built by default, which adds three ids drawn from the
-teacher's tail and the tail's entropy (see distill/cache_codec.py). Two numbers are reported for
+teacher's tail and the tail's entropy (see distill/signal/cache_codec.py). Two numbers are reported for
 each:
 
 - the relative error of the KD loss computed from the cache, against the same loss from the
@@ -53,7 +53,7 @@ VARIANTS = [("format 2", 2, 0), ("format 3, one tail bin", 3, 0), ("format 3 (de
 
 
 def signal_from(cache, count: int):
-    from distillscope.distill.chunked import TeacherSignal
+    from distillscope.distill.signal import TeacherSignal
 
     rows = [cache.rows(i) for i in range(count)]
 
@@ -86,11 +86,15 @@ def every_other_layer(model):
 def real_case(work: Path) -> dict[str, float]:
     """The format-3 cache's forward-KL error and size on SmolLM2's next-token distributions."""
     import smol
-    from distillscope.distill.chunked import TeacherSignal, distill_loss_sums, output_head
-    from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples
-    from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
-    from distillscope.distill.loss_config import KDLoss
-    from distillscope.distill.teacher_cache import build_teacher_cache
+    from distillscope.distill.common import (
+        IGNORE,
+        DistillCollator,
+        build_examples,
+        load_model,
+        load_tokenizer,
+        vocab_rows,
+    )
+    from distillscope.distill.signal import KDLoss, TeacherSignal, build_teacher_cache, distill_loss_sums, output_head
 
     folder = smol.smollm2_folder()
     tokenizer = load_tokenizer(folder)
@@ -137,11 +141,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-real", action="store_true", help="leave out the SmolLM2 case")
     args = parser.parse_args()
-    from distillscope.distill.chunked import TeacherSignal, distill_loss_sums, output_head
-    from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples
-    from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
-    from distillscope.distill.loss_config import KDLoss
-    from distillscope.distill.teacher_cache import build_teacher_cache
+    from distillscope.distill.common import (
+        IGNORE,
+        DistillCollator,
+        build_examples,
+        load_model,
+        load_tokenizer,
+        vocab_rows,
+    )
+    from distillscope.distill.signal import KDLoss, TeacherSignal, build_teacher_cache, distill_loss_sums, output_head
     from distillscope.zoo.tinymodels import chat_texts, fit_causal_lm, make_tiny_model
     from doubles.toy import build_toy_model, toy_conversations
 

@@ -62,7 +62,7 @@ def cli(capsys: pytest.CaptureFixture[str], store_path: Path):
 @pytest.fixture(scope="session")
 def untrained_student_dir(toy_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random tiny model sharing the toy model's tokenizer: a student with everything to learn."""
-    from distillscope.distill.loading import load_tokenizer
+    from distillscope.distill.common import load_tokenizer
     from distillscope.zoo.tinymodels import make_tiny_model, save_model
 
     tokenizer = load_tokenizer(toy_model_dir)

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from distillscope.audit.method import METHODS
-from distillscope.distill.loss_config import LOSSES, KDLoss
+from distillscope.distill.signal import LOSSES, KDLoss
 from distillscope.errors import ModelSpecError
 from distillscope.judges.similarity.registry import SIMILARITY_JUDGES
 from distillscope.models.backends import BACKENDS

@@ -3,7 +3,9 @@
 The import graph is read from the source, function-level imports included (a lazy import still ties
 two modules together). Imports under `if TYPE_CHECKING:` never run, but they tie the modules together
 for a reader all the same: the graph with them must have no cycle either. The verdict is a wing with
-one door: it reads the methods' evidence (`audit/evidence`) and nothing else of the audit.
+one door: it reads the methods' evidence (`audit/evidence`) and nothing else of the audit. The wings
+of `distill/` import each other one way only (the order `distill/__init__.py` documents), and code
+outside `distill/` takes a name a wing's face exports from the face, not from the module behind it.
 """
 
 from __future__ import annotations
@@ -198,3 +200,113 @@ def test_the_verdict_reader_finds_a_read(tmp_path):
     assert verdict_reads(source) == [1, 4]
     source.write_text("def f(audit):\n    return audit.stop_early\n", encoding="utf-8")
     assert verdict_reads(source) == []
+# The wings of distill/ and the wings each may import (distill/__init__.py says why). `recipe` is
+# the one module above the wings.
+DISTILL = "distillscope.distill"
+WING_IMPORTS: dict[str, set[str]] = {
+    "generation": set(),
+    "common": set(),
+    "selection": {"common"},
+    "signal": {"common"},
+    "training": {"signal", "common"},
+    "pruning": {"signal", "common"},
+    "recipe": {"generation", "selection", "signal", "training", "pruning", "common"},
+}
+
+
+def wing_of(module: str) -> str | None:
+    """The distill wing a module belongs to, or None outside distill/ (and for distill/__init__ itself)."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and module.startswith(DISTILL + ".") else None
+
+
+def backwards_imports(graph: dict[str, set[str]], allowed: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Each module of a wing that imports a wing it may not, with the offending targets."""
+    found: dict[str, list[str]] = {}
+    for name, targets in graph.items():
+        wing = wing_of(name)
+        if wing is None:
+            continue
+        wrong = sorted(t for t in targets if (other := wing_of(t)) and other != wing and other not in allowed[wing])
+        if wrong:
+            found[name] = wrong
+    return found
+
+
+def test_the_distill_wings_are_the_documented_ones():
+    root = PACKAGE / "distill"
+    wings = {p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    loose = {p.stem for p in root.glob("*.py")} - {"__init__"}
+    assert wings | loose == set(WING_IMPORTS)
+    assert loose == {"recipe"}
+
+
+def test_the_distill_wings_import_each_other_one_way_only():
+    found = modules()
+    known = set(found)
+    graph = {name: imports_of(path, known, type_checking=True) for name, path in found.items()}
+    crossing = [(name, t) for name, ts in graph.items() for t in ts if wing_of(t) not in (None, wing_of(name))]
+    crossing = [(name, t) for name, t in crossing if wing_of(name)]
+    assert len(crossing) > 10  # the wings were found, and they do use each other
+    assert backwards_imports(graph, WING_IMPORTS) == {}
+
+
+def test_the_direction_rule_finds_a_backwards_import():
+    graph = {
+        f"{DISTILL}.signal.chunked": {f"{DISTILL}.common.loading"},
+        f"{DISTILL}.common.dataset": {f"{DISTILL}.training.job", f"{DISTILL}.common.loading"},
+        f"{DISTILL}.generation.generate": {"distillscope.models.batch"},
+    }
+    assert backwards_imports(graph, WING_IMPORTS) == {f"{DISTILL}.common.dataset": [f"{DISTILL}.training.job"]}
+
+
+def face_exports() -> dict[str, set[str]]:
+    """Each wing's `__all__`, read from its `__init__` without importing it."""
+    faces: dict[str, set[str]] = {}
+    for init in sorted((PACKAGE / "distill").glob("*/__init__.py")):
+        for node in ast.parse(init.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+                faces[f"{DISTILL}.{init.parent.name}"] = set(ast.literal_eval(node.value))
+    return faces
+
+
+def private_imports_of_face_names(path: Path, faces: dict[str, set[str]]) -> list[str]:
+    """`from <wing>.<module> import NAME` where the wing's face exports NAME."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0):
+            continue
+        face = ".".join(node.module.split(".")[:3])
+        if node.module != face and face in faces:
+            found += [f"{node.module}:{a.name}" for a in node.names if a.name in faces[face]]
+    return found
+
+
+def test_outside_distill_a_name_the_face_exports_comes_from_the_face():
+    faces = face_exports()
+    assert set(faces) == {f"{DISTILL}.{wing}" for wing in WING_IMPORTS if wing != "recipe"}
+    repo = Path(__file__).resolve().parents[1]
+    outside = [p for p in PACKAGE.rglob("*.py") if PACKAGE / "distill" not in p.parents]
+    outside += list((repo / "tests").rglob("*.py")) + list((repo / "bench").glob("*.py"))
+    found = {str(p): names for p in outside if (names := private_imports_of_face_names(p, faces))}
+    assert len(outside) > 100
+    assert found == {}
+
+
+def test_the_face_rule_finds_a_private_import(tmp_path: Path):
+    faces = {f"{DISTILL}.signal": {"KDLoss"}}
+    caller = tmp_path / "caller.py"
+    caller.write_text(
+        f"from {DISTILL}.signal.loss_config import KDLoss, _HERE\nfrom {DISTILL}.signal import KDLoss\n",
+        encoding="utf-8",
+    )
+    assert private_imports_of_face_names(caller, faces) == [f"{DISTILL}.signal.loss_config:KDLoss"]
+
+
+def test_every_name_a_face_exports_is_found():
+    import importlib
+
+    for face, names in face_exports().items():
+        package = importlib.import_module(face)
+        missing = [name for name in sorted(names) if not hasattr(package, name)]
+        assert missing == [], face

@@ -25,7 +25,7 @@ def test_linear_cka_is_invariant_to_rotation_and_scale_and_low_for_noise():
 @pytest.fixture(scope="module")
 def panel_dirs(toy_model_dir, tmp_path_factory):
     """Two untrained models on the toy tokenizer: unrelated to the toy model in every way."""
-    from distillscope.distill.loading import load_tokenizer
+    from distillscope.distill.common import load_tokenizer
     from distillscope.zoo.tinymodels import make_tiny_model, save_model
 
     tokenizer = load_tokenizer(toy_model_dir)

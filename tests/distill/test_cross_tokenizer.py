@@ -5,13 +5,20 @@ from __future__ import annotations
 import pytest
 import torch
 
-from distillscope.distill.chunked import output_head
-from distillscope.distill.compat import TokenizerMismatch
-from distillscope.distill.cross_tokenizer import align, build_aligned_examples
-from distillscope.distill.dataset import IGNORE, DistillCollator, encode_chat, load_training_records
-from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
-from distillscope.distill.losses import sorted_l1
-from distillscope.distill.train import TrainJob, train
+from distillscope.distill.common import (
+    IGNORE,
+    DistillCollator,
+    TokenizerMismatch,
+    encode_chat,
+    load_model,
+    load_tokenizer,
+    load_training_records,
+    vocab_rows,
+)
+from distillscope.distill.signal import build_aligned_examples, output_head
+from distillscope.distill.signal.cross_tokenizer import align
+from distillscope.distill.signal.losses import sorted_l1
+from distillscope.distill.training import TrainJob, train
 from distillscope.zoo.tinymodels import make_tiny_model, save_model, train_bpe_tokenizer
 from doubles.toy import toy_conversations
 

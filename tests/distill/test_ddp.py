@@ -8,9 +8,10 @@ import json
 import pytest
 import yaml
 
-from distillscope.distill import ranks
-from distillscope.distill.teacher_cache import TeacherCacheJob, run_teacher_cache
-from distillscope.distill.train import JOB_FILE, TrainJob, _checkpoint_to_resume, job_fingerprint, train
+from distillscope.distill.common import ranks
+from distillscope.distill.signal import TeacherCacheJob, run_teacher_cache
+from distillscope.distill.training import TrainJob, train
+from distillscope.distill.training.job import JOB_FILE, _checkpoint_to_resume, job_fingerprint
 from doubles.launch import launch, launch_train
 
 STEPS = 4

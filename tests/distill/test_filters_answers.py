@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from distillscope.distill.answers import answer_number, answers_match, extract_answer, normalize_answer
-from distillscope.distill.expand import parse_task
+from distillscope.distill.generation.answers import answer_number, answers_match, extract_answer, normalize_answer
+from distillscope.distill.generation.expand import parse_task
 
 
 @pytest.mark.parametrize(

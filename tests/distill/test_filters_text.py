@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from distillscope.distill.dedup import NearDuplicateIndex, band_layout, jaccard, shingles
-from distillscope.distill.filters import (
-    FilterSettings,
-    cap_per_category,
-    check_response,
-    is_empty,
-    is_refusal,
-    length_problem,
-)
-from distillscope.distill.language import detect_language, language_matches
+from distillscope.distill.generation import FilterSettings, check_response
+from distillscope.distill.generation.dedup import NearDuplicateIndex, band_layout, jaccard, shingles
+from distillscope.distill.generation.filters import cap_per_category, is_empty, is_refusal, length_problem
+from distillscope.distill.generation.language import detect_language, language_matches
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from distillscope.distill.chunked import TeacherSignal, distill_loss_sums, distill_objective
-from distillscope.distill.fused import LinearHead
-from distillscope.distill.loss_config import LOSSES, KDLoss
-from distillscope.distill.losses import topk_bins
+from distillscope.distill.signal import LOSSES, KDLoss, TeacherSignal, distill_loss_sums, distill_objective
+from distillscope.distill.signal.fused import LinearHead
+from distillscope.distill.signal.losses import topk_bins
 
 
 def _heads(vocab: int, hidden: int, *, bias: bool, scale: float | None, softcap: float | None):

@@ -9,10 +9,9 @@ from collections import Counter
 from pathlib import Path
 
 from distillscope.data.sources import PromptItem
-from distillscope.distill.expand import ExpandSettings
-from distillscope.distill.filters import FilterSettings
-from distillscope.distill.generate import COT_SYSTEM, GenerateJob, generate_data, teacher_messages
-from distillscope.distill.generate_plan import UNBOUNDED_REPLY_TOKENS, plan_generate
+from distillscope.distill.generation import ExpandSettings, FilterSettings, GenerateJob, generate_data, plan_generate
+from distillscope.distill.generation.generate import COT_SYSTEM, teacher_messages
+from distillscope.distill.generation.generate_plan import UNBOUNDED_REPLY_TOKENS
 from distillscope.fileio.jsonl import write_jsonl
 from distillscope.judges.quality import QualityJudgeConfig
 from distillscope.models import GenerateConfig, Message

@@ -7,8 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from distillscope.distill.filters import FilterSettings
-from distillscope.distill.generate import GenerateJob, generate_data
+from distillscope.distill.generation import FilterSettings, GenerateJob, generate_data
 from distillscope.fileio.jsonl import write_jsonl
 from distillscope.models import GenerateConfig, get_model
 from distillscope.models.chat import chat_once

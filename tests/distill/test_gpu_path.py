@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from distillscope.distill.chunked import TeacherSignal, distill_objective
-from distillscope.distill.fused import LinearHead
-from distillscope.distill.loss_config import KDLoss
+from distillscope.distill.signal import KDLoss, TeacherSignal, distill_objective
+from distillscope.distill.signal.fused import LinearHead
 
 
 def test_the_fused_loss_under_bf16_autocast_stays_close_to_float32():

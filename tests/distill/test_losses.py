@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from distillscope.distill.chunked import TeacherSignal, distill_loss_sums
-from distillscope.distill.loss_config import KDLoss
-from distillscope.distill.losses import topk_bins
+from distillscope.distill.signal import KDLoss, TeacherSignal, distill_loss_sums
+from distillscope.distill.signal.losses import topk_bins
 
 torch.manual_seed(0)
 

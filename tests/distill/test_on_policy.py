@@ -8,10 +8,15 @@ import pytest
 import torch
 from pydantic import ValidationError
 
-from distillscope.distill import on_policy
-from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples, load_training_records
-from distillscope.distill.loading import load_model, load_tokenizer
-from distillscope.distill.train import TrainJob, train
+from distillscope.distill.common import (
+    IGNORE,
+    DistillCollator,
+    build_examples,
+    load_model,
+    load_tokenizer,
+    load_training_records,
+)
+from distillscope.distill.training import TrainJob, on_policy, train
 
 
 @pytest.mark.parametrize("share", [0.25, 0.5, 0.8])

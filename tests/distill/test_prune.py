@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from distillscope.distill.dataset import build_examples
-from distillscope.distill.loading import load_tokenizer
-from distillscope.distill.prune import (
+from distillscope.distill.common import build_examples, load_tokenizer
+from distillscope.distill.pruning import (
     ImportanceSettings,
     PruneJob,
     Targets,
@@ -20,9 +19,9 @@ from distillscope.distill.prune import (
     plan_keep,
     run_prune,
 )
-from distillscope.distill.prune.architecture import parameter_count, shape_of
-from distillscope.distill.prune.importance import over_sequence
-from distillscope.distill.prune.job import calibration_batches
+from distillscope.distill.pruning.architecture import parameter_count, shape_of
+from distillscope.distill.pruning.importance import over_sequence
+from distillscope.distill.pruning.job import calibration_batches
 from distillscope.errors import InputError
 from distillscope.fileio.jsonl import write_jsonl
 from distillscope.zoo.tinymodels import TinySize, chat_texts, make_tiny_model

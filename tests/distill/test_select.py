@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from distillscope.distill.compat import TokenizerMismatch
-from distillscope.distill.corpus import CorpusSource, iter_documents
-from distillscope.distill.selection import SelectJob, choose, plan_select, select_corpus
+from distillscope.distill.common import TokenizerMismatch
+from distillscope.distill.selection import CorpusSource, SelectJob, iter_documents, plan_select, select_corpus
+from distillscope.distill.selection.difference_sampling import choose
 from distillscope.fileio.jsonl import read_jsonl, write_jsonl
 from distillscope.store import RunStore
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples, tokenize_chat, tokenize_text
-from distillscope.distill.loading import load_tokenizer
+from distillscope.distill.common import IGNORE, DistillCollator, build_examples, load_tokenizer
+from distillscope.distill.common.dataset import tokenize_chat, tokenize_text
 from distillscope.errors import InputError
 
 CONVERSATION = [

@@ -9,18 +9,24 @@ import numpy as np
 import pytest
 import torch
 
-from distillscope.distill.chunked import TeacherSignal, distill_loss_sums, output_head
-from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples, load_training_records
-from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
-from distillscope.distill.loss_config import KDLoss
-from distillscope.distill.teacher_cache import (
-    PROGRESS_FILE,
-    TeacherCache,
-    build_teacher_cache,
-    decode_ids,
-    encode_ids,
-    id_width,
+from distillscope.distill.common import (
+    IGNORE,
+    DistillCollator,
+    build_examples,
+    load_model,
+    load_tokenizer,
+    load_training_records,
+    vocab_rows,
 )
+from distillscope.distill.signal import (
+    KDLoss,
+    TeacherCache,
+    TeacherSignal,
+    build_teacher_cache,
+    distill_loss_sums,
+    output_head,
+)
+from distillscope.distill.signal.teacher_cache import PROGRESS_FILE, decode_ids, encode_ids, id_width
 from distillscope.errors import InputError
 
 
@@ -119,7 +125,7 @@ def test_interrupted_build_resumes_and_matches_a_clean_build(setup, tmp_path, ve
     # Fake a kill after two batches of the full job: progress says 8 examples, files hold one extra batch.
     (folder / "meta.json").unlink()
     tokens = sum(len(e.loss_positions) for e in examples[:8])
-    from distillscope.distill.dataset import examples_fingerprint
+    from distillscope.distill.common import examples_fingerprint
 
     progress = {"examples": 8, "tokens": tokens, "fingerprint": examples_fingerprint(examples), "k": 4}
     if version == 3:
@@ -202,7 +208,7 @@ def test_a_cache_built_for_a_temperature_serves_exactly_that_temperature(
     ids = batch["teacher_ids"]
     top = teacher_t.gather(-1, ids)
     expected = torch.cat([top, torch.log1p(-top.exp().sum(-1, keepdim=True))], -1)
-    from distillscope.distill.losses import topk_bins
+    from distillscope.distill.signal.losses import topk_bins
 
     t_bins, _ = topk_bins(ids, batch["teacher_logprobs"], student_t, 2.0, batch["teacher_tail"])
     assert torch.allclose(t_bins, expected, rtol=rtol, atol=5e-3)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from distillscope.distill.chunked import output_head
-from distillscope.distill.compat import TokenizerMismatch, require_compatible
-from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
+from distillscope.distill.common import TokenizerMismatch, load_model, load_tokenizer, require_compatible, vocab_rows
+from distillscope.distill.signal import output_head
 from distillscope.zoo.tinymodels import make_tiny_model, train_bpe_tokenizer
 
 

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from distillscope.distill.evaluate import EvalJob, evaluate
-from distillscope.distill.teacher_cache import TeacherCacheJob, run_teacher_cache
-from distillscope.distill.train import TrainJob, train
+from distillscope.distill.signal import TeacherCacheJob, run_teacher_cache
+from distillscope.distill.training import EvalJob, TrainJob, evaluate, train
 from distillscope.errors import InputError
 
 
@@ -109,7 +108,7 @@ def test_interrupted_training_resumes(toy_model_dir, untrained_student_dir, toy_
     """A run stopped after its first checkpoint picks up there, not from step 0."""
     from transformers import TrainerCallback
 
-    import distillscope.distill.train as train_module
+    import distillscope.distill.training.job as train_module
 
     train_data, _ = toy_chat_data
     job = _job(untrained_student_dir, None, train_data, tmp_path / "stop", mode="sft", max_steps=20, save_steps=10)

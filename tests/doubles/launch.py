@@ -3,7 +3,7 @@
 Two traps decide the command line. accelerate's `--cpu` launcher starts one process, whatever
 `--num_processes` says, unless MPI is there to start the rest; its `--multi_gpu` launcher is
 torchrun, which starts them all, and with no GPU visible each one trains on the CPU over gloo
-(distill/ranks.py). And the processes must not take their thread count from the machine each, or
+(distill/common/ranks.py). And the processes must not take their thread count from the machine each, or
 two of them fight over the same cores: each gets its share.
 """
 

@@ -26,7 +26,7 @@ def test_both_spec_forms_name_the_file_and_a_folder_is_not_taken_for_one():
 
 
 def test_a_gguf_file_gives_the_same_tokens_and_logits_as_the_folder_it_was_written_from(toy_model_dir, toy_gguf):
-    from distillscope.distill.loading import load_model, load_tokenizer
+    from distillscope.distill.common import load_model, load_tokenizer
 
     folder_tokenizer, file_tokenizer = load_tokenizer(toy_model_dir), load_tokenizer(f"gguf:{toy_gguf}")
     text = "What is 2 + 2? Four.<|im_end|>"
@@ -73,7 +73,7 @@ def test_a_gguf_teacher_drives_kd_the_teacher_cache_and_eval(cli, toy_model_dir,
     assert json.loads((tmp_path / "cache" / "meta.json").read_text())["k"] == 8
     result = cli("eval", "--student", f"hf:{toy_gguf}", "--teacher", f"hf:{toy_model_dir}", "--data", str(held))
     assert result.exit_code == 0, result.stderr
-    from distillscope.distill.evaluate import EvalJob, evaluate
+    from distillscope.distill.training import EvalJob, evaluate
 
     same = evaluate(EvalJob(student=f"gguf:{toy_gguf}", teacher=f"hf:{toy_model_dir}", data=str(held), device="cpu"))
     assert same.top1_agreement == 1.0 and same.mean_kl == pytest.approx(0.0, abs=1e-5)

@@ -10,8 +10,8 @@ from rich.table import Table
 
 from distillscope.cli.common import load_job
 from distillscope.cli.console import ProgressBar, console, err_console
-from distillscope.distill import ranks
-from distillscope.distill.loss_config import LOSSES
+from distillscope.distill.common import ranks
+from distillscope.distill.signal import LOSSES
 from distillscope.fileio.paths import check_output_file, job_inputs
 
 # The distill library pulls in torch and transformers (seconds to import), so each command imports
@@ -51,7 +51,7 @@ def train_command(
     config: ConfigOption = None,
 ) -> None:
     """Train a student: SFT on teacher-written data, or KD from a teacher's logits (live or cached)."""
-    from distillscope.distill.train import TrainJob, train
+    from distillscope.distill.training import TrainJob, train
 
     loss_flags = {"name": loss, "temperature": temperature, "kd_weight": kd_weight, "beta": beta, "alpha": alpha}
     flags = {
@@ -138,7 +138,7 @@ def teacher_cache_command(
     config: ConfigOption = None,
 ) -> None:
     """Store the teacher's top-k log-probs per trained token, so KD can run without the teacher."""
-    from distillscope.distill.teacher_cache import TeacherCacheJob, run_teacher_cache
+    from distillscope.distill.signal import TeacherCacheJob, run_teacher_cache
 
     flags = {
         "teacher": teacher,
@@ -174,7 +174,7 @@ def eval_command(
     config: ConfigOption = None,
 ) -> None:
     """Perplexity on held-out data; with a teacher, top-1 agreement and mean KL(teacher || student)."""
-    from distillscope.distill.evaluate import EvalJob, evaluate, write_report
+    from distillscope.distill.training import EvalJob, evaluate, write_report
 
     flags = {"student": student, "teacher": teacher, "data": data, "max_length": max_length, "batch_size": batch_size}
     job = load_job(config, EvalJob, flags)

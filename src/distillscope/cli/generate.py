@@ -13,10 +13,15 @@ from rich.table import Table
 from distillscope.cli.common import fail_on_failed_calls, fail_on_unreadable_judges, generate_config, load_job, state
 from distillscope.cli.console import StagedProgress, console, plan_summary, plan_table, shown, usage_table
 from distillscope.data.sources import PromptSource
-from distillscope.distill.expand import ExpandSettings
-from distillscope.distill.filters import FilterSettings
-from distillscope.distill.generate import GenerateJob, GenerateSummary, generate_data
-from distillscope.distill.generate_plan import GeneratePlan, plan_generate
+from distillscope.distill.generation import (
+    ExpandSettings,
+    FilterSettings,
+    GenerateJob,
+    GeneratePlan,
+    GenerateSummary,
+    generate_data,
+    plan_generate,
+)
 from distillscope.judges.quality import QualityJudgeConfig
 from distillscope.models.planning import planning_only
 

@@ -31,7 +31,7 @@ def prune_command(
     config: ConfigOption = None,
 ) -> None:
     """Minitron pruning: rank heads, neurons, channels and layers on calibration data; keep the best."""
-    from distillscope.distill.prune import PruneJob, run_prune
+    from distillscope.distill.pruning import PruneJob, run_prune
 
     flags = {
         "model": model,

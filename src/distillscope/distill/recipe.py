@@ -28,12 +28,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from distillscope.data.sources import PromptItem, PromptSource, load_prompt_items
-from distillscope.distill.evaluate import EvalJob, EvalReport, evaluate
-from distillscope.distill.expand import ExpandSettings, ExpandStats, expand_tasks
-from distillscope.distill.filters import FilterSettings
-from distillscope.distill.generate import GenerateJob, GenerateSummary, generate_data
-from distillscope.distill.teacher_cache import TeacherCache, TeacherCacheJob, run_teacher_cache
-from distillscope.distill.train import TrainJob, TrainSummary, train
+from distillscope.distill.generation.expand import ExpandSettings, ExpandStats, expand_tasks
+from distillscope.distill.generation.filters import FilterSettings
+from distillscope.distill.generation.generate import GenerateJob, GenerateSummary, generate_data
+from distillscope.distill.signal.teacher_cache import TeacherCache, TeacherCacheJob, run_teacher_cache
+from distillscope.distill.training.evaluation import EvalJob, EvalReport, evaluate
+from distillscope.distill.training.job import TrainJob, TrainSummary, train
 from distillscope.errors import InputError, ModelSpecError
 from distillscope.fileio.files import write_atomic
 from distillscope.fileio.jsonl import read_jsonl, write_jsonl
@@ -229,8 +229,8 @@ def _cache_job(job: RecipeJob, data: Path) -> TeacherCacheJob:
 
 def _current_cache(job: TeacherCacheJob) -> TeacherCache | None:
     """The cache already built for exactly this job's data, k and temperature, if there is one."""
-    from distillscope.distill.dataset import build_examples, load_training_records
-    from distillscope.distill.loading import load_tokenizer
+    from distillscope.distill.common.dataset import build_examples, load_training_records
+    from distillscope.distill.common.loading import load_tokenizer
 
     try:
         cache = TeacherCache.open(job.output)

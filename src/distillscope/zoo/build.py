@@ -28,9 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from distillscope.data.sources import PromptSource
-from distillscope.distill.filters import FilterSettings
-from distillscope.distill.generate import GenerateJob, generate_data
-from distillscope.distill.train import TrainJob, train
+from distillscope.distill.generation import FilterSettings, GenerateJob, generate_data
+from distillscope.distill.training import TrainJob, train
 from distillscope.errors import InputError
 from distillscope.fileio.files import write_atomic
 from distillscope.fileio.jsonl import read_jsonl, write_jsonl

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from distillscope.distill.language import KNOWN_LANGUAGES, language_matches
+from distillscope.distill.generation.language import KNOWN_LANGUAGES, language_matches
 from distillscope.models.plan import estimate_tokens
 
 # Said at the start of a response, these mean the teacher declined rather than answered.

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from distillscope.registry import Registry
 
 if TYPE_CHECKING:
-    from distillscope.distill.losses import Divergence
+    from distillscope.distill.signal.losses import Divergence
 
 LOGIT_BUDGET = 1 << 24  # logits per chunk: 64 MB in float32, whatever the vocabulary
 
@@ -39,7 +39,7 @@ class DivergenceRef:
 
 
 LOSSES: Registry[DivergenceRef] = Registry("KD loss")
-_HERE = "distillscope.distill.losses"
+_HERE = "distillscope.distill.signal.losses"
 LOSSES.register("forward_kl", DivergenceRef(f"{_HERE}:forward_kl"), help="KL(teacher‖student), mass-covering")
 LOSSES.register("reverse_kl", DivergenceRef(f"{_HERE}:reverse_kl"), help="KL(student‖teacher), mode-seeking")
 LOSSES.register("jsd", DivergenceRef(f"{_HERE}:generalized_jsd", ("beta",)), help="generalized JSD(beta)")

@@ -14,10 +14,10 @@ from pathlib import Path
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
-from distillscope.distill.chunked import AgreementSums, TeacherSignal, agreement_sums, output_head
-from distillscope.distill.compat import require_compatible
-from distillscope.distill.dataset import IGNORE, DistillCollator, build_examples, load_training_records
-from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
+from distillscope.distill.common.compat import require_compatible
+from distillscope.distill.common.dataset import IGNORE, DistillCollator, build_examples, load_training_records
+from distillscope.distill.common.loading import load_model, load_tokenizer, vocab_rows
+from distillscope.distill.signal.chunked import AgreementSums, TeacherSignal, agreement_sums, output_head
 from distillscope.fileio.files import write_atomic
 from distillscope.models.config import Dtype
 

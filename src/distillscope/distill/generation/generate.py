@@ -26,10 +26,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from distillscope.data.sources import PromptItem, PromptSource, load_prompt_items
-from distillscope.distill.answers import answers_match, extract_answer
-from distillscope.distill.dedup import NearDuplicateIndex
-from distillscope.distill.expand import ExpandSettings, ExpandStats, expand_tasks
-from distillscope.distill.filters import FilterSettings, active_reasons, cap_per_category, check_response
+from distillscope.distill.generation.answers import answers_match, extract_answer
+from distillscope.distill.generation.dedup import NearDuplicateIndex
+from distillscope.distill.generation.expand import ExpandSettings, ExpandStats, expand_tasks
+from distillscope.distill.generation.filters import FilterSettings, active_reasons, cap_per_category, check_response
 from distillscope.fileio.files import write_atomic
 from distillscope.fileio.jsonl import dumps
 from distillscope.fileio.paths import check_output_file, job_inputs

@@ -24,11 +24,11 @@ from typing import Any
 import torch
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from distillscope.distill.dataset import DistillCollator, Example, build_examples, load_training_records
-from distillscope.distill.loading import load_model, model_source
-from distillscope.distill.prune.architecture import Shape, parameter_count, require_supported, shape_of
-from distillscope.distill.prune.importance import Importance, ImportanceSettings, estimate_importance
-from distillscope.distill.prune.slicing import HeadUnit, KeepPlan, Targets, build_pruned, new_shape, plan_keep
+from distillscope.distill.common.dataset import DistillCollator, Example, build_examples, load_training_records
+from distillscope.distill.common.loading import load_model, model_source
+from distillscope.distill.pruning.architecture import Shape, parameter_count, require_supported, shape_of
+from distillscope.distill.pruning.importance import Importance, ImportanceSettings, estimate_importance
+from distillscope.distill.pruning.slicing import HeadUnit, KeepPlan, Targets, build_pruned, new_shape, plan_keep
 from distillscope.errors import InputError, ModelFolderError
 from distillscope.fileio.files import write_atomic
 from distillscope.models.config import Dtype
@@ -162,7 +162,7 @@ def run_prune(
     on_batch: Callable[[int], None] | None = None,
 ) -> PruneSummary:
     """Measure importance on the calibration set, prune to the targets and save the smaller model."""
-    from distillscope.distill.loading import load_tokenizer
+    from distillscope.distill.common.loading import load_tokenizer
 
     say = on_stage or (lambda _: None)
     config = _load_config(job)

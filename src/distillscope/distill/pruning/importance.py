@@ -21,10 +21,10 @@ from typing import Any, Literal
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
-from distillscope.distill.chunked import agreement_sums, output_head
-from distillscope.distill.dataset import IGNORE
-from distillscope.distill.loading import vocab_rows
-from distillscope.distill.prune.architecture import decoder, shape_of
+from distillscope.distill.common.dataset import IGNORE
+from distillscope.distill.common.loading import vocab_rows
+from distillscope.distill.pruning.architecture import decoder, shape_of
+from distillscope.distill.signal.chunked import agreement_sums, output_head
 
 Tensor = torch.Tensor
 Batch = dict[str, Tensor]

@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillscope.data.sources import PromptItem
-from distillscope.distill.dedup import NearDuplicateIndex
-from distillscope.distill.filters import is_refusal
+from distillscope.distill.generation.dedup import NearDuplicateIndex
+from distillscope.distill.generation.filters import is_refusal
 from distillscope.models.batch import ChatRequest, ChatResult, chat_many
 from distillscope.models.recorded import RecordedModel
 from distillscope.models.types import GenerateConfig, Message

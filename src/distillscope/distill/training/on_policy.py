@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from distillscope.distill.dataset import IGNORE
+from distillscope.distill.common.dataset import IGNORE
 
 Tensor = torch.Tensor
 

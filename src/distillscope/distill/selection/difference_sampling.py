@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from distillscope.distill.compat import TokenizerMismatch, check_tokenizers
-from distillscope.distill.corpus import CorpusSource, Document, iter_documents
-from distillscope.distill.loading import load_tokenizer, model_source
-from distillscope.distill.selection_report import write_histogram
+from distillscope.distill.common.compat import TokenizerMismatch, check_tokenizers
+from distillscope.distill.common.loading import load_tokenizer, model_source
+from distillscope.distill.selection.corpus import CorpusSource, Document, iter_documents
+from distillscope.distill.selection.report import write_histogram
 from distillscope.errors import DistillscopeError, InputError
 from distillscope.fileio.files import write_atomic
 from distillscope.fileio.jsonl import dumps

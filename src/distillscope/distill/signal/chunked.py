@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import torch
 from torch.utils.checkpoint import checkpoint
 
-from distillscope.distill.fused import LinearHead, fused_objective, widen
-from distillscope.distill.loss_config import KDLoss
-from distillscope.distill.losses import forward_kl, sampled_tail_bins, sampled_tail_offset, topk_bins
+from distillscope.distill.signal.fused import LinearHead, fused_objective, widen
+from distillscope.distill.signal.loss_config import KDLoss
+from distillscope.distill.signal.losses import forward_kl, sampled_tail_bins, sampled_tail_offset, topk_bins
 
 Tensor = torch.Tensor
 Head = Callable[[Tensor], Tensor]  # hidden [n, H] -> logits [n, V]

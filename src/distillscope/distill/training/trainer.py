@@ -22,10 +22,10 @@ from typing import Any, Literal
 import torch
 from transformers import Trainer
 
-from distillscope.distill import on_policy
-from distillscope.distill.chunked import TeacherSignal, distill_objective, output_head
-from distillscope.distill.dataset import IGNORE
-from distillscope.distill.loss_config import KDLoss
+from distillscope.distill.common.dataset import IGNORE
+from distillscope.distill.signal.chunked import TeacherSignal, distill_objective, output_head
+from distillscope.distill.signal.loss_config import KDLoss
+from distillscope.distill.training import on_policy
 
 Mode = Literal["sft", "kd", "kd-offline"]
 # What the log sums between two logging steps: the KD and CE sums over trained tokens, the tokens,

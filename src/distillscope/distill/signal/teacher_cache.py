@@ -42,9 +42,9 @@ import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from distillscope.distill.cache_codec import LOGPROB_BITS, RowLayout, TailSamples, decode_rows, encode_rows
-from distillscope.distill.chunked import output_head
-from distillscope.distill.dataset import Example, examples_fingerprint
+from distillscope.distill.common.dataset import Example, examples_fingerprint
+from distillscope.distill.signal.cache_codec import LOGPROB_BITS, RowLayout, TailSamples, decode_rows, encode_rows
+from distillscope.distill.signal.chunked import output_head
 from distillscope.errors import InputError
 from distillscope.fileio.files import write_atomic
 from distillscope.fileio.paths import check_output_folder, job_inputs
@@ -407,8 +407,8 @@ def run_teacher_cache(
     on_start: Callable[[int], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> TeacherCache:
-    from distillscope.distill.dataset import load_training_records
-    from distillscope.distill.ranks import main_first, process_state
+    from distillscope.distill.common.dataset import load_training_records
+    from distillscope.distill.common.ranks import main_first, process_state
 
     records = load_training_records(job.data, job.split)  # a bad data file is found before the teacher loads
     check_output_folder(job.output, inputs=job_inputs(job))  # now, not after the teacher's pass
@@ -428,8 +428,8 @@ def _build_from_job(
     on_start: Callable[[int], None] | None,
     on_batch: Callable[[int], None] | None,
 ) -> TeacherCache:
-    from distillscope.distill.dataset import build_examples
-    from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
+    from distillscope.distill.common.dataset import build_examples
+    from distillscope.distill.common.loading import load_model, load_tokenizer, vocab_rows
 
     tokenizer = load_tokenizer(job.teacher, job.trust_remote_code)
     teacher = load_model(job.teacher, dtype=job.dtype, device=job.device, trust_remote_code=job.trust_remote_code)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from distillscope.distill.dataset import EncodedChat, Example, encode_chat, no_text, record_messages
+from distillscope.distill.common.dataset import EncodedChat, Example, encode_chat, no_text, record_messages
 from distillscope.errors import InputError
 
 CROSS_TOKENIZER_LOSSES = ("uld",)

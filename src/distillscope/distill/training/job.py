@@ -30,14 +30,15 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from transformers import TrainerCallback, TrainingArguments
 
-from distillscope.distill import on_policy, ranks
-from distillscope.distill.compat import require_compatible
-from distillscope.distill.cross_tokenizer import CROSS_TOKENIZER_LOSSES, build_aligned_examples
-from distillscope.distill.dataset import DistillCollator, Example, build_examples, load_training_records
-from distillscope.distill.loading import load_model, load_tokenizer, vocab_rows
-from distillscope.distill.loss_config import KDLoss
-from distillscope.distill.teacher_cache import TeacherCache
-from distillscope.distill.trainer import DistillSetup, DistillTrainer, Mode
+from distillscope.distill.common import ranks
+from distillscope.distill.common.compat import require_compatible
+from distillscope.distill.common.dataset import DistillCollator, Example, build_examples, load_training_records
+from distillscope.distill.common.loading import load_model, load_tokenizer, vocab_rows
+from distillscope.distill.signal.cross_tokenizer import CROSS_TOKENIZER_LOSSES, build_aligned_examples
+from distillscope.distill.signal.loss_config import KDLoss
+from distillscope.distill.signal.teacher_cache import TeacherCache
+from distillscope.distill.training import on_policy
+from distillscope.distill.training.trainer import DistillSetup, DistillTrainer, Mode
 from distillscope.errors import InputError
 from distillscope.fileio.paths import check_output_folder, job_inputs
 from distillscope.models.config import Dtype

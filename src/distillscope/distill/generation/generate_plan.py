@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from distillscope.data.sources import PromptItem, load_prompt_items
-from distillscope.distill.expand import SlotReader
-from distillscope.distill.generate import GenerateJob, teacher_messages
+from distillscope.distill.generation.expand import SlotReader
+from distillscope.distill.generation.generate import GenerateJob, teacher_messages
 from distillscope.judges.quality import quality_messages
 from distillscope.models.batch import ChatResult
 from distillscope.models.plan import CallPlan, estimate_tokens, mean_tokens, message_text

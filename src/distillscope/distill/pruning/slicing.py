@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 import torch
 
-from distillscope.distill.prune.architecture import Shape, UnsupportedArchitecture
-from distillscope.distill.prune.importance import Importance
+from distillscope.distill.pruning.architecture import Shape, UnsupportedArchitecture
+from distillscope.distill.pruning.importance import Importance
 from distillscope.errors import InputError
 
 HeadUnit = Literal["group", "head"]
