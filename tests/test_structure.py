@@ -200,6 +200,8 @@ def test_the_verdict_reader_finds_a_read(tmp_path):
     assert verdict_reads(source) == [1, 4]
     source.write_text("def f(audit):\n    return audit.stop_early\n", encoding="utf-8")
     assert verdict_reads(source) == []
+
+
 # The wings of distill/ and the wings each may import (distill/__init__.py says why). `recipe` is
 # the one module above the wings.
 DISTILL = "distillscope.distill"
