@@ -248,7 +248,8 @@ def teacher_answers(work: Path, teacher: Path, prompts: list[str], max_tokens: i
         return target
     write_jsonl(source, [{"id": f"held{i}", "prompt": p} for i, p in enumerate(prompts)])
     job = GenerateJob(
-        teacher=f"hf:{teacher}", source={"path": str(source)}, output=target,
+        teacher="smollm2", source={"path": str(source)}, output=target,
+        models={"smollm2": {"spec": f"hf:{teacher}", "batch_size": 32, "device": "cpu"}},
         params={"temperature": 0.0, "max_tokens": max_tokens},
         filters={"drop_truncated": False, "drop_refusals": False},
     )  # fmt: skip
