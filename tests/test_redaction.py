@@ -20,6 +20,19 @@ def test_a_key_in_an_environment_variable_is_replaced(monkeypatch: pytest.Monkey
     assert redact("the server said zz-plain-looking-value") == f"the server said {REDACTED}"
 
 
+def test_a_key_changed_in_the_environment_mid_run_is_the_one_replaced(monkeypatch: pytest.MonkeyPatch):
+    """The environment's secrets are remembered between calls (a result file redacts every cell), so
+    a change to the environment must still be seen: a new value, a removed variable, a new one."""
+    monkeypatch.setenv("ROTATING_API_KEY", "first-value-1234")
+    assert redact("said first-value-1234") == f"said {REDACTED}"
+    monkeypatch.setenv("ROTATING_API_KEY", "second-value-5678")  # same variables, new value
+    assert redact("said second-value-5678") == f"said {REDACTED}"
+    monkeypatch.delenv("ROTATING_API_KEY")
+    assert redact("said second-value-5678") == "said second-value-5678"
+    monkeypatch.setenv("ANOTHER_TOKEN", "third-value-9012")
+    assert redact("said third-value-9012") == f"said {REDACTED}"
+
+
 @pytest.mark.parametrize(
     ("text", "secret"),
     [
