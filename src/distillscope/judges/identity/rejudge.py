@@ -48,13 +48,5 @@ class RejudgedIdentityJudge:
         final = list(first)
         for index, judgment in zip(chosen, second, strict=True):
             details = {**judgment.details, "rules": first[index].label, "rejudged": True}
-            final[index] = Judgment(
-                judge=self.name,
-                score=judgment.score,
-                label=judgment.label,
-                reason=judgment.reason,
-                raw=judgment.raw,
-                details=details,
-                parsed=judgment.parsed,
-            )
+            final[index] = judgment.model_copy(update={"judge": self.name, "details": details})
         return final
