@@ -10,7 +10,7 @@ import pytest
 from distillscope.judges.similarity.base import ResponsePair
 from distillscope.judges.similarity.embedding import EmbeddingJudge, load_encoder
 from distillscope.judges.similarity.lexical import LexicalJudge, overlap_f1, text_units
-from distillscope.judges.similarity.style import StyleJudge, signature_words, style_components
+from distillscope.judges.similarity.style import StyleJudge, signature_words, style_components, uses_phrase
 from distillscope.models.types import Message
 
 PROMPT = [Message(role="user", content="How do I keep houseplants alive while travelling?")]
@@ -153,3 +153,20 @@ def test_configured_chinese_signature_phrases_match_inside_text():
         ],
     )
     assert same > different
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "used"),
+    [
+        ("Overall, it works.", "overall", True),  # case and punctuation around it
+        ("overallness is not it", "overall", False),  # a longer word holds it
+        ("the_overall plan", "overall", False),  # the underscore is a word character
+        ("élan", "lan", False),  # so is a letter of any script
+        ("a lan, then élan", "lan", True),  # a later occurrence stands alone
+        ("I hope this helps!", "hope this helps", True),  # a phrase of several words
+        ("3overall", "overall", False),  # and a digit
+        ("总而言之，可以", "总而言之", True),  # CJK: inside text
+    ],
+)
+def test_a_signature_phrase_counts_only_as_whole_words(text, phrase, used):
+    assert uses_phrase(text, phrase) is used

@@ -54,7 +54,10 @@ def dumps(record: Any) -> str:
 
 
 def write_record(handle: IO[str], record: Any) -> None:
-    handle.write(dumps(record) + "\n")
+    """One record, flushed. A handle that cleans what it is given (`streamed_output`) is told the line
+    is clean already; any other handle (a terminal) gets the same cleaned line."""
+    write = getattr(handle, "write_cleaned", handle.write)
+    write(dumps(record) + "\n")
     handle.flush()
 
 

@@ -132,15 +132,38 @@ def signature_words(
 
 
 def uses_phrase(text: str, phrase: str) -> bool:
-    lowered, needle = text.lower(), phrase.lower()
+    return _occurs_in_lowered(text.lower(), phrase.lower())
+
+
+def _occurs_in_lowered(lowered: str, needle: str) -> bool:
+    """Whether `needle` stands in `lowered` as whole words (no word character touching either end); CJK
+    has no spaces, so there any occurrence counts.
+
+    Found by substring search and a look at the two neighbours rather than by a regex with
+    look-arounds, which the regex engine scans for character by character: the style judge spent
+    10 s of a 400-prompt audit there (6,800 answers, 25 phrases each)."""
     if _IS_CJK.search(needle):
         return needle in lowered
-    return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", lowered) is not None
+    start = lowered.find(needle)
+    while start != -1:
+        end = start + len(needle)
+        if (start == 0 or not _is_word_character(lowered[start - 1])) and (
+            end == len(lowered) or not _is_word_character(lowered[end])
+        ):
+            return True
+        start = lowered.find(needle, start + 1)
+    return False
+
+
+def _is_word_character(character: str) -> bool:
+    """What the regex `\\w` matches in a text: a letter or digit of any script, or the underscore."""
+    return character.isalnum() or character == "_"
 
 
 @lru_cache(maxsize=1 << 16)
 def phrases_used(text: str, phrases: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(p for p in phrases if uses_phrase(text, p))
+    lowered = text.lower()
+    return frozenset(p for p in phrases if _occurs_in_lowered(lowered, p.lower()))
 
 
 def signature_similarity(reference: str, target: str, phrases: Sequence[str]) -> float | None:
