@@ -20,6 +20,7 @@ Embeddings are kept elsewhere, by text hash, in the run store (`judges/similarit
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -147,12 +148,11 @@ class _Counts:
         self.indptr: list[int] = [0]
 
     def add(self, text: str) -> None:
-        found: dict[int, int] = {}
+        """Counted in C (`Counter`), then each distinct feature given its column: the vocabulary is looked
+        up once per feature a text holds, not once per occurrence."""
+        found = Counter(self.analyse(text))
         vocabulary = self.vocabulary
-        for feature in self.analyse(text):
-            column = vocabulary.setdefault(feature, len(vocabulary))
-            found[column] = found.get(column, 0) + 1
-        self.columns.extend(found)
+        self.columns.extend(vocabulary.setdefault(feature, len(vocabulary)) for feature in found)
         self.values.extend(found.values())
         self.indptr.append(len(self.columns))
 

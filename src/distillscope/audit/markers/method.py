@@ -123,6 +123,11 @@ def profile_results(
         own = owners.get((e.model, e.role))
         texts = list(own.texts.values()) if own is not None else list(answers.reference.values())
         rates = _rates(_totals(counts, table, texts))
+        shown = [
+            m
+            for m in markers
+            if rates[columns[m.feature]] >= SHARED_RATIO * max(float(panel_rates[columns[m.feature]]), 1e-9)
+        ][:SHOWN]  # an example sentence is looked for only where it is shown: the search reads every answer
         shared = [
             SharedMarker(
                 feature=m.feature,
@@ -132,12 +137,11 @@ def profile_results(
                 reference_rate=float(reference_rates[columns[m.feature]]),
                 example=example_sentence(texts, m.feature),
             )
-            for m in markers
-            if rates[columns[m.feature]] >= SHARED_RATIO * max(float(panel_rates[columns[m.feature]]), 1e-9)
+            for m in shown
         ]
         row = mean_row(e)
         row["density"] = row.pop("mean")
-        models.append(TargetMarkers(**row, shared=shared[:SHOWN]))
+        models.append(TargetMarkers(**row, shared=shared))
     return MarkerResults(reference=reference, run_id=run_id, markers=[(m.feature, m.z) for m in markers], models=models)
 
 
