@@ -43,6 +43,8 @@ def test_a_key_changed_in_the_environment_mid_run_is_the_one_replaced(monkeypatc
         ("x-api-key=opaque-888", "opaque-888"),
         ("invalid key sk-proj-ABCDEFGHijklmnop1234", "sk-proj-ABCDEFGHijklmnop1234"),
         ("token hf_ABCDEFGHIJKLMNOPQRSTUVWX", "hf_ABCDEFGHIJKLMNOPQRSTUVWX"),
+        ("sk-proj-ABCDEFGHijkl at the very start", "sk-proj-ABCDEFGHijkl"),
+        ("(AIzaSyA1234567890abcdefghijklmnopqrstu)", "AIzaSyA1234567890abcdefghijklmnopqrstu"),
     ],
 )
 def test_credential_shapes_are_replaced(text: str, secret: str):
@@ -52,7 +54,14 @@ def test_credential_shapes_are_replaced(text: str, secret: str):
 
 @pytest.mark.parametrize(
     "text",
-    ["temperature must be at most 2", "a basic question", "the token limit was reached", "HTTP 500: upstream"],
+    [
+        "temperature must be at most 2",
+        "a basic question",
+        "the token limit was reached",
+        "HTTP 500: upstream",
+        "the disk-partition-table-v2 flag",  # a key's prefix inside a longer word is not a key
+        "see path/to/chf_ABCDEFGHIJKLMNOPQRSTUVWX",
+    ],
 )
 def test_ordinary_text_is_left_alone(text: str):
     assert redact(text) == text

@@ -22,10 +22,14 @@ REDACTED = "[redacted]"
 MIN_SECRET_LENGTH = 8  # shorter values would scrub ordinary words out of messages
 _SECRET_VARIABLE = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD)$", re.IGNORECASE)
 _BEARER = re.compile(r"(?i)\b(bearer\s+)(?!\[redacted\])[^\s\"',;}\]]+")
+# Each shape starts with its literal and checks the word boundary behind it (`sk-(?<=\bsk-)` is
+# `\bsk-`): a pattern that opens with a literal is found by a fast substring search, one that opens
+# with `\b` is tried at every character, 20 times slower on an answer of a thousand characters, and
+# every cell of a result file passes here.
 _SHAPES = [
-    re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}"),
-    re.compile(r"\bhf_[A-Za-z0-9]{20,}"),
-    re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}"),
+    re.compile(r"sk-(?<=\bsk-)[A-Za-z0-9_\-]{8,}"),
+    re.compile(r"hf_(?<=\bhf_)[A-Za-z0-9]{20,}"),
+    re.compile(r"AIza(?<=\bAIza)[0-9A-Za-z_\-]{30,}"),
 ]
 # `api_key=VALUE`, `"x-api-key": "VALUE"`, `authorization: Basic VALUE`: keep the name, drop the value.
 _NAMED = re.compile(
