@@ -184,3 +184,16 @@ def test_processes_that_open_one_new_store_together_all_get_it(tmp_path):
             assert child.wait(timeout=120) == 0, child.stderr.read()[-500:]
         with sqlite3.connect(path) as db:
             assert db.execute("SELECT count(*) FROM state WHERE namespace = 'ranks'").fetchone()[0] == 30
+
+
+def test_many_keys_are_looked_up_across_query_chunks(store_path):
+    with RunStore(store_path) as store:
+        keys = [f"key-{i}" for i in range(1203)]  # more than two queries' worth of bound keys
+        for i, key in enumerate(keys[::2]):
+            store.record_call(
+                key=key, kind="chat", model="m", identity={}, request={}, response={"i": i},
+                prompt_tokens=1, completion_tokens=1, latency_s=0.0, attempts=1, run_id=None,
+            )  # fmt: skip
+        found = store.lookup_many([*keys, keys[0]])  # a repeated key is found once
+    assert sorted(found) == sorted(keys[::2])
+    assert [found[k]["i"] for k in keys[::2]] == list(range(len(keys[::2])))

@@ -25,7 +25,7 @@ import os
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,6 +104,7 @@ CREATE INDEX IF NOT EXISTS errors_by_run ON errors(run_id);
 KEY_VERSION = 1
 # The tables (and the columns of `calls`) that make a file recognisably a distillscope store.
 _OWN_TABLES = {"calls", "errors", "runs", "run_calls", "state"}
+_KEYS_PER_QUERY = 500  # bound variables per query: well under the SQLite builds' smallest limit (999)
 _CALL_COLUMNS = {"key", "kind", "model", "identity", "request", "response"}
 _STORE_HINT = "expected a distillscope SQLite store, or a path where one can be made"
 
@@ -226,6 +227,26 @@ class RunStore:
     def lookup(self, key: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT response FROM calls WHERE key = ?", (key,)).fetchone()
         return None if row is None else json.loads(row["response"])
+
+    def lookup_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored responses of those keys the store holds, in a few queries rather than one per key."""
+        found: dict[str, dict[str, Any]] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _KEYS_PER_QUERY):
+            part = unique[start : start + _KEYS_PER_QUERY]
+            marks = ",".join("?" * len(part))
+            for row in self._db.execute(f"SELECT key, response FROM calls WHERE key IN ({marks})", part):
+                found[row["key"]] = json.loads(row["response"])
+        return found
+
+    def record_hits(self, run_id: str, keys: Sequence[str]) -> None:
+        """Many answers from the store noted against a run in one transaction (a commit each cost a
+        rerun of 6,800 answers 2 s)."""
+        now = time.time()
+        with self._writing():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO run_calls VALUES (?,?,?,?)", [(run_id, k, 1, now) for k in keys]
+            )
 
     def record_call(
         self,

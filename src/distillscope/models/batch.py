@@ -47,11 +47,14 @@ async def chat_many(
     requests: Sequence[ChatRequest],
     on_result: Callable[[ChatResult], None] | None = None,
 ) -> list[ChatResult]:
-    """Run every request; results come back in request order."""
+    """Run every request; results come back in request order. What the store holds is read first, all
+    at once; only the rest reaches the backend."""
+    stored = model.answered_by_store([(r.messages, r.config, r.sample_index) for r in requests])
 
-    async def one(request: ChatRequest) -> ChatResult:
+    async def one(request: ChatRequest, output: ChatOutput | None) -> ChatResult:
         try:
-            output = await model.generate(request.messages, request.config, sample_index=request.sample_index)
+            if output is None:
+                output = await model.generate(request.messages, request.config, sample_index=request.sample_index)
             result = ChatResult(request, output=output)
         except CallFailed as exc:
             result = ChatResult(request, error=str(exc))
@@ -59,4 +62,4 @@ async def chat_many(
             on_result(result)
         return result
 
-    return await gather_fail_fast(one(r) for r in requests)
+    return await gather_fail_fast(one(r, o) for r, o in zip(requests, stored, strict=True))
