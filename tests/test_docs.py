@@ -28,7 +28,7 @@ import os
 import re
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -37,7 +37,7 @@ import typer
 from distillscope.cli.app import app, click_errors  # typer's click: its own copy, in newer typer
 from distillscope.models.providers import PROVIDERS
 from distillscope.zoo.build import ZOO_ENV
-from doubles.docs_world import DUMMY_KEY, ToyWorld, substitute, toy_provider
+from doubles.docs_world import DUMMY_KEY, ToyWorld, reach_providers_at, substitute, toy_provider
 from doubles.gguf_export import write_llama_gguf
 from doubles.scripted import ScriptedServer
 from doubles.toy import toy_conversations
@@ -175,7 +175,13 @@ TOY_FILES = {
         ]
     },
 }
-RUNNABLE = [(block, key) for block in ALL_BLOCKS if block.not_run is None for key in TOY_FILES if key in block.text]
+RUNNABLE = [
+    (block, key)
+    for block in ALL_BLOCKS
+    if block.not_run is None and block.toy is None
+    for key in TOY_FILES
+    if key in block.text
+]
 
 
 def test_some_blocks_run_at_toy_size():
@@ -251,7 +257,7 @@ def test_a_dry_run_runs_as_printed_with_no_key(block, args, cli, tmp_path, monke
 # OpenAI-compatible server on 127.0.0.1. Every other change to a command is a defect of this harness.
 SHOWN_FILE = re.compile(r"^#\s*([\w.-]+\.ya?ml)\b")
 # A line of a block that the harness does not run, with why: it would change this machine, not show the tool.
-NEWEST_RUN = "<the newest run>"  # a page's run id, resolved when the command that names it runs
+NEWEST_RUN = "@newest-run"  # a page's run id, resolved when the command that names it runs
 SKIPPED = {"make install": "installs torch into .venv, which the tests already run in"}
 # Why a block may stay `not run` at all. A GPU: nothing on a CPU stands for one. And llama.cpp serving
 # a real model (docs/ice.md): its server is a background shell job on a real 135M model, minutes at the
@@ -335,22 +341,16 @@ def world(toy_model_dir, untrained_student_dir, tmp_path_factory) -> Iterator[To
         yield ToyWorld(toy_model_dir, untrained_student_dir, other, gguf, port=server.port)
 
 
-def reach_providers_at(port: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every hosted provider answers from the toy server, with a dummy key in its variable."""
-    for name, provider in PROVIDERS.items():
-        if provider.key_env:
-            monkeypatch.setenv(provider.key_env, DUMMY_KEY)
-        if not provider.local:
-            monkeypatch.setitem(PROVIDERS, name, replace(provider, base_url=f"http://127.0.0.1:{port}/v1"))
-
-
-def newest_run(cli, store_path: Path) -> str:
-    """The run a page's run id stands for: the newest in the store (the block's own, when it made one
-    before), else one chat call to the toy provider made now."""
-    from distillscope.store import RunStore
-
+def make_a_run_unless_there_is_one(cli, store_path: Path) -> None:
+    """A block that lists or exports runs and made none before needs one: a chat call to the toy provider."""
     if not store_path.exists():
         assert cli("chat", "openai:gpt-4o-mini", "Who are you?").exit_code == 0
+
+
+def newest_run(store_path: Path) -> str:
+    """The run a page's run id stands for: the newest in the store (the block's own, when it made one)."""
+    from distillscope.store import RunStore
+
     with RunStore(store_path) as store:
         return store.runs(limit=1)[0].id
 
@@ -393,8 +393,10 @@ def run_step(step: Step, cli, store_path: Path, folder: Path, where: str, monkey
             monkeypatch.setenv(name, DUMMY_KEY if value == "..." else os.path.expandvars(value))
     elif step.words[0] == "distillscope":
         words = [os.path.expandvars(word) for word in step.words[1:]]
+        if words[0] == "runs":
+            make_a_run_unless_there_is_one(cli, store_path)
         if NEWEST_RUN in words:
-            words = [newest_run(cli, store_path) if word == NEWEST_RUN else word for word in words]
+            words = [newest_run(store_path) if word == NEWEST_RUN else word for word in words]
         result = cli(*words)
         if step.expected_error:
             assert result.exit_code == 2 and step.expected_error in result.stderr, f"{where}\n{result.stderr}"
@@ -418,3 +420,5 @@ def test_a_toy_block_runs_with_only_its_named_substitutes(
     text = prepare(block, world, tmp_path)
     for step in steps(text):
         run_step(step, cli, store_path, tmp_path, f"{block.page}:{block.line}: `{' '.join(step.words)}`", monkeypatch)
+    leaked = [str(path) for path in tmp_path.rglob("*") if path.is_file() and DUMMY_KEY.encode() in path.read_bytes()]
+    assert leaked == [], "the key reached a file"  # the store, the outputs, the reports: keys live only in the env

@@ -6,8 +6,8 @@ true by a file in its working folder (a prompt file, a tiny model where the page
 folder, a GGUF file written from it). What no file can stand for is swapped by `SUBSTITUTES`, each
 row with why: a hub model becomes a tiny local one, a hosted provider's address becomes a real
 OpenAI-compatible server on 127.0.0.1 (`toy_provider`: the HTTP path, the key check and the run
-store are the real ones; only the models' minds are scripted), a run id becomes a run made first,
-and a size meant for a real model becomes a toy one. Nothing else of a command changes.
+store are the real ones; only the models' minds are scripted), a run id becomes the newest run in
+the store, and a size meant for a real model becomes a toy one. Nothing else of a command changes.
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ import re
 import shutil
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from distillscope.models.providers import PROVIDERS
 from doubles.audits import known_share_audit
 from doubles.toy import CAPITALS, toy_conversations
 
@@ -87,7 +90,17 @@ SUBSTITUTES = [
     Substitute("--size small", "--size micro", "the small zoo takes minutes: the micro one is built once per session"),
 ]
 # Every hosted provider (openai:, deepseek:, qwen:, ...) is reached at the toy server instead of its
-# own address, with `DUMMY_KEY` in its key variable: see `ToyWorld.provider_urls`.
+# own address, with `DUMMY_KEY` in its key variable: see `reach_providers_at`.
+
+
+def reach_providers_at(port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every hosted provider answers from the toy server, with a dummy key in its variable. The
+    provider table holds each one's address; nothing else of the client changes."""
+    for name, provider in PROVIDERS.items():
+        if provider.key_env:
+            monkeypatch.setenv(provider.key_env, DUMMY_KEY)
+        if not provider.local:
+            monkeypatch.setitem(PROVIDERS, name, replace(provider, base_url=f"http://127.0.0.1:{port}/v1"))
 
 
 def substitute(text: str, names: dict[str, str]) -> tuple[str, list[Substitute]]:
