@@ -37,7 +37,7 @@ import typer
 from distillscope.cli.app import app, click_errors  # typer's click: its own copy, in newer typer
 from distillscope.models.providers import PROVIDERS
 from distillscope.zoo.build import ZOO_ENV
-from doubles.docs_world import DUMMY_KEY, ToyWorld, reach_providers_at, substitute, toy_provider
+from doubles.docs_world import DUMMY_KEY, SUBSTITUTES, ToyWorld, reach_providers_at, substitute, toy_provider
 from doubles.gguf_export import write_llama_gguf
 from doubles.scripted import ScriptedServer
 from doubles.toy import toy_conversations
@@ -318,6 +318,8 @@ def test_toy_blocks_are_marked_and_the_rest_say_why():
         f"\nblocks: {len(ALL_BLOCKS)}; run as printed {printed} (on toy files), with substitutes "
         f"{sum(1 for found in swapped.values() if found)}, dry-run commands {len(DRY_RUNS)}, cannot run {len(cannot)}"
     )
+    for row in SUBSTITUTES:
+        print(f"  swap {row.text!r} -> {row.replacement!r}: {row.why}")
     for where, found in swapped.items():
         print(f"  {where}: {'; '.join(found) or 'as printed, on toy files'}")
     for block in cannot:
@@ -325,6 +327,8 @@ def test_toy_blocks_are_marked_and_the_rest_say_why():
     assert not [b for b in TOY_BLOCKS if b.not_run is not None], "a block is either toy or not run"
     assert all(any(word in b.not_run for word in CANNOT) for b in cannot), [b.not_run for b in cannot]
     assert len(TOY_BLOCKS) >= 20
+    used = {text for found in swapped.values() for text in found}
+    assert [row.text for row in SUBSTITUTES if row.text not in used] == []  # no row stands for nothing
 
 
 @pytest.fixture(scope="module")

@@ -68,7 +68,6 @@ SUBSTITUTES = [
     Substitute("sample: 50,", "sample: 3,", "an audit's size: a toy audit's"),
     Substitute("budget: 300,", "budget: 12,", "an audit's size: a toy audit's"),
     Substitute("--budget 300", "--budget 12", "an audit's size: a toy audit's"),
-    Substitute("--budget 60", "--budget 12", "an audit's size: a toy audit's"),
     Substitute("--samples 1024", "--samples 16", "a calibration set: the toy data's size"),
     Substitute(
         "--hidden-size 3072 --intermediate-size 9216 --num-heads 24",
