@@ -8,14 +8,9 @@ import numpy as np
 import pytest
 
 from distillscope.audit.calibrate import KnownShare, learn_calibration
-from distillscope.audit.resolve import AuditedModel
-from distillscope.audit.results import AuditResults, write_results
-from distillscope.audit.verdict.calibration import ShareCalibration
 from distillscope.audit.verdict.settings import VerdictSettings
-from distillscope.audit.verdict.verdicts import ShareResult, TargetVerdict, VerdictReport
 from distillscope.errors import InputError
-
-SHARES = [0.0, 0.1, 0.25, 0.5, 1.0]
+from doubles.audits import SHARES, known_share_audit
 
 
 def points(replicates: int = 3, noise: float = 0.02, seed: int = 0) -> list[KnownShare]:
@@ -53,58 +48,8 @@ def test_too_few_shares_to_learn_from_is_one_clear_error():
         learn_calibration([p for p in points() if p.share == 0.5], "one level")
 
 
-def _results_folder(tmp_path, replicate: int):
-    targets, verdicts = [], []
-    for share in SHARES:
-        model = f"student-{share}-{replicate}"
-        targets.append(
-            AuditedModel(
-                model=model,
-                label=f"f={share} #{replicate}",
-                spec=f"hf:{model}",
-                ground_truth={"teacher": "aurora", "fraction": share, "replicate": replicate},
-            )
-        )
-        z = 0.6 * share + 0.01 * replicate
-        verdicts.append(
-            TargetVerdict(
-                model=model,
-                label=f"f={share}",
-                reference="A",
-                verdict="inconclusive",
-                text="inconclusive",
-                p_value=0.5,
-                p_adjusted=0.5,
-                share=ShareResult(value=z, low=0, high=1, z=z, signals=1, items=50),
-            )
-        )
-    reference = AuditedModel(model="teacher-a", label="A", spec="hf:teacher-a", facts="aurora")
-    results = AuditResults(
-        title="zoo",
-        run_id="r",
-        created_at="now",
-        seconds=0,
-        reference=reference,
-        targets=targets,
-        sources=["aurora"],
-        stages=[],
-        verdict=VerdictReport(
-            alpha=0.05,
-            min_share=0.2,
-            reference="A",
-            panel=[],
-            candidates=[],
-            calibration=ShareCalibration(),
-            targets=verdicts,
-        ),
-    )
-    folder = tmp_path / f"audit-{replicate}"
-    write_results(results, folder)
-    return folder
-
-
 def test_the_command_writes_a_calibration_an_audit_reads(cli, tmp_path):
-    folders = [_results_folder(tmp_path, r) for r in range(3)]
+    folders = [known_share_audit(tmp_path / f"audit-{r}", r) for r in range(3)]
     output = tmp_path / "calibration.json"
     result = cli("calibrate", *map(str, folders), "-o", str(output))
     assert result.exit_code == 0, result.stderr
@@ -116,7 +61,7 @@ def test_the_command_writes_a_calibration_an_audit_reads(cli, tmp_path):
 
 
 def test_the_command_refuses_audits_without_known_shares_in_one_line(cli, tmp_path):
-    folder = _results_folder(tmp_path, 0)
+    folder = known_share_audit(tmp_path / "audit-0", 0)
     data = json.loads((folder / "results.json").read_text())
     for target in data["targets"]:
         target["ground_truth"] = None
