@@ -70,6 +70,18 @@ def untrained_student_dir(toy_model_dir: Path, tmp_path_factory: pytest.TempPath
 
 
 @pytest.fixture(scope="session")
+def other_tokenizer_student_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random student whose tokenizer is trained separately, smaller and on other text than the toy
+    model's: other merges and ids, what cross-tokenizer distillation has to bridge."""
+    from distillscope.zoo.tinymodels import make_tiny_model, save_model, train_bpe_tokenizer
+    from doubles.toy import toy_conversations
+
+    texts = [turn["content"] for conv in toy_conversations(300, seed=42) for turn in conv]
+    tokenizer = train_bpe_tokenizer(texts[::2], vocab_size=300)
+    return save_model(make_tiny_model(tokenizer, seed=5), tokenizer, tmp_path_factory.mktemp("models") / "other")
+
+
+@pytest.fixture(scope="session")
 def toy_chat_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Training and held-out chat JSONL from the toy world (different seeds, so different items)."""
     from distillscope.fileio.jsonl import write_jsonl

@@ -40,7 +40,6 @@ from distillscope.zoo.build import ZOO_ENV
 from doubles.docs_world import DUMMY_KEY, SUBSTITUTES, ToyWorld, reach_providers_at, substitute, toy_provider
 from doubles.gguf_export import write_llama_gguf
 from doubles.scripted import ScriptedServer
-from doubles.toy import toy_conversations
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -332,17 +331,11 @@ def test_toy_blocks_are_marked_and_the_rest_say_why():
 
 
 @pytest.fixture(scope="module")
-def world(toy_model_dir, untrained_student_dir, tmp_path_factory) -> Iterator[ToyWorld]:
+def world(toy_model_dir, untrained_student_dir, other_tokenizer_student_dir, tmp_path_factory) -> Iterator[ToyWorld]:
     """The models, the GGUF file and the toy provider every toy block shares."""
-    from distillscope.zoo.tinymodels import make_tiny_model, save_model, train_bpe_tokenizer
-
-    folder = tmp_path_factory.mktemp("docs-world")
-    texts = [turn["content"] for conversation in toy_conversations(300, seed=42) for turn in conversation]
-    tokenizer = train_bpe_tokenizer(texts[::2], vocab_size=300)
-    other = save_model(make_tiny_model(tokenizer, seed=5), tokenizer, folder / "other-tokenizer")
-    gguf = write_llama_gguf(toy_model_dir, folder / "toy.gguf")
+    gguf = write_llama_gguf(toy_model_dir, tmp_path_factory.mktemp("docs-world") / "toy.gguf")
     with ScriptedServer(toy_provider, model="toy-provider") as server:
-        yield ToyWorld(toy_model_dir, untrained_student_dir, other, gguf, port=server.port)
+        yield ToyWorld(toy_model_dir, untrained_student_dir, other_tokenizer_student_dir, gguf, port=server.port)
 
 
 def make_a_run_unless_there_is_one(cli, store_path: Path) -> None:

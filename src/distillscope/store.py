@@ -286,8 +286,7 @@ class RunStore:
                 self._db.execute("INSERT OR REPLACE INTO run_calls VALUES (?,?,?,?)", (run_id, key, 0, now))
 
     def record_hit(self, run_id: str, key: str) -> None:
-        with self._writing():
-            self._db.execute("INSERT OR IGNORE INTO run_calls VALUES (?,?,?,?)", (run_id, key, 1, time.time()))
+        self.record_hits(run_id, [key])
 
     def record_error(
         self, *, key: str, kind: str, model: str, request: dict[str, Any], error: BaseException, run_id: str | None

@@ -19,17 +19,13 @@ from distillscope.distill.signal import build_aligned_examples, output_head
 from distillscope.distill.signal.cross_tokenizer import align
 from distillscope.distill.signal.losses import sorted_l1
 from distillscope.distill.training import TrainJob, train
-from distillscope.zoo.tinymodels import make_tiny_model, save_model, train_bpe_tokenizer
-from doubles.toy import toy_conversations
 
 
 @pytest.fixture(scope="module")
-def other_student(toy_model_dir, tmp_path_factory):
-    """A random student whose tokenizer is trained separately, smaller and on other text: other merges and ids."""
-    texts = [turn["content"] for conv in toy_conversations(300, seed=42) for turn in conv]
-    tokenizer = train_bpe_tokenizer(texts[::2], vocab_size=300)
-    assert tokenizer.get_vocab() != load_tokenizer(toy_model_dir).get_vocab()
-    return save_model(make_tiny_model(tokenizer, seed=5), tokenizer, tmp_path_factory.mktemp("models") / "other")
+def other_student(toy_model_dir, other_tokenizer_student_dir):
+    """The session's student of another tokenizer: other merges and ids than the teacher's."""
+    assert load_tokenizer(other_tokenizer_student_dir).get_vocab() != load_tokenizer(toy_model_dir).get_vocab()
+    return other_tokenizer_student_dir
 
 
 def test_aligned_positions_predict_the_same_text(toy_model_dir, other_student):

@@ -10,7 +10,7 @@ import pytest
 from distillscope.judges.similarity.base import ResponsePair
 from distillscope.judges.similarity.embedding import EmbeddingJudge, load_encoder
 from distillscope.judges.similarity.lexical import LexicalJudge, overlap_f1, text_units
-from distillscope.judges.similarity.style import StyleJudge, signature_words, style_components, uses_phrase
+from distillscope.judges.similarity.style import StyleJudge, phrases_used, signature_words, style_components
 from distillscope.models.types import Message
 
 PROMPT = [Message(role="user", content="How do I keep houseplants alive while travelling?")]
@@ -169,4 +169,4 @@ def test_configured_chinese_signature_phrases_match_inside_text():
     ],
 )
 def test_a_signature_phrase_counts_only_as_whole_words(text, phrase, used):
-    assert uses_phrase(text, phrase) is used
+    assert (phrase in phrases_used(text, (phrase,))) is used

@@ -96,7 +96,7 @@ class _CellCleaner:
 
     def __call__(self, value: Any) -> Any:
         if not isinstance(value, str):
-            return spreadsheet_safe(value)
+            return value  # only text can carry a secret, a control character or a formula
         cleaned = self._seen.get(value)
         if cleaned is None:
             cleaned = self._seen[value] = _cell(value)

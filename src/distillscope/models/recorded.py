@@ -88,9 +88,7 @@ class RecordedModel:
         params = self._params(effective)
         key = self._chat_key(msgs, effective, sample_index)
         if not refresh and (hit := self._lookup(key)) is not None:
-            output = ChatOutput.model_validate(hit)
-            self._count_hit(output)
-            return output.model_copy(update={"cached": True, "key": key})
+            return self._answer_from(hit, key)
         if key in self._inflight:
             return await asyncio.shield(self._inflight[key])
         request = {"messages": dumped, "params": params, "sample_index": sample_index}
@@ -150,16 +148,13 @@ class RecordedModel:
         stored = self.store.lookup_many(keys)
         if stored and self.run_id is not None:
             self.store.record_hits(self.run_id, [k for k in dict.fromkeys(keys) if k in stored])
-        out: list[ChatOutput | None] = []
-        for key in keys:
-            hit = stored.get(key)
-            if hit is None:
-                out.append(None)
-                continue
-            output = ChatOutput.model_validate(hit)
-            self._count_hit(output)
-            out.append(output.model_copy(update={"cached": True, "key": key}))
-        return out
+        return [self._answer_from(stored[key], key) if key in stored else None for key in keys]
+
+    def _answer_from(self, hit: dict[str, Any], key: str) -> ChatOutput:
+        """A stored record as the answer `generate` gives, counted as a hit."""
+        output = ChatOutput.model_validate(hit)
+        self._count_hit(output)
+        return output.model_copy(update={"cached": True, "key": key})
 
     def _lookup(self, key: str) -> dict[str, Any] | None:
         hit = self.store.lookup(key)

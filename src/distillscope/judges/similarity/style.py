@@ -131,10 +131,6 @@ def signature_words(
     return [term for _, term in sorted(scored, reverse=True)[:top_k]]
 
 
-def uses_phrase(text: str, phrase: str) -> bool:
-    return _occurs_in_lowered(text.lower(), phrase.lower())
-
-
 def _occurs_in_lowered(lowered: str, needle: str) -> bool:
     """Whether `needle` stands in `lowered` as whole words (no word character touching either end); CJK
     has no spaces, so there any occurrence counts.
