@@ -128,3 +128,23 @@ def test_counting_shows_a_named_bar_that_reaches_every_text_and_counts_once(monk
     markers = CountVectorizer(analyzer=marker_features)
     assert (table.marker_counts[0] != markers.fit_transform(table.texts)).nnz == 0
     assert list(table.marker_counts[1]) == list(markers.get_feature_names_out())
+
+
+def test_counting_in_worker_processes_gives_the_matrices_of_one_process(monkeypatch):
+    """Chunks counted apart and merged in order: the same columns, names and counts as one pass."""
+    import distillscope.audit.texts as texts_module
+
+    monkeypatch.setattr(texts_module, "COUNT_CHUNK", 3)  # chunks that share some n-grams and not others
+    analysers = [texts_module._analyser("char_wb", (3, 5)), marker_features]
+    reported: list[int] = []
+    alone = texts_module._count(TEXTS, analysers, None, workers=1)
+    shared = texts_module._count(TEXTS, analysers, reported.append, workers=2)
+    assert reported == [3, 3, 2]  # each chunk once it is merged, in the texts' order
+    for (one, names_one), (two, names_two) in zip(alone, shared, strict=True):
+        assert list(names_one) == list(names_two)
+        assert one.shape == two.shape and (one != two).nnz == 0
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(analyzer="char_wb", ngram_range=(3, 5), dtype=np.float32)
+    assert (shared[0][0] != vectorizer.fit_transform(TEXTS)).nnz == 0
+    assert texts_module.counting_workers(len(TEXTS)) == 1  # a small table is counted here, not in workers

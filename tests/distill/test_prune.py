@@ -131,6 +131,21 @@ def test_a_layer_that_changes_nothing_is_the_one_removed(tokenizer, batches, met
     torch.testing.assert_close(logits(small), logits(model), atol=1e-5, rtol=1e-5)
 
 
+def test_a_width_cut_skips_the_layer_loss_passes_and_plans_the_same_cut(tokenizer, batches):
+    """No layer goes, so the loss rise of skipping each one is never read: one pass instead of 1 + layers."""
+    model = tiny(tokenizer, "llama")
+    full_passes: list[int] = []
+    width_passes: list[int] = []
+    settings = ImportanceSettings(layer_metric="loss")
+    full = estimate_importance(model, batches, settings, full_passes.append)
+    width = estimate_importance(model, batches, settings, width_passes.append, cuts_layers=False)
+    assert sum(full_passes) == (1 + SHAPE.layers) * len(batches) and sum(width_passes) == len(batches)
+    assert (full.layer_metric, width.layer_metric) == ("loss", "cosine")
+    assert (width.heads, width.neurons, width.channels) == (full.heads, full.neurons, full.channels)
+    targets = Targets(hidden=24, intermediate=20, heads=2)
+    assert plan_keep(width, shape_of(model.config), targets) == plan_keep(full, shape_of(model.config), targets)
+
+
 def test_a_dead_embedding_channel_ranks_last(tokenizer, batches):
     model = tiny(tokenizer, "llama")
     with torch.no_grad():

@@ -5,7 +5,10 @@ Minitron's estimates need only forward passes (no gradients), through hooks on t
 - an MLP neuron: the magnitude of its activation (the input of the down projection), per token;
 - an embedding channel: the magnitude of that channel in every RMSNorm output, summed over norms;
 - a whole layer: the rise in LM loss when it is skipped, or the cosine distance between the
-  layer's input and output (a block that barely changes its input can go).
+  layer's input and output (a block that barely changes its input can go). The loss measure costs
+  one more pass over the calibration set per layer (31 passes for SmolLM2's 30 layers), so it is
+  taken only when layers are cut; a width-only cut keeps every layer whatever their scores, and
+  reports the cosine measure, which the main pass gives for free.
 
 Per-token values are aggregated over the sequence (mean by default, or L2) and then over the batch
 (L2 by default, or mean); Minitron found mean-over-sequence with L2-over-batch the best for width.
@@ -167,8 +170,10 @@ def estimate_importance(
     batches: Sequence[Batch],
     settings: ImportanceSettings,
     on_batch: Callable[[int], None] | None = None,
+    cuts_layers: bool = True,
 ) -> Importance:
-    """Every importance from one pass over the calibration batches (plus one per layer for `loss`)."""
+    """Every importance from one pass over the calibration batches (plus one per layer for `loss`, when
+    layers are to be cut)."""
     model.eval()
     samples = tokens = 0
     nll, loss_tokens = 0.0, 0
@@ -183,7 +188,8 @@ def estimate_importance(
                 on_batch(1)
     baseline = nll / max(1, loss_tokens)
     shape = recorder.shape
-    if settings.layer_metric == "loss":
+    layer_metric = layer_measure(settings, cuts_layers)
+    if layer_metric == "loss":
         layers = []
         for index in range(shape.layers):
             handle = _skipping(model, index)
@@ -201,8 +207,13 @@ def estimate_importance(
         neurons=[final(f"neurons.{i}", samples).tolist() for i in range(shape.layers)],
         channels=final("channels", samples).tolist(),
         layers=layers,
-        layer_metric=settings.layer_metric,
+        layer_metric=layer_metric,
         baseline_loss=baseline,
         samples=samples,
         tokens=tokens,
     )
+
+
+def layer_measure(settings: ImportanceSettings, cuts_layers: bool) -> str:
+    """The layer measure taken: the one asked for, but never the costly loss one when no layer goes."""
+    return settings.layer_metric if cuts_layers else "cosine"

@@ -27,7 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from distillscope.distill.common.dataset import DistillCollator, Example, build_examples, load_training_records
 from distillscope.distill.common.loading import load_model, model_source
 from distillscope.distill.pruning.architecture import Shape, parameter_count, require_supported, shape_of
-from distillscope.distill.pruning.importance import Importance, ImportanceSettings, estimate_importance
+from distillscope.distill.pruning.importance import (
+    Importance,
+    ImportanceSettings,
+    estimate_importance,
+    layer_measure,
+)
 from distillscope.distill.pruning.slicing import HeadUnit, KeepPlan, Targets, build_pruned, new_shape, plan_keep
 from distillscope.errors import InputError, ModelFolderError
 from distillscope.fileio.files import write_atomic
@@ -182,10 +187,11 @@ def run_prune(
     device = next(model.parameters()).device
     batches = calibration_batches(examples, tokenizer.pad_token_id, job.batch_size, device)
     say("measuring importance")
+    cuts_layers = after.layers < before.layers
     if on_start is not None:
-        passes = 1 + (before.layers if job.importance.layer_metric == "loss" else 0)
+        passes = 1 + (before.layers if layer_measure(job.importance, cuts_layers) == "loss" else 0)
         on_start(passes * len(batches))
-    importance = estimate_importance(model, batches, job.importance, on_batch)
+    importance = estimate_importance(model, batches, job.importance, on_batch, cuts_layers=cuts_layers)
     say("pruning and saving")
     plan = plan_keep(importance, before, job.targets())
     small = build_pruned(model, plan)
