@@ -148,3 +148,23 @@ def test_counting_in_worker_processes_gives_the_matrices_of_one_process(monkeypa
     vectorizer = CountVectorizer(analyzer="char_wb", ngram_range=(3, 5), dtype=np.float32)
     assert (shared[0][0] != vectorizer.fit_transform(TEXTS)).nnz == 0
     assert texts_module.counting_workers(len(TEXTS)) == 1  # a small table is counted here, not in workers
+
+
+def test_a_script_without_a_main_guard_counts_in_workers_and_runs_once(tmp_path):
+    """Workers must not run the caller's script again: most users' scripts have no `__main__` guard."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "count.py"
+    script.write_text(
+        "from distillscope.audit.texts import _analyser, _count\n"
+        "print('body ran', flush=True)\n"
+        "texts = [f'text number {i} about cats and mats' for i in range(40)]\n"
+        "(counts, names), = _count(texts, [_analyser('word', (1, 2))], None, workers=2)\n"
+        "print('counted', counts.shape[0], int(counts.sum()))\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("body ran") == 1
+    assert "counted 40 " in done.stdout
