@@ -176,7 +176,7 @@ def main() -> None:
             else (f"   gap {name} − selected: domain {gaps['domain'][name]}, general {gaps['general'][name]}")
         )
         print(f"  {name:<14} domain {result['ppl']:7.3f}   general {result['general_ppl']:7.3f}{versus}")
-    print(f"elapsed {elapsed:.0f} s (2-core machine, shared)")
+    print(f"elapsed {elapsed:.0f} s")
     line = {
         "ppl_selected": round(results["selected"]["ppl"], 4),
         "ppl_random": round(results["random"]["ppl"], 4),
