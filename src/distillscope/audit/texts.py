@@ -27,7 +27,6 @@ Embeddings are kept elsewhere, by text hash, in the run store (`judges/similarit
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -137,8 +136,9 @@ def counting_workers(texts: int) -> int:
     """
     if texts < PARALLEL_FROM:
         return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, -(-texts // COUNT_CHUNK)))
+    from joblib import cpu_count  # the pool's own count: this process's affinity and any container quota
+
+    return max(1, min(cpu_count(), -(-texts // COUNT_CHUNK)))
 
 
 def _count(
