@@ -106,3 +106,32 @@ def test_marker_learner_on_counts_agrees_with_the_markers_counted_from_texts():
     assert all(learned[f] == pytest.approx(counted[f]) for f in counted)
     scores = scorer.score(table.rows([reference[0], panel[0]]))
     assert scores[0] > 0 and scores[1] == 0
+
+
+def test_folds_fitted_in_worker_processes_score_exactly_as_in_one():
+    """The classifier's folds sent to two worker processes (the table without its texts) give the scores
+    of one process, bit for bit, and progress still arrives fold by fold in order."""
+    from distillscope.audit.classifier.model import ClassifierLearner
+
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(40)]
+
+    def texts(who: str, bias: int) -> dict[str, str]:
+        return {u: " ".join(rng.choice(words[bias : bias + 25], 15)) + f" {who} {u}" for u in UIDS}
+
+    items = [RSEItem(uid=u, domain="d", item=PromptItem(id=u, messages=[])) for u in UIDS]
+    subjects = [ModelAnswers(m, m, "target", texts(m, b)) for m, b in (("t1", 0), ("t2", 10))]
+    subjects += [ModelAnswers(m, m, "panel", texts(m, b)) for m, b in (("p1", 12), ("p2", 15), ("p3", 8))]
+    recorded = Answers(items, texts("ref", 2), None, subjects)
+    table = answer_table(recorded)
+    embeddings = rng.normal(size=(len(table), 6)).astype(np.float32)
+    learner = ClassifierLearner(table, embeddings, True, True, 1.0, 0)
+    alone = cross_fitted(recorded, table, learner, 3, 0, workers=1)
+    folds_done: list[tuple[int, int]] = []
+    shared = cross_fitted(recorded, table, learner, 3, 0, lambda i, n: folds_done.append((i, n)), workers=2)
+    assert shared == alone
+    assert len({round(v, 6) for s in alone.values() for v in s.values()}) > 10  # real, varied probabilities
+    assert folds_done == [(1, 3), (2, 3), (3, 3)]
+    # What the workers got: the counts and arrays, none of the texts.
+    sent = learner.for_workers()
+    assert sent.table.texts == [] and sent.table.words is table.words and sent.embeddings is embeddings

@@ -4,11 +4,13 @@ unrelated text, style that follows the formatting rather than the words, and Chi
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
 from distillscope.judges.similarity.base import ResponsePair
 from distillscope.judges.similarity.embedding import EmbeddingJudge, load_encoder
+from distillscope.judges.similarity.encoding import Encoder, cpu_bfloat16
 from distillscope.judges.similarity.lexical import LexicalJudge, overlap_f1, text_units
 from distillscope.judges.similarity.style import StyleJudge, phrases_used, signature_words, style_components
 from distillscope.models.types import Message
@@ -170,3 +172,18 @@ def test_configured_chinese_signature_phrases_match_inside_text():
 )
 def test_a_signature_phrase_counts_only_as_whole_words(text, phrase, used):
     assert (phrase in phrases_used(text, (phrase,))) is used
+
+
+@pytest.mark.skipif(not Path("/proc/cpuinfo").exists(), reason="reads the CPU's flags from Linux's /proc/cpuinfo")
+def test_the_encoder_uses_bfloat16_only_where_the_cpu_has_the_instructions():
+    # oneDNN calls bfloat16 "supported" on any AVX-512 CPU and emulates it there, at less than half
+    # float32's speed; the flags the kernel reports are the independent word on what the chip has.
+    flags = set()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("flags"):
+            flags.update(line.split(":", 1)[1].split())
+    native = bool(flags & {"avx512_bf16", "amx_bf16"})
+    cpu_bfloat16.cache_clear()
+    assert cpu_bfloat16() is native
+    assert Encoder(fast=True).precision == ("bfloat16" if native else "float32")
+    assert Encoder(fast=False).precision == "float32"

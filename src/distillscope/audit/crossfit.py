@@ -18,14 +18,19 @@ the held-out prompts, scored like a target's: a model learned from the reference
 prompts meets them as new text, as it meets a copy's. So the ceiling needs no second sample of the
 reference, and recorded answers (one per prompt, as collected logs have them) give it too.
 
-Learners work on rows of the audit's `TextTable`, where every answer was tokenised once.
+Learners work on rows of the audit's `TextTable`, where every answer was tokenised once. A fold is
+planned as rows only (`_FoldPlan`: no text), so its fits and scores can run in a worker process: the
+classifier's 45 fits of an audit of 400 prompts with a panel of 8 took 38.3 s in one process and
+22.3 s in two, on two cores, with identical scores (one run each).
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -47,7 +52,8 @@ class Learner(Protocol):
         """A scorer learned from the reference's rows (positives) against the panel's (negatives).
 
         A learner may also have `prepare(positives, negatives)`, called with the whole panel's rows of a
-        fold before its fits without one panel model each, to start those fits from a common solution."""
+        fold before its fits without one panel model each, to start those fits from a common solution;
+        and `for_workers()`, the copy of itself to send to worker processes."""
         ...
 
 
@@ -74,43 +80,106 @@ def cross_fitted(
     folds: int = 5,
     seed: int = 0,
     on_fold: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> Scores:
-    """Every subject's and the ceiling's answers scored out of fold, panel models also out of panel."""
+    """Every subject's and the ceiling's answers scored out of fold, panel models also out of panel; the
+    folds are independent, so with `workers` > 1 they are fitted in that many processes, with the same
+    scores."""
     uids = [item.uid for item in answers.items if item.uid in answers.reference]
-    panel = answers.of(PANEL_ROLE)
     scored: Scores = {CEILING: {}, **{a.model: {} for a in answers.subjects}}
     parts = folds_of(uids, folds, seed)
-    for number, held in enumerate(parts, start=1):
-        held_set = set(held)
-        train = [u for u in uids if u not in held_set]
-        positives = table.rows([answers.reference[u] for u in train])
-
-        def negatives(excluded: str, train: list[str] = train) -> np.ndarray:
-            return table.rows([a.texts[u] for a in panel if a.model != excluded for u in train if u in a.texts])
-
-        prepare = getattr(learner, "prepare", None)
-        if prepare is not None:  # a learner may fit once on the whole panel, to start each fit without one from
-            prepare(positives, negatives(""))
-        without = {member.model: learner.fit(positives, negatives(member.model)) for member in panel}
-        for member in panel:
-            _score_into(scored[member.model], table, [without[member.model]], member.texts, held)
-        _score_into(scored[CEILING], table, list(without.values()), answers.reference, held)
-        for target in answers.of("target"):
-            _score_into(scored[target.model], table, list(without.values()), target.texts, held)
+    plans = [_fold_plan(answers, table, uids, held) for held in parts]
+    for number, fold in enumerate(_fold_results(learner, plans, workers), start=1):
+        for key, part in fold.items():
+            scored[key].update(part)
         if on_fold is not None:
             on_fold(number, len(parts))
     return scored
 
 
-def _score_into(
-    into: dict[str, float], table: TextTable, scorers: Sequence[Scorer], texts: dict[str, str], held: Sequence[str]
-) -> None:
-    """The mean of the scorers' scores of each held-out answer."""
-    present = [u for u in held if u in texts]
-    if present and scorers:
-        rows = table.rows([texts[u] for u in present])
-        means = np.mean([np.asarray(s.score(rows), dtype=float) for s in scorers], axis=0)
-        into.update(zip(present, (float(v) for v in means), strict=True))
+@dataclass(frozen=True)
+class _Scoring:
+    key: str  # the subject's model, or CEILING
+    uids: list[str]  # its held-out items, in the rows' order
+    rows: np.ndarray
+    only: str | None  # the panel member whose left-out fit alone scores it; None: every fit's mean
+
+
+@dataclass(frozen=True)
+class _FoldPlan:
+    """One fold as rows of the table: what every fit learns from and what it scores (no text)."""
+
+    positives: np.ndarray
+    whole_panel: np.ndarray
+    without: dict[str, np.ndarray]  # panel member → the panel's rows without it
+    scoring: list[_Scoring]
+
+
+def _fold_plan(answers: Answers, table: TextTable, uids: list[str], held: list[str]) -> _FoldPlan:
+    panel = answers.of(PANEL_ROLE)
+    held_set = set(held)
+    train = [u for u in uids if u not in held_set]
+
+    def negatives(excluded: str) -> np.ndarray:
+        return table.rows([a.texts[u] for a in panel if a.model != excluded for u in train if u in a.texts])
+
+    def scoring(key: str, texts: dict[str, str], only: str | None) -> _Scoring:
+        present = [u for u in held if u in texts]
+        return _Scoring(key, present, table.rows([texts[u] for u in present]), only)
+
+    scored = [scoring(member.model, member.texts, member.model) for member in panel]
+    scored.append(scoring(CEILING, answers.reference, None))
+    scored += [scoring(target.model, target.texts, None) for target in answers.of("target")]
+    return _FoldPlan(
+        positives=table.rows([answers.reference[u] for u in train]),
+        whole_panel=negatives(""),
+        without={member.model: negatives(member.model) for member in panel},
+        scoring=scored,
+    )
+
+
+FOLDS_IN_WORKERS_FROM = 2048  # texts in the table; below this, sending it to workers costs more than it saves
+
+
+def fold_workers(texts: int, folds: int) -> int:
+    """Processes to fit `folds` folds in, for a learner whose fits are worth sending away (the classifier's,
+    seconds each; not the style profile's, milliseconds): one per core, when the table is large."""
+    if texts < FOLDS_IN_WORKERS_FROM:
+        return 1
+    from joblib import cpu_count
+
+    return max(1, min(cpu_count(), folds))
+
+
+def _fold_results(learner: Learner, plans: list[_FoldPlan], workers: int) -> Iterator[dict[str, dict[str, float]]]:
+    """Each fold's scores, in fold order: here, or each fold in a worker process (joblib's loky pool,
+    the one `audit/texts.py` counts in, so its workers are usually up already; the table's arrays
+    reach them memory-mapped)."""
+    if workers <= 1:
+        yield from (_fold_scores(learner, plan) for plan in plans)
+        return
+    from joblib import Parallel, delayed
+
+    sent = getattr(learner, "for_workers", lambda: learner)()  # a learner may leave out what rows do not need
+    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator")  # results in submission order
+    yield from parallel(delayed(_fold_scores)(sent, plan) for plan in plans)
+
+
+def _fold_scores(learner: Learner, plan: _FoldPlan) -> dict[str, dict[str, float]]:
+    """One fold's fits and scores (a worker's whole job): a fit without each panel member, each member
+    scored by its own, the ceiling and the targets by the mean of all."""
+    learner = copy.copy(learner)  # `prepare` keeps state per fold
+    prepare = getattr(learner, "prepare", None)
+    if prepare is not None:  # a learner may fit once on the whole panel, to start each fit without one from
+        prepare(plan.positives, plan.whole_panel)
+    fits = {member: learner.fit(plan.positives, rows) for member, rows in plan.without.items()}
+    out = {}
+    for part in plan.scoring:
+        scorers = [fits[part.only]] if part.only is not None else list(fits.values())
+        if part.uids and scorers:
+            means = np.mean([np.asarray(s.score(part.rows), dtype=float) for s in scorers], axis=0)
+            out[part.key] = dict(zip(part.uids, (float(v) for v in means), strict=True))
+    return out
 
 
 def evidence_from_scores(

@@ -58,6 +58,13 @@ class TextTable:
     def __len__(self) -> int:
         return len(self.texts)
 
+    def counts_only(self) -> TextTable:
+        """This table's counts and kept arrays without its texts: what a worker process that works on row
+        numbers needs (joblib memory-maps the arrays to it), without pickling every text of the table."""
+        slim = TextTable([], self._marker_features)
+        slim._kept, slim._ngrams, slim._markers = self._kept, self._ngrams, self._markers
+        return slim
+
     def holds(self, texts: Iterable[str]) -> bool:
         return all(text in self._row for text in texts)
 

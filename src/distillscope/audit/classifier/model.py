@@ -7,7 +7,7 @@ several models' answers for each one of the reference's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -48,6 +48,10 @@ class ClassifierLearner:
     def prepare(self, positives: np.ndarray, negatives: np.ndarray) -> None:
         self._anchor = None
         self._anchor = self.fit(positives, negatives)
+
+    def for_workers(self) -> ClassifierLearner:
+        """This learner as worker processes get it: the table's counts without its texts (fits use rows)."""
+        return replace(self, table=self.table.counts_only(), _anchor=None)
 
     def fit(self, positives: np.ndarray, negatives: np.ndarray) -> ReferenceClassifier:
         from sklearn.linear_model import LogisticRegression
