@@ -36,6 +36,7 @@ _NAMED = re.compile(
     r"(?i)(\b(?:api[_-]?key|x-api-key|authorization|access[_-]?token)\b[\"']?\s*[:=]\s*[\"']?"
     r"(?:(?:bearer|basic|token)\s+)?+)(?!\[redacted\])([^\s\"',;}\]]+)"
 )
+_NAMED_WORDS = ("api", "authorization", "access")  # one of them is in every name `_NAMED` knows
 
 # `scheme://user:password@host`: everything between the scheme and the `@` goes.
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)(?!\[redacted\]@)[^/\s@?#]+@")
@@ -90,10 +91,19 @@ def redact(text: str) -> str:
         text = text.replace(secret, REDACTED)
     for shape in _SHAPES:
         text = shape.sub(REDACTED, text)
-    text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
-    text = _QUERY_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
-    text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
-    return _NAMED.sub(lambda m: m.group(1) + REDACTED, text)
+    # The other patterns cannot match without a literal of their own, and a substring test is a fast C
+    # search where a pattern that opens with a group or `\b` is tried at every character: every cell of
+    # a result file passes here (an audit of 400 prompts and 17 models writes 13,600 answers).
+    lowered = text.lower()
+    if "://" in text:
+        text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
+    if "=" in text:
+        text = _QUERY_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
+    if "bearer" in lowered:
+        text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
+    if any(word in lowered for word in _NAMED_WORDS):
+        text = _NAMED.sub(lambda m: m.group(1) + REDACTED, text)
+    return text
 
 
 def redact_brief(text: str, limit: int) -> str:
