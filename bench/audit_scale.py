@@ -136,6 +136,13 @@ def one_audit(prompts: Path, store_path: Path, output: Path) -> dict[str, float]
     return seconds
 
 
+def slope(sizes: list[int], seconds: list[float]) -> float | None:
+    """The slope of log time against log size; none from a single size."""
+    if len(set(sizes)) < 2:
+        return None
+    return float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prompts", default="100,200,400")
@@ -172,16 +179,16 @@ def main() -> None:
     for stage in [*STAGES, "other", "total"]:
         row = [cold[str(c)].get(stage, 0.0) for c in counts] + [warm[str(c)].get(stage, 0.0) for c in counts]
         print(f"{stage:<16}" + "".join(f"{v:>10.1f}" for v in row))
-    sizes = np.log([c * models for c in counts])
-    exponent = float(np.polyfit(sizes, np.log([cold[str(c)]["total"] for c in counts]), 1)[0])
-    warm_exponent = float(np.polyfit(sizes, np.log([warm[str(c)]["total"] for c in counts]), 1)[0])
-    print(f"\nslope of log time against log(prompts × models): cold {exponent:.2f}, warm {warm_exponent:.2f}")
+    exponent = slope([c * models for c in counts], [cold[str(c)]["total"] for c in counts])
+    warm_exponent = slope([c * models for c in counts], [warm[str(c)]["total"] for c in counts])
+    if exponent is not None and warm_exponent is not None:
+        print(f"\nslope of log time against log(prompts × models): cold {exponent:.2f}, warm {warm_exponent:.2f}")
     largest = str(max(counts))
     figures = {
         "cold_s": {c: round(v["total"], 1) for c, v in cold.items()},
         "warm_s": {c: round(v["total"], 1) for c, v in warm.items()},
-        "exponent": round(exponent, 3),
-        "warm_exponent": round(warm_exponent, 3),
+        "exponent": None if exponent is None else round(exponent, 3),
+        "warm_exponent": None if warm_exponent is None else round(warm_exponent, 3),
         f"stages_{largest}": {k: round(v, 1) for k, v in cold[largest].items() if k != "total"},
         "models": models,
     }
