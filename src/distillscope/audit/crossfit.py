@@ -21,7 +21,7 @@ reference, and recorded answers (one per prompt, as collected logs have them) gi
 Learners work on rows of the audit's `TextTable`, where every answer was tokenised once. A fold is
 planned as rows only (`_FoldPlan`: no text), so its fits and scores can run in a worker process: the
 classifier's 45 fits of an audit of 400 prompts with a panel of 8 took 38.3 s in one process and
-22.3 s in two, on two cores, with identical scores (one run each).
+18.1 s in two, on two cores, with identical scores (one run each).
 """
 
 from __future__ import annotations
