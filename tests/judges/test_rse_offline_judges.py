@@ -175,7 +175,7 @@ def test_a_signature_phrase_counts_only_as_whole_words(text, phrase, used):
 
 
 @pytest.mark.skipif(not Path("/proc/cpuinfo").exists(), reason="reads the CPU's flags from Linux's /proc/cpuinfo")
-def test_the_encoder_uses_bfloat16_only_where_the_cpu_has_the_instructions():
+def test_the_encoder_uses_bfloat16_only_where_the_cpu_has_the_instructions(monkeypatch):
     # oneDNN calls bfloat16 "supported" on any AVX-512 CPU and emulates it there, at less than half
     # float32's speed; the flags the kernel reports are the independent word on what the chip has.
     flags = set()
@@ -183,7 +183,25 @@ def test_the_encoder_uses_bfloat16_only_where_the_cpu_has_the_instructions():
         if line.startswith("flags"):
             flags.update(line.split(":", 1)[1].split())
     native = bool(flags & {"avx512_bf16", "amx_bf16"})
+    from distillscope.judges.similarity import encoding
+
+    monkeypatch.setattr(encoding, "_cuda", lambda: False)  # on a GPU the encoder keeps float32 anyway
     cpu_bfloat16.cache_clear()
     assert cpu_bfloat16() is native
     assert Encoder(fast=True).precision == ("bfloat16" if native else "float32")
     assert Encoder(fast=False).precision == "float32"
+
+
+def test_scores_learned_from_embeddings_are_kept_under_the_encoders_precision(monkeypatch):
+    # A run store carried to a CPU that encodes in the other precision must not hand back the
+    # classifier's or proximity's scores learned from the first CPU's vectors.
+    from distillscope.audit.responses import embedding_material
+    from distillscope.judges.similarity import encoding
+
+    monkeypatch.setattr(encoding, "_cuda", lambda: False)  # on a GPU the encoder keeps float32 anyway
+    monkeypatch.setattr(encoding, "cpu_bfloat16", lambda: True)
+    native = embedding_material("all-MiniLM-L6-v2", embedded=True)
+    monkeypatch.setattr(encoding, "cpu_bfloat16", lambda: False)
+    emulated = embedding_material("all-MiniLM-L6-v2", embedded=True)
+    assert native != emulated and "bfloat16" in native["encoder"] and "float32" in emulated["encoder"]
+    assert embedding_material("all-MiniLM-L6-v2", embedded=False) == {}

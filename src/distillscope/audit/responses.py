@@ -138,6 +138,16 @@ def table_embeddings(table: TextTable, model: str, store: RunStore, hooks: Hooks
         return table.embeddings(Encoder(model, store), lambda n: step(count=n))
 
 
+def embedding_material(model: str, embedded: bool) -> dict[str, str]:
+    """For a method's kept scores: the encoder behind its embedding features, when it has them (the same
+    model encodes in bfloat16 on one CPU and float32 on another)."""
+    if not embedded:
+        return {}
+    from distillscope.judges.similarity.encoding import encoder_identity
+
+    return {"encoder": encoder_identity(model)}
+
+
 def table_ngrams(table: TextTable, hooks: Hooks, method: str) -> None:
     """Count the table's word and character n-grams behind a bar of the method's name (once per table)."""
     if not table.counted:

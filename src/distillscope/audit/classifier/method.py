@@ -25,6 +25,7 @@ from distillscope.audit.method_settings import EncoderSettings, LogisticSettings
 from distillscope.audit.per_reference import PerReference, ReferenceJob
 from distillscope.audit.present import MethodPresenter, ReportSection
 from distillscope.audit.responses import (
+    embedding_material,
     table_embeddings,
     table_ngrams,
 )
@@ -60,6 +61,9 @@ class ClassifierMethod(PerReference[ClassifierSettings], MethodPresenter):
         if words or chars:
             table_ngrams(table, job.hooks, self.name)
         return ClassifierLearner(table, embeddings, words, chars, settings.c, settings.seed)
+
+    def extra_material(self, job: ReferenceJob[ClassifierSettings]) -> dict:
+        return embedding_material(job.settings.embedding_model, "embedding" in job.settings.features)
 
     def score(self, job: ReferenceJob[ClassifierSettings]) -> Scores:
         learner, settings = job.shared(), job.settings

@@ -23,6 +23,7 @@ from distillscope.audit.proximity.measure import nearness, view_vectors
 from distillscope.audit.resolve import ResolvedAudit
 from distillscope.audit.responses import (
     answer_texts,
+    embedding_material,
     response_settings,
     table_embeddings,
     table_ngrams,
@@ -83,7 +84,8 @@ class ProximityMethod(PerReference[ProximitySettings], MethodPresenter):
         return {k: v for k, v in built.items() if k in settings.views}
 
     def extra_material(self, job: ReferenceJob[ProximitySettings]) -> dict:
-        return {"ceiling": job.ceiling}
+        embedded = "embedding" in job.settings.views
+        return {"ceiling": job.ceiling, **embedding_material(job.settings.embedding_model, embedded)}
 
     def score(self, job: ReferenceJob[ProximitySettings]) -> dict:
         views = job.shared()
