@@ -138,19 +138,6 @@ def _fold_plan(answers: Answers, table: TextTable, uids: list[str], held: list[s
     )
 
 
-FOLDS_IN_WORKERS_FROM = 2048  # texts in the table; below this, sending it to workers costs more than it saves
-
-
-def fold_workers(texts: int, folds: int) -> int:
-    """Processes to fit `folds` folds in, for a learner whose fits are worth sending away (the classifier's,
-    seconds each; not the style profile's, milliseconds): one per core, when the table is large."""
-    if texts < FOLDS_IN_WORKERS_FROM:
-        return 1
-    from joblib import cpu_count
-
-    return max(1, min(cpu_count(), folds))
-
-
 def _fold_results(learner: Learner, plans: list[_FoldPlan], workers: int) -> Iterator[dict[str, dict[str, float]]]:
     """Each fold's scores, in fold order: here, or each fold in a worker process (joblib's loky pool,
     the one `audit/texts.py` counts in, so its workers are usually up already; the table's arrays

@@ -143,9 +143,9 @@ def embedding_material(model: str, embedded: bool) -> dict[str, str]:
     model encodes in bfloat16 on one CPU and float32 on another)."""
     if not embedded:
         return {}
-    from distillscope.judges.similarity.encoding import encoder_identity
+    from distillscope.judges.similarity.encoding import Encoder
 
-    return {"encoder": encoder_identity(model)}
+    return {"encoder": Encoder(model).identity}
 
 
 def table_ngrams(table: TextTable, hooks: Hooks, method: str) -> None:

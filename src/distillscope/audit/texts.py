@@ -125,7 +125,7 @@ class TextTable:
 
 
 COUNT_CHUNK = 512  # texts counted between two progress reports; a worker's unit
-PARALLEL_FROM = 4 * COUNT_CHUNK  # below this, starting worker processes costs more than it saves
+PARALLEL_FROM = 4 * COUNT_CHUNK  # texts; below this, worker processes cost more than they save
 
 
 def _analyser(analyzer: str, ngram_range: tuple[int, int]) -> Callable[[str], Iterable[str]]:
@@ -136,16 +136,23 @@ def _analyser(analyzer: str, ngram_range: tuple[int, int]) -> Callable[[str], It
 
 
 def counting_workers(texts: int) -> int:
-    """Processes to count `texts` texts in: one per core this process may use, when there is enough to share.
+    """Processes to count `texts` texts in, a chunk at a time.
 
     Counting is Python code that holds the GIL, so threads would take turns; processes each take whole
     chunks, and the chunks' counts are merged in order, which gives exactly the single-process matrices.
     """
+    return worker_processes(texts, -(-texts // COUNT_CHUNK))
+
+
+def worker_processes(texts: int, tasks: int) -> int:
+    """Processes to share `tasks` pieces of work on a table of `texts` texts: one per core this process
+    may use, when the table is large enough to be worth sending (the counting's chunks, the classifier's
+    folds)."""
     if texts < PARALLEL_FROM:
         return 1
     from joblib import cpu_count  # the pool's own count: this process's affinity and any container quota
 
-    return max(1, min(cpu_count(), -(-texts // COUNT_CHUNK)))
+    return max(1, min(cpu_count(), tasks))
 
 
 def _count(

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from distillscope.audit.classifier.model import ClassifierLearner
 from distillscope.audit.classifier.results import BINS, ClassifierResults, ModelScores
-from distillscope.audit.crossfit import Scores, cross_fitted, evidence_from_scores, fold_workers, mean_row
+from distillscope.audit.crossfit import Scores, cross_fitted, evidence_from_scores, mean_row
 from distillscope.audit.evidence import Evidence
 from distillscope.audit.method_settings import EncoderSettings, LogisticSettings
 from distillscope.audit.per_reference import PerReference, ReferenceJob
@@ -30,6 +30,7 @@ from distillscope.audit.responses import (
     table_ngrams,
 )
 from distillscope.audit.tables import Table, means_table
+from distillscope.audit.texts import worker_processes
 
 if TYPE_CHECKING:
     from distillscope.audit.results import AuditResults
@@ -68,7 +69,7 @@ class ClassifierMethod(PerReference[ClassifierSettings], MethodPresenter):
     def score(self, job: ReferenceJob[ClassifierSettings]) -> Scores:
         learner, settings = job.shared(), job.settings
         with job.hooks.steps(f"classifier: cross-fitting against {job.label}", settings.folds) as step:
-            workers = fold_workers(len(job.table), settings.folds)
+            workers = worker_processes(len(job.table), settings.folds)  # its fits take seconds each
             return cross_fitted(job.answers, job.table, learner, settings.folds, settings.seed, step, workers)
 
     def evidence(self, job: ReferenceJob[ClassifierSettings], scores: Scores) -> list[Evidence]:

@@ -85,12 +85,6 @@ def cpu_bfloat16() -> bool:
         return False
 
 
-def encoder_identity(model: str) -> str:
-    """What names an encoder's vectors on this machine (model, precision, window): scores learned from
-    them are kept under it, so a store read on a CPU that encodes in another precision learns anew."""
-    return Encoder(model).identity
-
-
 class Encoder:
     def __init__(
         self,
